@@ -1,0 +1,154 @@
+"""Settings for each environment, overridden by environment variables.
+
+``FORUM_ENV`` picks the environment (development, test, production). Every setting is
+declared once in :data:`SETTINGS` with its default and meaning; the README's settings
+table is checked against this list by a test, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_CRISIS_CONTACTS: list[dict[str, str]] = [
+    {
+        "name": "Samaritans",
+        "detail": "Call 116 123, free, any time, day or night.",
+        "href": "tel:116123",
+    },
+    {
+        "name": "NHS 111",
+        "detail": "Call 111 for urgent help. Choose option 2 for mental health.",
+        "href": "tel:111",
+    },
+    {
+        "name": "999",
+        "detail": "In an emergency, or if your life is at risk, call 999 or go to A&E.",
+        "href": "tel:999",
+    },
+]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    meaning: str
+    kind: str = "str"  # str, int, bool, json
+    secret: bool = False
+
+
+SETTINGS: list[Setting] = [
+    Setting("FORUM_ENV", "development", "Which defaults to use: development, test or production."),
+    Setting("SECRET_KEY", "dev-only-not-secret",
+            "Signs sessions, CSRF tokens and emailed links. Required in production.", secret=True),
+    Setting("DATABASE_URL", "sqlite:///instance/alongside.db",
+            "Where the data lives: a SQLite file (embedded) or postgresql+psycopg://… (scale)."),
+    Setting("REDIS_URL", "",
+            "Empty for embedded mode. Set (redis://…) for scale mode: Socket.IO message "
+            "queue, rate limits and background jobs go through Redis."),
+    Setting("SERVICE_NAME", "Alongside", "The service's name, shown in the header and emails."),
+    Setting("CRISIS_HELP_TEXT",
+            "If you feel you cannot keep yourself safe right now, get help straight away.",
+            "The sentence shown above the crisis contacts on every \"Need help now?\" page."),
+    Setting("CRISIS_CONTACTS", DEFAULT_CRISIS_CONTACTS,
+            "JSON list of {name, detail, href}: the crisis contacts shown to members "
+            "(two or three, as Samaritans advise).", kind="json"),
+    Setting("POSTS_PER_PAGE", 25, "Posts shown on one page of a thread.", kind="int"),
+    Setting("THREADS_PER_PAGE", 30, "Threads shown on one page of a board.", kind="int"),
+    Setting("MAX_POST_LENGTH", 20000, "The longest post body accepted, in characters.", kind="int"),
+    Setting("MAX_CONTENT_LENGTH", 1_000_000, "The largest request body accepted, in bytes.",
+            kind="int"),
+    Setting("BASE_URL", "http://127.0.0.1:5000",
+            "The site's public address, used for absolute links in the API and emails."),
+    Setting("MAIL_SERVER", "", "SMTP host. Empty: mail is written to the log instead (development)."),
+    Setting("MAIL_PORT", 25, "SMTP port.", kind="int"),
+    Setting("MAIL_USERNAME", "", "SMTP user name, if the server needs one."),
+    Setting("MAIL_PASSWORD", "", "SMTP password, if the server needs one.", secret=True),
+    Setting("MAIL_USE_TLS", False, "Use STARTTLS when sending mail.", kind="bool"),
+    Setting("MAIL_DEFAULT_SENDER", "Alongside <no-reply@alongside.invalid>",
+            "The From address of account mail."),
+    Setting("PASSWORD_RESET_MAX_AGE", 3600,
+            "Seconds a password-reset link stays valid.", kind="int"),
+    Setting("REMEMBER_COOKIE_DAYS", 30, "How long \"remember me\" keeps a member signed in.",
+            kind="int"),
+    Setting("SESSION_COOKIE_SECURE", False, "Send cookies over HTTPS only (on in production).",
+            kind="bool"),
+    Setting("DEBUG", False, "Flask debug mode. Never on in production.", kind="bool"),
+    Setting("DEMO_CONTENT", True,
+            "Load demo boards, members and conversations when the database is empty "
+            "(development only).", kind="bool"),
+    Setting("SOCKETIO_ASYNC_MODE", "threading",
+            "Socket.IO async mode: threading (embedded, make run) or gevent (make serve)."),
+    Setting("LOG_FORMAT", "text", "text (development) or json (one object a line, production)."),
+]
+
+ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "development": {"DEBUG": False, "DEMO_CONTENT": True},
+    "test": {
+        "TESTING": True,
+        "DEMO_CONTENT": False,
+        "DATABASE_URL": "sqlite://",
+        "SECRET_KEY": "test-secret-key-not-for-use",
+        "WTF_CSRF_ENABLED": True,
+    },
+    "production": {"DEMO_CONTENT": False, "SESSION_COOKIE_SECURE": True, "LOG_FORMAT": "json"},
+}
+
+PLACEHOLDER_SECRETS = {"", "dev-only-not-secret", "change-me", "secret"}
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run the service; the message says why in one line."""
+
+
+def _parse(setting: Setting, raw: str) -> Any:
+    if setting.kind == "int":
+        return int(raw)
+    if setting.kind == "bool":
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if setting.kind == "json":
+        return json.loads(raw)
+    return raw
+
+
+def load_config(env: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the settings: declared defaults, then the environment's, then env vars, then overrides."""
+    env_name = env or os.environ.get("FORUM_ENV", "development")
+    if env_name not in ENVIRONMENT_DEFAULTS:
+        raise ConfigError(f"FORUM_ENV must be one of {', '.join(ENVIRONMENT_DEFAULTS)}, not {env_name!r}.")
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    values.update(ENVIRONMENT_DEFAULTS[env_name])
+    values["FORUM_ENV"] = env_name
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.name)
+        if raw is not None and setting.name != "FORUM_ENV":
+            try:
+                values[setting.name] = _parse(setting, raw)
+            except ValueError as exc:
+                raise ConfigError(f"{setting.name} is not a valid {setting.kind}: {exc}") from exc
+    values.update(overrides or {})
+    values["SESSION_COOKIE_HTTPONLY"] = True
+    values["SESSION_COOKIE_SAMESITE"] = "Lax"
+    values["REMEMBER_COOKIE_HTTPONLY"] = True
+    values["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    values["REMEMBER_COOKIE_SECURE"] = values["SESSION_COOKIE_SECURE"]
+    if env_name == "production":
+        validate_production(values)
+    return values
+
+
+def validate_production(values: dict[str, Any]) -> None:
+    """Refuse to start production with a placeholder secret or debug on."""
+    secret = str(values.get("SECRET_KEY") or "")
+    if secret in PLACEHOLDER_SECRETS or len(secret) < 32:
+        raise ConfigError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production."
+        )
+    if values.get("DEBUG"):
+        raise ConfigError("DEBUG must be off in production.")

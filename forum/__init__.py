@@ -1,0 +1,77 @@
+"""Alongside: a moderated peer-support forum. ``create_app`` builds the Flask app."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask, g
+
+from config import REPO_ROOT, load_config
+
+
+def create_app(test_config: dict[str, Any] | None = None, env: str | None = None) -> Flask:
+    """Build the app for ``env`` (default: ``FORUM_ENV``), with ``test_config`` on top."""
+    app = Flask(
+        __name__,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+        instance_path=str(REPO_ROOT / "instance"),
+    )
+    settings = load_config(env or (test_config or {}).get("FORUM_ENV"), test_config)
+    app.config.update(settings)
+    app.config["REPO_ROOT"] = REPO_ROOT
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 60 * 60 * 24 * 30)
+    from datetime import timedelta
+
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])
+
+    from forum.logging_setup import init_logging
+
+    init_logging(app)
+
+    from forum.db import init_db
+
+    init_db(app)
+
+    from forum.extensions import csrf
+
+    csrf.init_app(app)
+
+    from forum.auth import init_auth
+
+    init_auth(app)
+
+    from forum.errors import init_errors
+
+    init_errors(app)
+
+    from forum.templating import init_templating
+
+    init_templating(app)
+
+    @app.before_request
+    def _nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+
+    from forum.blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from forum.realtime import init_realtime
+
+    init_realtime(app)
+
+    from forum.cli import register_cli
+
+    register_cli(app)
+
+    from forum.hooks_setup import register_extensions
+
+    register_extensions(app)
+
+    logging.getLogger(__name__).debug("app created for %s", app.config["FORUM_ENV"])
+    return app

@@ -1,0 +1,82 @@
+"""The append-only audit log: who did what, when, why, before and after."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from forum.db import Base, UTCDateTime, utcnow
+
+
+class AuditAction(enum.StrEnum):
+    USER_REGISTER = "user:register"
+    USER_LOGIN = "user:login"
+    USER_LOGOUT = "user:logout"
+    USER_CHANGE_PASSWORD = "user:change_password"
+    USER_RESET_PASSWORD = "user:reset_password"
+    USER_CHANGE_EMAIL = "user:change_email"
+    USER_CHANGE_ROLE = "user:change_role"
+    USER_CREATE = "user:create"
+    TOKEN_CREATE = "token:create"
+    TOKEN_REVOKE = "token:revoke"
+    BOARD_CREATE = "board:create"
+    BOARD_UPDATE = "board:update"
+    BOARD_ARCHIVE = "board:archive"
+    BOARD_UNARCHIVE = "board:unarchive"
+    BOARD_JOIN = "board:join"
+    BOARD_LEAVE = "board:leave"
+    BOARD_INVITE = "board:invite"
+    BOARD_ASSIGN_FACILITATOR = "board:assign_facilitator"
+    BOARD_UNASSIGN_FACILITATOR = "board:unassign_facilitator"
+    THREAD_CREATE = "thread:create"
+    POST_CREATE = "post:create"
+    POST_EDIT = "post:edit"
+    POST_DELETE = "post:delete"
+    REACTION_ADD = "reaction:add"
+    REACTION_REMOVE = "reaction:remove"
+    THREAD_FOLLOW = "thread:follow"
+    THREAD_UNFOLLOW = "thread:unfollow"
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(32), default="")
+    subject_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    board_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    reason: Mapped[str] = mapped_column(String(1000), default="")
+    # Before/after hold ids and states, never post bodies or emails.
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def record(session: Session, *, actor_id: int | None, action: AuditAction | str,
+           subject_type: str = "", subject_id: int | None = None, board_id: int | None = None,
+           reason: str = "", before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None) -> AuditEntry:
+    """Append an audit entry in the caller's transaction (called by actions only)."""
+    entry = AuditEntry(actor_id=actor_id, action=str(action), subject_type=subject_type,
+                       subject_id=subject_id, board_id=board_id, reason=reason[:1000],
+                       before=before or {}, after=after or {})
+    session.add(entry)
+    return entry
+
+
+@event.listens_for(AuditEntry, "before_update")
+def _refuse_update(*_args: Any) -> None:
+    raise RuntimeError("audit entries are append-only")
+
+
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_delete(*_args: Any) -> None:
+    raise RuntimeError("audit entries are append-only")

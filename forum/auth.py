@@ -1,0 +1,87 @@
+"""Who is asking: Flask-Login sessions for browsers, bearer tokens for API clients.
+
+The session cookie holds ``"<user id>:<session version>"``; bumping a member's session
+version (password change, sign out everywhere, suspension, role change) ends every
+session and remember-me cookie they have at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Flask, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from forum.accounts.models import ApiToken, User, UserStatus
+from forum.db import get_session
+from forum.extensions import login_manager
+from forum.permissions import Viewer, load_viewer
+
+TOKEN_PREFIX = "alo_"
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def user_from_token(raw: str) -> User | None:
+    """The active user owning a personal access token, or None."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    session = get_session()
+    digest = hash_token(raw)
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if token is None or token.revoked_at is not None or not hmac.compare_digest(
+            token.token_hash, digest):
+        return None
+    user = token.user
+    if user.status != UserStatus.ACTIVE:
+        return None
+    g.api_token_id = token.id
+    return user
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def current_viewer() -> Viewer:
+    """The request's viewer, loaded once: a token's owner, the signed-in member, or nobody."""
+    if "viewer" not in g:
+        user: User | None = None
+        token = bearer_token()
+        if token is not None:
+            user = user_from_token(token)
+            g.authenticated_by_token = user is not None
+        elif current_user.is_authenticated:
+            user = current_user._get_current_object()  # type: ignore[attr-defined]
+        g.viewer = load_viewer(get_session(), user)
+    viewer: Viewer = g.viewer
+    return viewer
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        raw_id, _, version = user_id.partition(":")
+        try:
+            user = get_session().get(User, int(raw_id))
+        except ValueError:
+            return None
+        if user is None or str(user.session_version) != version:
+            return None
+        if user.status != UserStatus.ACTIVE:
+            return None
+        return user

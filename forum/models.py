@@ -1,0 +1,25 @@
+"""Imports every model so that the metadata is complete (for Alembic and tests)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from forum.db import Base
+
+MODEL_MODULES = (
+    "forum.accounts.models",
+    "forum.boards.models",
+    "forum.threads.models",
+    "forum.audit.models",
+    "forum.notifications.models",
+    "moderation.models",
+)
+
+for _name in MODEL_MODULES:
+    try:
+        import_module(_name)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _name:
+            raise
+
+metadata = Base.metadata

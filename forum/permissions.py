@@ -1,0 +1,183 @@
+"""Who may do what: ``can_*`` predicates and ``access_*`` fetchers, used by every adapter.
+
+A :class:`Viewer` is loaded once per request (two small queries) so that every predicate
+after that is a pure function. Private boards are NotFound, not Forbidden, to outsiders:
+even the existence of a condition board can say something about a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.accounts.models import Role, User, UserStatus
+from forum.boards.models import Board, BoardFacilitator, BoardMembership, Visibility
+from forum.errors import Forbidden, NotFound, Unauthorised
+from forum.threads.models import Post, PostState, Thread
+
+
+@dataclass
+class Viewer:
+    """The person making a request, with the board facts every check needs."""
+
+    user: User | None = None
+    member_board_ids: set[int] = field(default_factory=set)
+    facilitated_board_ids: set[int] = field(default_factory=set)
+
+    @property
+    def id(self) -> int | None:
+        return self.user.id if self.user else None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.user is not None and self.user.status == UserStatus.ACTIVE
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user is not None and self.user.role == Role.ADMIN and self.is_active
+
+    def facilitates(self, board_id: int) -> bool:
+        return self.is_admin or (
+            self.is_active
+            and self.user is not None
+            and self.user.role in (Role.FACILITATOR, Role.ADMIN)
+            and board_id in self.facilitated_board_ids
+        )
+
+    def is_member_of(self, board_id: int) -> bool:
+        return board_id in self.member_board_ids
+
+
+ANONYMOUS = Viewer()
+
+
+def load_viewer(session: Session, user: User | None) -> Viewer:
+    if user is None:
+        return Viewer()
+    member_ids = set(session.scalars(
+        select(BoardMembership.board_id).where(BoardMembership.user_id == user.id)))
+    facilitated = set(session.scalars(
+        select(BoardFacilitator.board_id).where(BoardFacilitator.user_id == user.id)))
+    return Viewer(user=user, member_board_ids=member_ids, facilitated_board_ids=facilitated)
+
+
+# ---- predicates -------------------------------------------------------------------------
+
+def can_see_board(viewer: Viewer, board: Board) -> bool:
+    """Whether the board's existence may be shown (listed, or found by its address)."""
+    if board.visibility == Visibility.PRIVATE:
+        return viewer.is_member_of(board.id) or viewer.facilitates(board.id)
+    return True
+
+
+def can_read_board(viewer: Viewer, board: Board) -> bool:
+    if board.visibility == Visibility.PUBLIC:
+        return True
+    if board.visibility == Visibility.MEMBERS:
+        return viewer.is_authenticated
+    return viewer.is_member_of(board.id) or viewer.facilitates(board.id)
+
+
+def can_post_in_board(viewer: Viewer, board: Board) -> bool:
+    if not viewer.is_active or board.archived:
+        return False
+    if board.visibility == Visibility.PRIVATE:
+        return viewer.is_member_of(board.id) or viewer.facilitates(board.id)
+    return True
+
+
+def can_join_board(viewer: Viewer, board: Board) -> bool:
+    # Private boards are joined by invitation only.
+    return (viewer.is_active and not board.archived
+            and board.visibility != Visibility.PRIVATE and not viewer.is_member_of(board.id))
+
+
+def can_reply(viewer: Viewer, thread: Thread) -> bool:
+    if not can_post_in_board(viewer, thread.board):
+        return False
+    return not thread.locked or viewer.facilitates(thread.board_id)
+
+
+def can_see_post(viewer: Viewer, post: Post, board_id: int) -> bool:
+    """Held and hidden posts are seen by their author and the board's staff only."""
+    if post.state in (PostState.PUBLISHED, PostState.DELETED):
+        return True
+    if viewer.facilitates(board_id):
+        return True
+    return viewer.id is not None and post.author_id == viewer.id
+
+
+def can_edit_post(viewer: Viewer, post: Post, thread: Thread) -> bool:
+    if not viewer.is_active or post.state == PostState.DELETED:
+        return False
+    if viewer.facilitates(thread.board_id):
+        return True
+    if thread.board.archived or thread.locked or post.state == PostState.HIDDEN:
+        return False
+    return post.author_id == viewer.id
+
+
+def can_delete_post(viewer: Viewer, post: Post, thread: Thread) -> bool:
+    if not viewer.is_active or post.state == PostState.DELETED:
+        return False
+    return post.author_id == viewer.id or viewer.facilitates(thread.board_id)
+
+
+def can_react(viewer: Viewer, post: Post, thread: Thread) -> bool:
+    return (can_post_in_board(viewer, thread.board) and post.state == PostState.PUBLISHED)
+
+
+def can_manage_boards(viewer: Viewer) -> bool:
+    return viewer.is_admin
+
+
+def can_moderate(viewer: Viewer, board_id: int) -> bool:
+    return viewer.facilitates(board_id)
+
+
+# ---- fetch and authorise ---------------------------------------------------------------
+
+def require_user(viewer: Viewer) -> User:
+    if viewer.user is None:
+        raise Unauthorised()
+    if not viewer.is_active:
+        raise Forbidden("Your account cannot do that right now.")
+    return viewer.user
+
+
+def access_board(session: Session, viewer: Viewer, slug: str) -> Board:
+    board = session.scalar(select(Board).where(Board.slug == slug))
+    if board is None or not can_see_board(viewer, board):
+        raise NotFound("We could not find that board.")
+    if not can_read_board(viewer, board):
+        raise Unauthorised("Please sign in to read this board.")
+    return board
+
+
+def access_thread(session: Session, viewer: Viewer, thread_id: int) -> Thread:
+    thread = session.get(Thread, thread_id)
+    if thread is None or not can_see_board(viewer, thread.board):
+        raise NotFound("We could not find that conversation.")
+    if not can_read_board(viewer, thread.board):
+        raise Unauthorised("Please sign in to read this conversation.")
+    if not thread.visible and not (
+        viewer.facilitates(thread.board_id) or (viewer.id and thread.author_id == viewer.id)
+    ):
+        raise NotFound("We could not find that conversation.")
+    return thread
+
+
+def access_post(session: Session, viewer: Viewer, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound("We could not find that post.")
+    thread = access_thread(session, viewer, post.thread_id)
+    if not can_see_post(viewer, post, thread.board_id):
+        raise NotFound("We could not find that post.")
+    return post

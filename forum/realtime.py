@@ -1,0 +1,40 @@
+"""Socket.IO binding: the event sink that delivers committed events to rooms.
+
+Embedded mode runs Socket.IO in-process (threading + simple-websocket); scale mode adds
+Redis as the message queue so every server process, and any CLI or job process, reaches
+every client. Socket handlers live in :mod:`forum.sockets`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from forum.events import Event, set_sink
+from forum.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+
+def init_realtime(app: Flask) -> None:
+    options: dict[str, object] = {
+        "async_mode": app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+        "cors_allowed_origins": [app.config["BASE_URL"].rstrip("/")],
+        "max_http_buffer_size": 64 * 1024,
+        "logger": False,
+        "engineio_logger": False,
+    }
+    if app.config.get("REDIS_URL"):
+        options["message_queue"] = app.config["REDIS_URL"]
+    socketio.init_app(app, **options)
+
+    def _socketio_sink(evt: Event) -> None:
+        socketio.emit(evt.name, evt.payload, to=evt.room, skip_sid=evt.skip_sid)
+
+    set_sink(app, _socketio_sink)
+
+    try:
+        import forum.sockets  # noqa: F401  (registers handlers)
+    except ImportError:
+        log.debug("no socket handlers registered")

@@ -1,0 +1,133 @@
+"""Read-only queries about threads and posts. Each page is a fixed number of queries,
+however many posts it shows (a test holds this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from forum.boards.models import Board
+from forum.permissions import Viewer
+from forum.threads.models import (
+    Post,
+    PostState,
+    Reaction,
+    ReadMarker,
+    Thread,
+    ThreadFollow,
+)
+
+
+@dataclass
+class ThreadRow:
+    thread: Thread
+    unread: bool
+    last_read_post_id: int
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    posts: list[Post]
+    page: int
+    pages: int
+    total: int
+    reactions: dict[int, dict[str, int]] = field(default_factory=dict)
+    my_reactions: dict[int, set[str]] = field(default_factory=dict)
+    following: bool = False
+    last_read_post_id: int = 0
+
+
+def _visible_posts(viewer: Viewer, thread: Thread) -> Select[tuple[Post]]:
+    query = select(Post).where(Post.thread_id == thread.id)
+    if viewer.facilitates(thread.board_id):
+        return query
+    shown = Post.state.in_((PostState.PUBLISHED, PostState.DELETED))
+    if viewer.id is not None:
+        shown = or_(shown, and_(Post.author_id == viewer.id, Post.state == PostState.HELD),
+                    and_(Post.author_id == viewer.id, Post.state == PostState.HIDDEN))
+    return query.where(shown)
+
+
+def count_visible_posts(session: Session, viewer: Viewer, thread: Thread,
+                        up_to_id: int | None = None) -> int:
+    query = _visible_posts(viewer, thread)
+    if up_to_id is not None:
+        query = query.where(Post.id <= up_to_id)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
+                    per_page: int) -> ThreadPage:
+    total = count_visible_posts(session, viewer, thread)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    posts = list(session.scalars(
+        _visible_posts(viewer, thread).options(joinedload(Post.author))
+        .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
+    ids = [p.id for p in posts]
+    reactions: dict[int, dict[str, int]] = {}
+    mine: dict[int, set[str]] = {}
+    if ids:
+        for post_id, kind, count in session.execute(
+                select(Reaction.post_id, Reaction.kind, func.count(Reaction.id))
+                .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.kind)):
+            reactions.setdefault(post_id, {})[str(kind)] = count
+        if viewer.id is not None:
+            for post_id, kind in session.execute(
+                    select(Reaction.post_id, Reaction.kind)
+                    .where(Reaction.post_id.in_(ids), Reaction.user_id == viewer.id)):
+                mine.setdefault(post_id, set()).add(str(kind))
+    following = False
+    last_read = 0
+    if viewer.id is not None:
+        following = session.scalar(select(ThreadFollow.id).where(
+            ThreadFollow.thread_id == thread.id, ThreadFollow.user_id == viewer.id)) is not None
+        last_read = session.scalar(select(ReadMarker.last_read_post_id).where(
+            ReadMarker.thread_id == thread.id, ReadMarker.user_id == viewer.id)) or 0
+    return ThreadPage(thread=thread, posts=posts, page=page, pages=pages, total=total,
+                      reactions=reactions, my_reactions=mine, following=following,
+                      last_read_post_id=last_read)
+
+
+def page_of_post(session: Session, viewer: Viewer, post: Post, per_page: int) -> int:
+    position = count_visible_posts(session, viewer, post.thread, up_to_id=post.id)
+    return max(1, -(-position // per_page))
+
+
+def list_board_threads(session: Session, viewer: Viewer, board: Board, page: int,
+                       per_page: int) -> tuple[list[ThreadRow], int]:
+    """Threads on a board, pinned first then newest activity first, with unread marks."""
+    shown = Thread.visible.is_(True)
+    if viewer.facilitates(board.id):
+        shown = Thread.id.is_not(None)
+    elif viewer.id is not None:
+        shown = or_(shown, Thread.author_id == viewer.id)
+    base = select(Thread).where(Thread.board_id == board.id, shown)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    query = (base.options(joinedload(Thread.author))
+             .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+             .offset((max(1, page) - 1) * per_page).limit(per_page))
+    threads = list(session.scalars(query))
+    markers: dict[int, int] = {}
+    if viewer.id is not None and threads:
+        markers = dict(session.execute(
+            select(ReadMarker.thread_id, ReadMarker.last_read_post_id).where(
+                ReadMarker.user_id == viewer.id,
+                ReadMarker.thread_id.in_([t.id for t in threads]))).all())
+    rows = []
+    for thread in threads:
+        last_read = markers.get(thread.id, 0)
+        unread = viewer.id is not None and (thread.last_post_id or 0) > last_read
+        rows.append(ThreadRow(thread=thread, unread=unread, last_read_post_id=last_read))
+    return rows, total
+
+
+def posts_after(session: Session, viewer: Viewer, thread: Thread, after_id: int,
+                limit: int = 500) -> list[Post]:
+    """Posts written after ``after_id`` that the viewer may see, oldest first (catch-up)."""
+    return list(session.scalars(
+        _visible_posts(viewer, thread).options(joinedload(Post.author))
+        .where(Post.id > after_id).order_by(Post.id).limit(limit)))
