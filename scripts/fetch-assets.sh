@@ -61,9 +61,8 @@ chmod 755 "$TMP"
 # that would 404 under /static/vendor/. Make those URLs relative to the CSS
 # file so they resolve to static/vendor/nhsuk-frontend/assets/images/.
 sed 's#url(/assets/#url(assets/#g' "$SRC/nhsuk-frontend.min.css" > "$TMP/nhsuk-frontend.min.css"
-cp "$SRC/nhsuk-frontend.min.js" "$SRC/nhsuk-frontend.min.js.map" "$TMP/"
+cp "$SRC/nhsuk-frontend.min.js" "$SRC/nhsuk-frontend.min.js.map" "$SRC/nhsuk-frontend.min.css.map" "$TMP/"
 cp -R "$SRC/assets" "$TMP/assets"
-cp node_modules/nhsuk-frontend/LICENSE* "$TMP/" 2>/dev/null || true
 
 if grep -q 'url(/' "$TMP/nhsuk-frontend.min.css"; then
   echo "fetch-assets: the CSS still has root-relative url(/...) references; check the rewrite." >&2
