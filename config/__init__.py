@@ -66,7 +66,8 @@ SETTINGS: list[Setting] = [
             kind="int"),
     Setting("BASE_URL", "http://127.0.0.1:5000",
             "The site's public address, used for absolute links in the API and emails."),
-    Setting("MAIL_SERVER", "", "SMTP host. Empty: mail is written to the log instead (development)."),
+    Setting("MAIL_SERVER", "",
+            "SMTP host. Empty: mail is written to the log instead (development)."),
     Setting("MAIL_PORT", 25, "SMTP port.", kind="int"),
     Setting("MAIL_USERNAME", "", "SMTP user name, if the server needs one."),
     Setting("MAIL_PASSWORD", "", "SMTP password, if the server needs one.", secret=True),
@@ -95,7 +96,9 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "DEMO_CONTENT": False,
         "DATABASE_URL": "sqlite://",
         "SECRET_KEY": "test-secret-key-not-for-use",
-        "WTF_CSRF_ENABLED": True,
+        # Most tests post forms directly; tests/security checks CSRF with it switched on.
+        "WTF_CSRF_ENABLED": False,
+        "BASE_URL": "http://localhost",
     },
     "production": {"DEMO_CONTENT": False, "SESSION_COOKIE_SECURE": True, "LOG_FORMAT": "json"},
 }
@@ -118,10 +121,11 @@ def _parse(setting: Setting, raw: str) -> Any:
 
 
 def load_config(env: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Build the settings: declared defaults, then the environment's, then env vars, then overrides."""
+    """Build settings: declared defaults, the environment's, env vars, then overrides."""
     env_name = env or os.environ.get("FORUM_ENV", "development")
     if env_name not in ENVIRONMENT_DEFAULTS:
-        raise ConfigError(f"FORUM_ENV must be one of {', '.join(ENVIRONMENT_DEFAULTS)}, not {env_name!r}.")
+        choices = ", ".join(ENVIRONMENT_DEFAULTS)
+        raise ConfigError(f"FORUM_ENV must be one of {choices}, not {env_name!r}.")
     values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
     values.update(ENVIRONMENT_DEFAULTS[env_name])
     values["FORUM_ENV"] = env_name

@@ -19,7 +19,7 @@ from forum.db import get_session
 from forum.extensions import login_manager
 from forum.permissions import Viewer, load_viewer
 
-TOKEN_PREFIX = "alo_"
+TOKEN_PREFIX = "alo_"  # noqa: S105 - a visible prefix, not a secret
 
 
 def hash_token(secret: str) -> str:

@@ -18,11 +18,11 @@ from forum.db import job_session
 from forum.permissions import load_viewer
 from forum.threads.actions import do_add_reaction, do_create_thread, do_reply
 
-DEMO_PASSWORD = "alongside-demo-2026"
+DEMO_PASSWORD = "alongside-demo-2026"  # noqa: S105 - documented demo accounts only
 
 DEMO_USERS = [
     ("sam_admin", "admin@example.org", Role.ADMIN),
-    ("rowan_facilitator", "rowan@example.org", Role.MEMBER),
+    ("rowan_facilitator", "rowan@example.org", Role.FACILITATOR),
     ("maple", "maple@example.org", Role.MEMBER),
     ("heron", "heron@example.org", Role.MEMBER),
     ("tideline", "tideline@example.org", Role.MEMBER),

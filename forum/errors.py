@@ -66,7 +66,8 @@ HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     409: ("Something changed", "That has changed since you loaded the page. Please try again."),
     413: ("That is too big", "What you sent is too large. Please make it shorter and try again."),
     422: ("Some details need changing", "Please check what you entered and try again."),
-    429: ("Please slow down", "You have done that too many times. Please wait a moment and try again."),
+    429: ("Please slow down",
+          "You have done that too many times. Please wait a moment and try again."),
     500: ("Sorry, there is a problem with the service", "Please try again later. "
           "Nothing you wrote has been shared by this error."),
 }

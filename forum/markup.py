@@ -70,7 +70,8 @@ def quote_markdown(author_name: str, source: str, post_id: int) -> str:
     """Markdown that quotes ``source`` in a new reply, attributed to its author."""
     lines = source.strip().splitlines() or [""]
     quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
-    return f"> **{_escape_md(author_name)}** wrote ([post {post_id}](#post-{post_id})):\n>\n{quoted}\n\n"
+    heading = f"> **{_escape_md(author_name)}** wrote ([post {post_id}](#post-{post_id})):"
+    return f"{heading}\n>\n{quoted}\n\n"
 
 
 def _escape_md(text: str) -> str:

@@ -19,7 +19,7 @@ for _name in MODEL_MODULES:
     try:
         import_module(_name)
     except ModuleNotFoundError as _exc:
-        if _exc.name != _name:
+        if not (_exc.name and _name.startswith(_exc.name)):
             raise
 
 metadata = Base.metadata

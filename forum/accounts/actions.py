@@ -27,11 +27,11 @@ def normalise_email(email: str) -> str:
                                        "like name@example.com."}) from None
 
 
-def _check_new_account(session: Session, username: str, email: str, password: str
-                       ) -> tuple[str, str]:
+def _check_new_account(session: Session, username: str, email: str, password: str,
+                       *, allow_reserved: bool = False) -> tuple[str, str]:
     errors: dict[str, str] = {}
     username = (username or "").strip()
-    problem = username_problem(username)
+    problem = username_problem(username, allow_reserved=allow_reserved)
     if problem:
         errors["username"] = problem
     try:
@@ -84,7 +84,8 @@ def do_create_user(session: Session, *, actor: Viewer | None, username: str, ema
     ``user:create``."""
     if actor is not None and not actor.is_admin:
         raise Forbidden("Only administrators can create accounts.")
-    username, email = _check_new_account(session, username, email, password)
+    username, email = _check_new_account(session, username, email, password,
+                                         allow_reserved=Role(role) != Role.MEMBER)
     if _email_taken(session, email):
         raise Invalid(fields={"email": "An account already uses that email address."})
     user = User(username=username, username_key=username_key(username), email=email,

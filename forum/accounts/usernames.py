@@ -29,16 +29,22 @@ def username_key(username: str) -> str:
     return text.translate(_LOOKALIKES)
 
 
-def username_problem(username: str) -> str | None:
-    """Why ``username`` cannot be used, in plain English, or None."""
+def username_problem(username: str, *, allow_reserved: bool = False) -> str | None:
+    """Why ``username`` cannot be used, in plain English, or None.
+
+    ``allow_reserved`` is for staff accounts made by an administrator or the command line.
+    """
     if not (MIN_LENGTH <= len(username) <= MAX_LENGTH):
         return f"Your username must be between {MIN_LENGTH} and {MAX_LENGTH} characters."
     if not USERNAME_PATTERN.match(username):
         return ("Use only letters, numbers, dots, dashes and underscores, "
                 "starting and ending with a letter or number.")
     key = username_key(username)
+    if allow_reserved:
+        return None
     for word in _RESERVED_FOLDED:
-        if key == word or (word not in _WHOLE_ONLY and (key.startswith(word) or key.endswith(word))):
+        affixed = key.startswith(word) or key.endswith(word)
+        if key == word or (word not in _WHOLE_ONLY and affixed):
             return "That username is kept for the service's staff. Please choose another."
     return None
 

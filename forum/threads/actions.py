@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from forum.audit.models import AuditAction, record
 from forum.boards.models import Board, BoardMembership, PostingPolicy
+from forum.db import utcnow
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.markup import quote_markdown, render_markdown
@@ -36,7 +37,6 @@ from forum.threads.models import (
     Thread,
     ThreadFollow,
 )
-from forum.db import utcnow
 from forum.threads.serialize import post_json, thread_json
 
 TITLE_MAX = 150
