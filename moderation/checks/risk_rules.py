@@ -211,15 +211,27 @@ def _overdose(text: str) -> list[Finding]:
     return out
 
 
-def scan_risk(text: str) -> tuple[list[Finding], list[str]]:
-    """Return (positive risk findings, mitigating cue names).
+@dataclass
+class RiskScan:
+    """Rule output: positive findings, mitigating cue names, and spans to hide from the
+    semantic model (idioms, negated or recovered mentions, helpline/awareness wording)."""
+
+    findings: list[Finding]
+    cues: list[str]
+    masks: list[tuple[int, int]]
+
+
+def scan_risk(text: str) -> RiskScan:
+    """Run the risk rules.
 
     Mitigating cues: "negated", "past", "idiom", "resource", "reported" — each means a
     risk word appeared but in a context that is usually not a current risk.
     """
     findings = _overdose(text)
     cues: set[str] = set()
+    masks: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
+    serious = re.search(r"\bI\s+mean\s+it\b|\bnot\s+joking\b|\bseriously\b", text, _I)
     for rule in RULES:
         for m in rule.pattern.finditer(text):
             span = (m.start(), m.end())
@@ -227,32 +239,33 @@ def scan_risk(text: str) -> tuple[list[Finding], list[str]]:
                 continue
             if rule.negatable and is_negated(text, m.start()):
                 cues.add("negated")
+                masks.append(span)
                 continue
             if rule.past_sensitive and _is_past(text, m.start()):
                 cues.add("past")
+                masks.append(span)
                 continue
             s, e = sentence_at(text, m.start())
             sent = text[s:e]
             if IDIOMS.search(sent) and rule.rule in ("risk.suicidal", "risk.harm_to_others") \
-                    and not re.search(r"\bI\s+mean\s+it\b|\bnot\s+joking\b|\bseriously\b",
-                                      text, _I):
+                    and not serious:
                 cues.add("idiom")
+                masks.append(span)
                 continue
             if REPORTED_QUESTION.search(sent) or (RESOURCE.search(sent) and
                                                   rule.rule == "risk.suicidal"):
                 cues.add("reported")
+                masks.append(span)
                 continue
             seen.add(span)
             findings.append(Finding(rule.rule, "risk", rule.severity, rule.reason, span))
-    if IDIOMS.search(text):
-        cues.add("idiom")
-    if RESOURCE.search(text):
-        cues.add("resource")
-    if REPORTED_QUESTION.search(text):
-        cues.add("reported")
+    for pat, cue in ((IDIOMS, "idiom"), (RESOURCE, "resource"), (REPORTED_QUESTION, "reported")):
+        for m in pat.finditer(text):
+            cues.add(cue)
+            masks.append(m.span())
     if re.search(r"\b(?:not|never|no)\b[^.!?]{0,20}\b(?:suicid\w*|self[-\s]?harm\w*|danger|"
                  r"hurt|harm\w*|die|dying)\b", text, _I):
         cues.add("negated")
     if _PAST.search(text) and not _CURRENT.search(text):
         cues.add("past")
-    return findings, sorted(cues)
+    return RiskScan(findings, sorted(cues), masks)
