@@ -46,8 +46,9 @@ def _refuse_dev_overlap(texts: list[str]) -> None:
     """Never train on the development set: refuse if any training text is a dev text."""
     dev = os.environ.get("ALONGSIDE_DEV_SET")
     candidates = [Path(dev)] if dev else []
-    candidates.append(Path(__file__).resolve().parents[2] / ".." / "shared" / "moderation"
-                      / "dev_set.jsonl")
+    repo = Path(__file__).resolve().parents[2]
+    for up in (repo / "..", repo / ".." / ".."):
+        candidates.append(up / "shared" / "moderation" / "dev_set.jsonl")
     for path in candidates:
         if path.is_file():
             dev_keys = {_key(json.loads(line)["text"])
