@@ -28,6 +28,8 @@ keepalive = 75
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Several processes run side by side; one shared control socket path would clash.
+control_socket_disable = True
 proc_name = f"alongside-{bind.rsplit(':', 1)[-1]}"
 
 
