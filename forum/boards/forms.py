@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, StringField, TextAreaField
+from wtforms import Field, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from forum.boards.actions import TEXT_LIMITS
@@ -19,22 +19,22 @@ SUPPORT_PREFIX = "sm_"
 SUPPORT_MAX = 1000
 
 VISIBILITY_CHOICES = [
-    (Visibility.PUBLIC.value, "Public: anyone can read it, members can post"),
-    (Visibility.MEMBERS.value, "Members only: people must sign in to read it"),
-    (Visibility.PRIVATE.value,
-     "Private: only invited members can see it, and it is hidden from everyone else"),
+    SelectChoice(Visibility.PUBLIC.value, "Public: anyone can read it, members can post"),
+    SelectChoice(Visibility.MEMBERS.value, "Members only: people must sign in to read it"),
+    SelectChoice(Visibility.PRIVATE.value,
+                 "Private: only invited members can see it, and it is hidden from everyone else"),
 ]
 POSTING_CHOICES = [
-    (PostingPolicy.OPEN.value, "Posts appear straight away"),
-    (PostingPolicy.NEW_MEMBERS_HELD.value,
-     "A member's first posts wait for a facilitator to check them"),
-    (PostingPolicy.ALL_HELD.value, "Every post waits for a facilitator to check it"),
+    SelectChoice(PostingPolicy.OPEN.value, "Posts appear straight away"),
+    SelectChoice(PostingPolicy.NEW_MEMBERS_HELD.value,
+                 "A member's first posts wait for a facilitator to check them"),
+    SelectChoice(PostingPolicy.ALL_HELD.value, "Every post waits for a facilitator to check it"),
 ]
 RISK_CHOICES = [
-    (RiskPolicy.PUBLISH_AND_FLAG.value,
-     "Publish a post that may show someone is at risk, and alert facilitators"),
-    (RiskPolicy.HOLD_AND_FLAG.value,
-     "Hold a post that may show someone is at risk until a facilitator checks it"),
+    SelectChoice(RiskPolicy.PUBLISH_AND_FLAG.value,
+                 "Publish a post that may show someone is at risk, and alert facilitators"),
+    SelectChoice(RiskPolicy.HOLD_AND_FLAG.value,
+                 "Hold a post that may show someone is at risk until a facilitator checks it"),
 ]
 
 

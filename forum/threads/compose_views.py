@@ -7,7 +7,7 @@ form with status 422 and the action's messages next to the fields they are about
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from forum.auth import current_viewer
