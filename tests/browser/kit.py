@@ -50,8 +50,8 @@ def require_chromium() -> None:
         return
     detail = ""
     if ENSURE_SCRIPT.exists():
-        result = subprocess.run(  # noqa: S603 - fixed script path from this repo
-            ["bash", str(ENSURE_SCRIPT)],  # noqa: S607 - bash from PATH is fine here
+        result = subprocess.run(
+            ["bash", str(ENSURE_SCRIPT)],
             capture_output=True,
             text=True,
             timeout=900,

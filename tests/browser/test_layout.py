@@ -219,7 +219,6 @@ def page(browser: Any, server: _Server) -> Iterator[Page]:
 
     page.on("response", check_response)
     page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
-    page.problems = problems  # type: ignore[attr-defined]
     yield page
     context.close()
     assert problems == [], problems
