@@ -32,7 +32,7 @@ run: setup ## Set up, migrate, load demo content if empty, and serve on http://1
 	FORUM_ENV=development $(FORUM) run --host $(HOST) --port $(PORT)
 
 lint: $(STAMP) ## ruff over the code and tests
-	$(VENV)/bin/ruff check forum moderation config tests bench
+	$(VENV)/bin/ruff check $(wildcard forum moderation config tests bench)
 
 test: setup lint ## Set up and run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 	@bash scripts/ensure-chromium.sh
