@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+if TYPE_CHECKING:
+    from forum.notifications.jobs import EmailRun
+
 jobs_cli = click.Group("jobs", help="Background jobs (notification email).")
 
 
-def _report(run: object | None) -> str:
+def _report(run: EmailRun | None) -> str:
     if run is None:
         return "Another process is running the jobs; skipped this time."
-    return ("Email: {0.planned} planned, {0.sent} sent, {0.failed} to retry, "
-            "{0.cancelled} not needed.".format(run))
+    return (f"Email: {run.planned} planned, {run.sent} sent, {run.failed} to retry, "
+            f"{run.cancelled} not needed.")
 
 
 @jobs_cli.command("run-once")

@@ -147,6 +147,5 @@ def compose_job_email(session: Session, job: EmailJob) -> OutgoingEmail | None:
     return OutgoingEmail(
         to=user.email, subject=subject[:200], text=text,
         headers={"List-Unsubscribe": f"<{unsubscribe}>",
-                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                 "Auto-Submitted": "auto-generated"},
+                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         notification_ids=[n.id for n, _post, _board in pending])

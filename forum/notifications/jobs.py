@@ -12,7 +12,6 @@ This is an adapter: it reads, talks to the SMTP server, and calls the outbox act
 from __future__ import annotations
 
 import logging
-import smtplib
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,12 +42,6 @@ class EmailRun:
     cancelled: int = 0
 
 
-def describe_error(exc: BaseException) -> str:
-    """The kind of failure and the SMTP code: never an address or the message."""
-    code = getattr(exc, "smtp_code", None)
-    return f"{type(exc).__name__}{f' {code}' if code else ''}"
-
-
 def send_due_emails(app: Flask, now: datetime | None = None, *, limit: int = 100) -> EmailRun:
     """Plan email for waiting notifications, then send every due job once.
 
@@ -69,13 +62,11 @@ def send_due_emails(app: Flask, now: datetime | None = None, *, limit: int = 100
                 do_cancel_email_job(session, job_id=job_id, token=token, now=now)
                 run.cancelled += 1
                 continue
-            try:
-                send_mail(app, email.to, email.subject, email.text, headers=email.headers)
-            except (smtplib.SMTPException, OSError) as exc:
-                log.warning("email job %s not sent (%s); will retry", job_id,
-                            describe_error(exc))
+            # send_mail logs the failure's kind (never the address) and returns False.
+            if not send_mail(app, email.to, email.subject, email.text, headers=email.headers,
+                             user_id=job.user_id if job else None, kind="notification"):
                 do_mark_email_failed(session, job_id=job_id, token=token, now=now,
-                                     error=describe_error(exc))
+                                     error="SMTP send failed")
                 run.failed += 1
                 continue
             do_mark_email_sent(session, job_id=job_id, token=token, now=now,
