@@ -76,6 +76,9 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
                              f"{ratio:.0%}", ">= 50%", ratio >= 0.5))
     for run in (results.get("live") or {}).get("runs", []):
         n = run["clients"]
+        if "error" in run:
+            rows.append((f"live delivery, {n} clients", "error", "runs", False))
+            continue
         limit = 150 if n <= 200 else 500
         rows.append((f"delivery p99, {n} clients", _fmt(run["delay_p99_ms"], " ms"),
                      f"<= {limit} ms", run["delay_p99_ms"] is not None
@@ -103,17 +106,23 @@ def print_table(results: dict[str, Any]) -> None:
     if http:
         print(f"\nPages ({http['load_tool']}, {http['connections_per_process']} connections per "
               f"process, {http['seconds_each']} s each)")
-        print(f"  {'processes':<12}{'page':<20}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'errors':>8}")
+        print(f"  {'processes':<11}{'page':<20}{'bytes':>9}{'req/s':>8}{'p50 ms':>9}"
+              f"{'p99 ms':>9}{'CPU ms/req':>11}{'errors':>7}")
         for key, runs in http["runs"].items():
-            for name in ("thread_anonymous", "thread_signed_in", "board_anonymous",
-                         "board_signed_in", "ceiling"):
+            sizes = runs["page_bytes"]
+            for name in ("thread_anonymous", "ceiling_anonymous", "thread_signed_in",
+                         "ceiling_signed_in", "board_anonymous", "board_signed_in"):
                 r = runs[name]
-                print(f"  {key.split('_')[0]:<12}{name:<20}{r['rps']:>9.1f}{r['p50_ms']:>9.1f}"
-                      f"{r['p99_ms']:>9.1f}{r['errors']:>8}")
-            print(f"  {'':<12}thread page {runs['page_bytes']['thread_anonymous']:,} bytes, "
-                  f"{runs['posts_on_thread_page']} posts; ceiling "
-                  f"{runs['ceiling_bytes']:,} bytes")
+                size = runs.get(f"{name}_bytes") or sizes.get(name, 0)
+                print(f"  {key.split('_')[0]:<11}{name:<20}{size:>9,}{r['rps']:>8.1f}"
+                      f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+                      f"{r['server_cpu_ms_per_request']:>11.2f}{r['errors']:>7}")
+            print(f"  {'':<11}{runs['posts_on_thread_page']} posts on the thread page; "
+                  "ratio to ceiling (req/s): anonymous "
+                  f"{runs['ratio_thread_anonymous']:.0%}, signed in "
+                  f"{runs['ratio_thread_signed_in']:.0%}; by server CPU per request: "
+                  f"{runs['cpu_ratio_thread_anonymous']:.0%}, "
+                  f"{runs['cpu_ratio_thread_signed_in']:.0%}")
     live = results.get("live")
     if live:
         print("\nLive delivery (2 processes, Redis; one thread; "
@@ -121,6 +130,9 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"  {'clients':>8}{'p50 ms':>9}{'p99 ms':>9}{'lost':>7}{'reply p50':>11}"
               f"{'KB/conn':>9}{'CPU %':>8}")
         for r in live["runs"]:
+            if "error" in r:
+                print(f"  {r['clients']:>8}  failed: {r['error'][:300]}")
+                continue
             print(f"  {r['clients']:>8}{_fmt(r['delay_p50_ms']):>9}{_fmt(r['delay_p99_ms']):>9}"
                   f"{r['lost']:>7}{_fmt(r['reply_p50_ms']):>11}"
                   f"{_fmt(r['rss_kb_per_connection']):>9}{_fmt(r['cpu_percent_posting']):>8}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import os
 import re
 import shutil
 import subprocess
@@ -28,7 +29,7 @@ from typing import Any
 import requests
 
 from bench.seed import SeedInfo
-from bench.servers import free_ports, run_ceiling, run_forum
+from bench.servers import Servers, free_ports, run_ceiling, run_forum
 
 CONNECTIONS_PER_PROCESS = 8
 
@@ -38,8 +39,6 @@ def ensure_wrk() -> str | None:
     found = shutil.which("wrk")
     if found:
         return found
-    import os
-
     if os.geteuid() == 0 and shutil.which("apt-get"):
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True,
                        check=False, timeout=300)
@@ -159,13 +158,29 @@ def run_python_load(ports: list[int], paths: list[str], seconds: float,
             "max_ms": round(max(lat, default=0), 2), "errors": sum(r[1] for r in results)}
 
 
-def load(ports: list[int], paths: list[str], seconds: float, cookie: str | None = None,
+def load(servers: Servers, paths: list[str], seconds: float, cookie: str | None = None,
          wrk: str | None = None) -> dict[str, Any]:
-    """Warm up briefly, then measure for ``seconds``."""
+    """Warm up briefly, then measure for ``seconds``.
+
+    Besides requests/s and latency, the servers' own CPU time per request (psutil over the
+    server processes): other work on a shared machine slows the clock figures down, but
+    hardly changes how much CPU one page costs.
+    """
+    from bench.live import usage
+
+    ports = servers.ports
     run = (lambda s: run_wrk(wrk, ports, paths, s, cookie)) if wrk else (
         lambda s: run_python_load(ports, paths, s, cookie))
     run(min(3.0, seconds))
-    return run(seconds)
+    pids = servers.pids()
+    cpu_before, _ = usage(pids)
+    result = run(seconds)
+    cpu_after, rss = usage(pids)
+    result["server_cpu_ms_per_request"] = round(
+        (cpu_after - cpu_before) * 1000 / max(1, result["requests"]), 2)
+    result["server_rss_mb"] = round(rss / 2**20, 1)
+    result["load_average_after"] = round(os.getloadavg()[0], 2)
+    return result
 
 
 # ---- signing in --------------------------------------------------------------------------
@@ -185,7 +200,7 @@ def sign_in(base: str, username: str, password: str) -> str:
         raise RuntimeError(f"signing in failed with status {answer.status_code}")
     cookies = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
     check = requests.get(f"{base}/", headers={"Cookie": cookies}, timeout=30)
-    if username not in check.text:
+    if ">Sign out<" not in check.text:
         raise RuntimeError("signed in, but the page does not show the reader as signed in")
     return cookies
 
@@ -214,23 +229,31 @@ def measure(info: SeedInfo, env_for: Any, seconds: float, workdir: Path,
         with run_forum(env, ports, workdir / f"forum-{n}.log") as servers:
             base = servers.url(0)
             cookie = sign_in(base, info.reader, info.reader_password)
-            size = _page_bytes(base, thread_paths[0])
-            runs["page_bytes"] = {"thread_anonymous": size,
-                                  "thread_signed_in": _page_bytes(base, thread_paths[0], cookie),
-                                  "board_anonymous": _page_bytes(base, board_paths[0])}
-            posts_shown = requests.get(base + thread_paths[0], timeout=30).text.count(
-                'id="post-')
-            runs["posts_on_thread_page"] = posts_shown
+            sizes = {"thread_anonymous": _page_bytes(base, thread_paths[0]),
+                     "thread_signed_in": _page_bytes(base, thread_paths[0], cookie),
+                     "board_anonymous": _page_bytes(base, board_paths[0]),
+                     "board_signed_in": _page_bytes(base, board_paths[0], cookie)}
+            runs["page_bytes"] = sizes
+            runs["posts_on_thread_page"] = requests.get(
+                base + thread_paths[0], timeout=30).text.count('data-post-id="')
             for name, paths, who in (("thread_anonymous", thread_paths, None),
                                      ("thread_signed_in", thread_paths, cookie),
                                      ("board_anonymous", board_paths, None),
                                      ("board_signed_in", board_paths, cookie)):
-                runs[name] = load(ports, paths, seconds, who, wrk)
-        with run_ceiling(size, ports, workdir / f"ceiling-{n}.log"):
-            runs["ceiling_bytes"] = _page_bytes(f"http://127.0.0.1:{ports[0]}", "/")
-            runs["ceiling"] = load(ports, ["/"], seconds, None, wrk)
-        ceiling = runs["ceiling"]["rps"] or 1
-        runs["ratio_thread_anonymous"] = round(runs["thread_anonymous"]["rps"] / ceiling, 3)
-        runs["ratio_thread_signed_in"] = round(runs["thread_signed_in"]["rps"] / ceiling, 3)
+                print(f"bench:   {n} process(es), {name}", flush=True)
+                runs[name] = load(servers, paths, seconds, who, wrk)
+        # The ceiling serves a page of the same size as each thread page measured (a
+        # signed-in page carries reaction forms and is larger than an anonymous one).
+        for who in ("anonymous", "signed_in"):
+            size = sizes[f"thread_{who}"]
+            with run_ceiling(size, ports, workdir / f"ceiling-{n}-{who}.log") as ceiling:
+                print(f"bench:   {n} process(es), ceiling at {size:,} bytes", flush=True)
+                runs[f"ceiling_{who}_bytes"] = _page_bytes(ceiling.url(0), "/")
+                runs[f"ceiling_{who}"] = load(ceiling, ["/"], seconds, None, wrk)
+            ratio = runs[f"thread_{who}"]["rps"] / (runs[f"ceiling_{who}"]["rps"] or 1)
+            runs[f"ratio_thread_{who}"] = round(ratio, 3)
+            cpu = runs[f"ceiling_{who}"]["server_cpu_ms_per_request"] / (
+                runs[f"thread_{who}"]["server_cpu_ms_per_request"] or 1)
+            runs[f"cpu_ratio_thread_{who}"] = round(cpu, 3)
         results["runs"][f"{n}_process" + ("es" if n > 1 else "")] = runs
     return results
