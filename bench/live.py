@@ -35,7 +35,7 @@ from bench.checks import percentile
 from bench.seed import BODIES, SeedInfo
 from bench.servers import REDIS_URL, free_ports, raise_open_file_limit, run_forum
 
-CLIENTS_PER_HARNESS = 500  # one asyncio process per 500 clients keeps the harness off the path
+CLIENTS_PER_HARNESS = 250  # enough harness processes that receiving is never the bottleneck
 CONNECT_CONCURRENCY = 50
 RATE = 5.0  # replies a second
 GRACE = 5.0  # seconds after the last reply before a missing event counts as lost
@@ -52,6 +52,7 @@ async def _clients(urls: list[str], first: int, count: int, thread_id: int, out:
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     receipts: list[list[tuple[int, float]]] = [[] for _ in range(count)]
     dropped = [False] * count
+    state = {"last_event": time.monotonic(), "stopping": False}
 
     async def one(i: int) -> Any:
         client = socketio.AsyncClient(reconnection=False, http_session=http,
@@ -59,12 +60,19 @@ async def _clients(urls: list[str], first: int, count: int, thread_id: int, out:
         seen = receipts[i]
 
         def on_post(data: dict[str, Any]) -> None:
-            seen.append((int(data.get("post_id") or 0), time.monotonic()))
+            now = time.monotonic()
+            seen.append((int(data.get("post_id") or 0), now))
+            state["last_event"] = now
+
+        def on_other(*_args: Any) -> None:
+            state["last_event"] = time.monotonic()
 
         def on_drop(*_args: Any) -> None:
-            dropped[i] = True
+            if not state["stopping"]:  # our own disconnect at the end is not a drop
+                dropped[i] = True
 
         client.on("post.created", on_post)
+        client.on("*", on_other)  # presence and the like: only to tell when things are quiet
         client.on("disconnect", on_drop)
         async with gate:
             await client.connect(urls[(first + i) % len(urls)], transports=["websocket"],
@@ -80,9 +88,18 @@ async def _clients(urls: list[str], first: int, count: int, thread_id: int, out:
     failures = sorted({f"{type(c).__name__}: {c}"[:200] for c in made
                        if isinstance(c, BaseException)})
     out.put(("ready", first, len(clients), failures[:5], time.monotonic() - started))
+    # Every join announces the room's new head count to the whole room: with 1,000
+    # readers that is half a million small events. Wait until they have all arrived, so
+    # the measurement starts with nothing queued in the harness.
+    limit = time.monotonic() + 300
+    while time.monotonic() - state["last_event"] < 1.5 and time.monotonic() < limit:
+        await asyncio.sleep(0.1)
+    out.put(("quiet", first, time.monotonic() - started))
     while not stop.is_set():
         await asyncio.sleep(0.05)
-    out.put(("done", first, receipts, dropped))
+    state["stopping"] = True
+    # Copies: the queue pickles in a background thread, after the disconnects below.
+    out.put(("done", first, [list(r) for r in receipts], list(dropped)))
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     await http.close()
 
@@ -205,14 +222,19 @@ def run_once(info: SeedInfo, env: dict[str, str], ports: list[int], clients: int
             connected = sum(r[2] for r in ready)
             failures = [f for r in ready for f in r[3]]
             connect_s = time.monotonic() - connect_started
+            quiet = [out.get(timeout=600) for _ in harnesses]
+            quiet_s = max(q[2] for q in quiet)
             settle_s = _settle(pids)
             cpu_connected, rss_after = usage(pids)
             subscribers = _subscribers(env["SOCKETIO_CHANNEL"])
 
+            harness_pids = [p.pid for p in harnesses if p.pid is not None]
+            harness_cpu_before, _ = usage(harness_pids)
             posting_started = time.monotonic()
             posted = asyncio.run(_post_replies(urls, token, thread_id, seconds))
             posting_s = time.monotonic() - posting_started
             cpu_posted, rss_posted = usage(pids)
+            harness_cpu, _ = usage(harness_pids)
             time.sleep(GRACE)
             stop.set()
             done = [out.get(timeout=120) for _ in harnesses]
@@ -247,7 +269,10 @@ def run_once(info: SeedInfo, env: dict[str, str], ports: list[int], clients: int
 
     return {
         "clients": clients, "connected": connected, "connect_failures": failures,
-        "connect_seconds": round(connect_s, 1), "settle_seconds": round(settle_s, 1),
+        "connect_seconds": round(connect_s, 1), "quiet_after_joins_seconds": round(quiet_s, 1),
+        "settle_seconds": round(settle_s, 1), "harness_processes": len(harnesses),
+        "harness_cpu_percent_posting": round((harness_cpu - harness_cpu_before)
+                                             / posting_s * 100, 1),
         "redis_subscribers": subscribers, "replies_sent": len(posted),
         "replies_ok": len(replied), "reply_statuses": sorted({p[3] for p in posted}),
         "posting_seconds": round(posting_s, 1),
