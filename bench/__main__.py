@@ -107,7 +107,7 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"\nPages ({http['load_tool']}, {http['connections_per_process']} connections per "
               f"process, {http['seconds_each']} s each)")
         print(f"  {'processes':<11}{'page':<20}{'bytes':>9}{'req/s':>8}{'p50 ms':>9}"
-              f"{'p99 ms':>9}{'CPU ms/req':>11}{'errors':>7}")
+              f"{'p99 ms':>9}{'CPU ms/req':>11}{'wait %':>8}{'errors':>7}")
         for key, runs in http["runs"].items():
             sizes = runs["page_bytes"]
             for name in ("thread_anonymous", "ceiling_anonymous", "thread_signed_in",
@@ -116,7 +116,8 @@ def print_table(results: dict[str, Any]) -> None:
                 size = runs.get(f"{name}_bytes") or sizes.get(name, 0)
                 print(f"  {key.split('_')[0]:<11}{name:<20}{size:>9,}{r['rps']:>8.1f}"
                       f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-                      f"{r['server_cpu_ms_per_request']:>11.2f}{r['errors']:>7}")
+                      f"{r['server_cpu_ms_per_request']:>11.2f}"
+                      f"{r['server_cpu_wait_percent']:>8.1f}{r['errors']:>7}")
             print(f"  {'':<11}{runs['posts_on_thread_page']} posts on the thread page; "
                   "ratio to ceiling (req/s): anonymous "
                   f"{runs['ratio_thread_anonymous']:.0%}, signed in "
@@ -127,15 +128,16 @@ def print_table(results: dict[str, Any]) -> None:
     if live:
         print("\nLive delivery (2 processes, Redis; one thread; "
               f"{live['replies_per_second']} replies/s for {live['seconds']} s)")
-        print(f"  {'clients':>8}{'p50 ms':>9}{'p99 ms':>9}{'lost':>7}{'reply p50':>11}"
-              f"{'KB/conn':>9}{'CPU %':>8}")
+        print(f"  {'clients':>8}{'p50 ms':>9}{'p99 ms':>9}{'lost':>7}{'dropped':>9}"
+              f"{'reply p50':>11}{'KB/conn':>9}{'CPU %':>8}{'CPU wait %':>12}")
         for r in live["runs"]:
             if "error" in r:
                 print(f"  {r['clients']:>8}  failed: {r['error'][:300]}")
                 continue
             print(f"  {r['clients']:>8}{_fmt(r['delay_p50_ms']):>9}{_fmt(r['delay_p99_ms']):>9}"
-                  f"{r['lost']:>7}{_fmt(r['reply_p50_ms']):>11}"
-                  f"{_fmt(r['rss_kb_per_connection']):>9}{_fmt(r['cpu_percent_posting']):>8}")
+                  f"{r['lost']:>7}{r['clients_dropped']:>9}{_fmt(r['reply_p50_ms']):>11}"
+                  f"{_fmt(r['rss_kb_per_connection']):>9}{_fmt(r['cpu_percent_posting']):>8}"
+                  f"{_fmt(r['cpu_wait_percent_posting']):>12}")
     checks = results.get("checks")
     if checks:
         m, r = checks["with_model"], checks["rules_only"]

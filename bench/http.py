@@ -166,7 +166,7 @@ def load(servers: Servers, paths: list[str], seconds: float, cookie: str | None 
     server processes): other work on a shared machine slows the clock figures down, but
     hardly changes how much CPU one page costs.
     """
-    from bench.live import usage
+    from bench.live import cpu_wait, usage
 
     ports = servers.ports
     run = (lambda s: run_wrk(wrk, ports, paths, s, cookie)) if wrk else (
@@ -174,8 +174,11 @@ def load(servers: Servers, paths: list[str], seconds: float, cookie: str | None 
     run(min(3.0, seconds))
     pids = servers.pids()
     cpu_before, _ = usage(pids)
+    wait_before = cpu_wait(pids)
     result = run(seconds)
     cpu_after, rss = usage(pids)
+    result["server_cpu_wait_percent"] = round(
+        (cpu_wait(pids) - wait_before) / result["seconds"] * 100, 1)
     result["server_cpu_ms_per_request"] = round(
         (cpu_after - cpu_before) * 1000 / max(1, result["requests"]), 2)
     result["server_rss_mb"] = round(rss / 2**20, 1)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing as mp
+import os
 import queue
 import statistics
 import time
@@ -37,6 +38,9 @@ from bench.servers import REDIS_URL, free_ports, raise_open_file_limit, run_foru
 
 CLIENTS_PER_HARNESS = 250  # enough harness processes that receiving is never the bottleneck
 CONNECT_CONCURRENCY = 50
+# Readers arrive over time, not all in one instant: each join makes the server announce the
+# room's head count to everyone in it, so joins in a burst pile up work on both sides.
+JOIN_RATE = 25.0  # joins a second, all harness processes together
 RATE = 5.0  # replies a second
 GRACE = 5.0  # seconds after the last reply before a missing event counts as lost
 
@@ -51,8 +55,9 @@ async def _clients(urls: list[str], first: int, count: int, thread_id: int, out:
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     receipts: list[list[tuple[int, float]]] = [[] for _ in range(count)]
-    dropped = [False] * count
+    dropped: list[tuple[float, str] | None] = [None] * count
     state = {"last_event": time.monotonic(), "stopping": False}
+    started = time.monotonic()
 
     async def one(i: int) -> Any:
         client = socketio.AsyncClient(reconnection=False, http_session=http,
@@ -67,13 +72,14 @@ async def _clients(urls: list[str], first: int, count: int, thread_id: int, out:
         def on_other(*_args: Any) -> None:
             state["last_event"] = time.monotonic()
 
-        def on_drop(*_args: Any) -> None:
+        def on_drop(*args: Any) -> None:
             if not state["stopping"]:  # our own disconnect at the end is not a drop
-                dropped[i] = True
+                dropped[i] = (time.monotonic(), str(args[0]) if args else "")
 
         client.on("post.created", on_post)
         client.on("*", on_other)  # presence and the like: only to tell when things are quiet
         client.on("disconnect", on_drop)
+        await asyncio.sleep(max(0.0, started + (first + i) / JOIN_RATE - time.monotonic()))
         async with gate:
             await client.connect(urls[(first + i) % len(urls)], transports=["websocket"],
                                  wait_timeout=60)
@@ -82,7 +88,6 @@ async def _clients(urls: list[str], first: int, count: int, thread_id: int, out:
             raise RuntimeError(f"join refused: {ack}")
         return client
 
-    started = time.monotonic()
     made = await asyncio.gather(*(one(i) for i in range(count)), return_exceptions=True)
     clients = [c for c in made if not isinstance(c, BaseException)]
     failures = sorted({f"{type(c).__name__}: {c}"[:200] for c in made
@@ -108,6 +113,23 @@ def _harness(urls: list[str], first: int, count: int, thread_id: int, out: Any,
              stop: Any) -> None:
     raise_open_file_limit()
     asyncio.run(_clients(urls, first, count, thread_id, out, stop))
+
+
+class _Inbox:
+    """Messages from the harness processes, taken by phase (they may arrive interleaved)."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.early: list[tuple[Any, ...]] = []
+
+    def take(self, tag: str, count: int, timeout: float) -> list[tuple[Any, ...]]:
+        found = [m for m in self.early if m[0] == tag]
+        self.early = [m for m in self.early if m[0] != tag]
+        deadline = time.monotonic() + timeout
+        while len(found) < count:
+            message = self.out.get(timeout=max(0.1, deadline - time.monotonic()))
+            (found if message[0] == tag else self.early).append(message)
+        return found
 
 
 # ---- the poster -------------------------------------------------------------------------
@@ -161,6 +183,22 @@ def usage(pids: list[int]) -> tuple[float, int]:
         except psutil.NoSuchProcess:
             continue
     return cpu, rss
+
+
+def cpu_wait(pids: list[int]) -> float:
+    """Seconds the processes' threads spent runnable but waiting for a CPU (Linux schedstat).
+
+    On a machine shared with other work this is the time the servers were ready to run and
+    could not: high figures mean the clock-time results say more about the neighbours.
+    """
+    total = 0
+    for pid in pids:
+        for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            try:
+                total += int(stat.read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
 
 
 def _settle(pids: list[int], limit: float = 180.0) -> float:
@@ -218,11 +256,12 @@ def run_once(info: SeedInfo, env: dict[str, str], ports: list[int], clients: int
             harnesses.append(proc)
             first += count
         try:
-            ready = [out.get(timeout=600) for _ in harnesses]
+            inbox = _Inbox(out)
+            ready = inbox.take("ready", len(harnesses), 600)
             connected = sum(r[2] for r in ready)
             failures = [f for r in ready for f in r[3]]
             connect_s = time.monotonic() - connect_started
-            quiet = [out.get(timeout=600) for _ in harnesses]
+            quiet = inbox.take("quiet", len(harnesses), 600)
             quiet_s = max(q[2] for q in quiet)
             settle_s = _settle(pids)
             cpu_connected, rss_after = usage(pids)
@@ -230,14 +269,16 @@ def run_once(info: SeedInfo, env: dict[str, str], ports: list[int], clients: int
 
             harness_pids = [p.pid for p in harnesses if p.pid is not None]
             harness_cpu_before, _ = usage(harness_pids)
+            wait_before = cpu_wait(pids)
             posting_started = time.monotonic()
             posted = asyncio.run(_post_replies(urls, token, thread_id, seconds))
             posting_s = time.monotonic() - posting_started
             cpu_posted, rss_posted = usage(pids)
+            waited = cpu_wait(pids) - wait_before
             harness_cpu, _ = usage(harness_pids)
             time.sleep(GRACE)
             stop.set()
-            done = [out.get(timeout=120) for _ in harnesses]
+            done = inbox.take("done", len(harnesses), 120)
         finally:
             stop.set()
             for proc in harnesses:
@@ -251,8 +292,14 @@ def run_once(info: SeedInfo, env: dict[str, str], ports: list[int], clients: int
     delays: list[float] = []
     lost = 0
     dropped = 0
+    drop_reasons: dict[str, int] = {}
+    drop_times: list[float] = []
     for _tag, _first, receipts, gone in done:
-        dropped += sum(gone)
+        for drop in gone:
+            if drop is not None:
+                dropped += 1
+                drop_times.append(drop[0] - posting_started)
+                drop_reasons[drop[1]] = drop_reasons.get(drop[1], 0) + 1
         for seen in receipts:
             got = {}
             for post_id, when in seen:
@@ -277,6 +324,9 @@ def run_once(info: SeedInfo, env: dict[str, str], ports: list[int], clients: int
         "replies_ok": len(replied), "reply_statuses": sorted({p[3] for p in posted}),
         "posting_seconds": round(posting_s, 1),
         "deliveries": len(delays), "lost": lost, "clients_dropped": dropped,
+        "drop_reasons": drop_reasons,
+        "first_drop_seconds_after_posting_began": (round(min(drop_times), 1)
+                                                   if drop_times else None),
         "delay_p50_ms": stat(50), "delay_p90_ms": stat(90), "delay_p99_ms": stat(99),
         "delay_max_ms": round(max(delays), 1) if delays else None,
         "delay_min_ms": round(min(delays), 1) if delays else None,
@@ -288,6 +338,8 @@ def run_once(info: SeedInfo, env: dict[str, str], ports: list[int], clients: int
         "rss_kb_per_connection": (round((rss_after - rss_before) / 1024 / connected, 1)
                                   if connected else None),
         "cpu_seconds_connecting": round(cpu_connected - cpu_before, 1),
+        "cpu_wait_percent_posting": round(waited / posting_s * 100, 1),
+        "load_average_after": round(os.getloadavg()[0], 2),
         "cpu_percent_posting": round((cpu_posted - cpu_connected) / posting_s * 100, 1),
         "cpu_ms_per_delivery": (round((cpu_posted - cpu_connected) * 1000 / len(delays), 3)
                                 if delays else None),
