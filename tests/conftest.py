@@ -7,7 +7,6 @@ PostgreSQL when ``TEST_DATABASE_URL`` is set.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,20 +87,9 @@ def make(db: Session) -> Factories:
     return Factories(db)
 
 
-class IsolatedClient(FlaskClient):
-    """Gives each request its own app context, and so its own ``g`` (viewer, DB session),
-    as in production. Without this, Flask reuses the app context the session-scoped ``app``
-    fixture keeps pushed, and ``g.viewer`` of one request leaks into the next."""
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        context = contextvars.copy_context()
-        context.run(_cv_app.set, None)  # type: ignore[arg-type]
-        return context.run(super().open, *args, **kwargs)
-
-
 @pytest.fixture()
 def client(app: Flask, db: Session) -> FlaskClient:
-    return IsolatedClient(app, app.response_class, use_cookies=True)
+    return app.test_client()
 
 
 @pytest.fixture()
