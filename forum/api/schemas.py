@@ -96,6 +96,14 @@ class ReactionIn(ApiInput):
     labels: ClassVar[dict[str, str]] = {"kind": "a reaction"}
 
 
+class ReadUpTo(ApiInput):
+    """How far you have read in a conversation."""
+
+    post_id: int = Field(ge=1, le=MAX_ID, description="The last post you have read.")
+
+    labels: ClassVar[dict[str, str]] = {"post_id": "the id of the last post you read"}
+
+
 class PageQuery(BaseModel):
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
 

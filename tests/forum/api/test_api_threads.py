@@ -173,3 +173,26 @@ def test_follow_and_unfollow(client, db, make, bearer):
     assert resp.get_json() == {"thread_id": thread.id, "following": False}
     assert db.scalar(select(ThreadFollow.id).where(ThreadFollow.user_id == user.id)) is None
     assert_error(client.post(f"/api/v1/threads/{thread.id}/follow"), 401)
+
+
+def test_mark_read_moves_the_unread_count(client, make, bearer):
+    board = make.board()
+    reader = make.member_of(board)
+    headers = bearer(reader)
+    thread = make.thread(board).thread
+
+    def unread() -> int:
+        items = client.get("/api/v1/boards", headers=headers).get_json()["items"]
+        return next(b for b in items if b["slug"] == board.slug)["unread_threads"]
+
+    assert unread() == 1
+    client.get(f"/api/v1/threads/{thread.id}/posts", headers=headers)
+    assert unread() == 1  # reading alone changes nothing
+    resp = client.post(f"/api/v1/threads/{thread.id}/read", headers=headers,
+                       json={"post_id": thread.last_post_id})
+    assert resp.status_code == 204
+    assert unread() == 0
+    assert_error(client.post(f"/api/v1/threads/{thread.id}/read", json={"post_id": 1}), 401)
+    error = assert_error(client.post(f"/api/v1/threads/{thread.id}/read", headers=headers,
+                                     json={}), 422)
+    assert error["fields"] == {"post_id": "Enter the id of the last post you read."}
