@@ -1,4 +1,4 @@
-"""Personal access tokens: the sign-in check, creating and revoking (forum/accounts/tokens.py)."""
+"""Interim token module (forum/accounts/tokens.py): drop with it once branch accounts lands."""
 
 from __future__ import annotations
 
