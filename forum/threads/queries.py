@@ -131,3 +131,22 @@ def posts_after(session: Session, viewer: Viewer, thread: Thread, after_id: int,
     return list(session.scalars(
         _visible_posts(viewer, thread).options(joinedload(Post.author))
         .where(Post.id > after_id).order_by(Post.id).limit(limit)))
+
+
+def reaction_summary(session: Session, viewer: Viewer, post_ids: list[int]
+                     ) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
+    """Reaction counts per post, and the viewer's own reactions, in two queries at most."""
+    counts: dict[int, dict[str, int]] = {}
+    mine: dict[int, set[str]] = {}
+    if not post_ids:
+        return counts, mine
+    for post_id, kind, count in session.execute(
+            select(Reaction.post_id, Reaction.kind, func.count(Reaction.id))
+            .where(Reaction.post_id.in_(post_ids)).group_by(Reaction.post_id, Reaction.kind)):
+        counts.setdefault(post_id, {})[str(kind)] = count
+    if viewer.id is not None:
+        for post_id, kind in session.execute(
+                select(Reaction.post_id, Reaction.kind)
+                .where(Reaction.post_id.in_(post_ids), Reaction.user_id == viewer.id)):
+            mine.setdefault(post_id, set()).add(str(kind))
+    return counts, mine
