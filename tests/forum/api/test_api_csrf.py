@@ -5,8 +5,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from conftest import assert_error
-from helpers import PASSWORD
+from helpers import PASSWORD, assert_error
 from itsdangerous import URLSafeTimedSerializer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import assert_error
+from helpers import assert_error
 
 
 def test_malformed_json_is_400(client, make, bearer):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import assert_error
+from helpers import assert_error
 from sqlalchemy import select
 
 from forum.threads.models import PostRevision, PostState

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import assert_error
+from helpers import assert_error
 from sqlalchemy import select
 
 import forum.api.threads

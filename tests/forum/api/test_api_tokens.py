@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import assert_error
-from helpers import PASSWORD
+from helpers import PASSWORD, assert_error
 from sqlalchemy import select
 
 from forum.accounts.models import ApiToken, UserStatus
