@@ -187,3 +187,19 @@ def test_sign_in_bad_input_is_a_clear_4xx(client, data: dict[str, str]) -> None:
     resp = client.post("/sign-in", data=data)
     assert resp.status_code == 422
     assert "There is a problem" in resp.get_data(as_text=True)
+
+
+def test_sign_in_and_out_work_with_csrf_protection_on(app, client, make, monkeypatch,
+                                                      signed_in) -> None:
+    make.user("Rowan")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    resp = client.post("/sign-in", data={"login": "Rowan", "password": PASSWORD,
+                                         "csrf_token": token})
+    assert resp.status_code == 303
+    settings = client.get("/settings").get_data(as_text=True)
+    header_token = settings.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/sign-out", data={"csrf_token": header_token}).status_code == 303
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    assert not signed_in(client)
