@@ -46,8 +46,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("TEST_DATABASE_URL", None)
     forum = [sys.executable, "-m", "forum"]
     for step in (["db", "upgrade"], ["demo", "--if-empty"]):
-        subprocess.run(forum + step, env=env, check=True, timeout=180, cwd=ROOT,
-                       capture_output=True)
+        done = subprocess.run(forum + step, env=env, timeout=180, cwd=ROOT,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"forum {' '.join(step)} failed:\n{done.stderr[-3000:]}"
     log = (folder / "server.log").open("w")
     server = subprocess.Popen(forum + ["run", "--host", "127.0.0.1", "--port", str(port)],
                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
