@@ -48,8 +48,8 @@ def index() -> ResponseReturnValue:
     return render_template("notifications/index.html", listing=listing)
 
 
-@bp.get("/notifications/<int:notification_id>")
-def open(notification_id: int) -> ResponseReturnValue:  # noqa: A001 - the endpoint's name
+@bp.get("/notifications/<int:notification_id>", endpoint="open")
+def open_notification(notification_id: int) -> ResponseReturnValue:
     viewer = current_viewer()
     if viewer.user is None:
         return login_manager.unauthorized()
