@@ -124,3 +124,44 @@ def test_reply_appears_live_for_another_reader_and_is_announced(live):
             assert a.locator("#posts [data-post-id]").count() == posts_before + 1
         finally:
             browser.close()
+
+
+def test_scrolled_up_reader_gets_a_new_replies_button_and_deletions_show_a_placeholder(live):
+    author, reader = live["users"][0], live["users"][2]
+    headers = {"Authorization": f"Bearer {author['token']}"}
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            context = browser.new_context(viewport={"width": 800, "height": 400})
+            context.add_cookies([{"name": "session", "value": session_cookie(reader),
+                                  "url": live["base"]}])
+            b = context.new_page()
+            b.goto(f"{live['base']}/threads/{live['thread']}")
+            expect(b.locator("#thread")).to_have_attribute("data-live", "joined",
+                                                          timeout=WAIT_MS)
+            b.evaluate("window.scrollTo(0, 0)")
+            last_before = b.locator("#posts [data-post-id]").last
+            assert not last_before.evaluate(
+                "n => n.getBoundingClientRect().top < window.innerHeight")
+
+            response = requests.post(f"{live['base']}/api/v1/threads/{live['thread']}/posts",
+                                     json={"body": "Keeping a diary helped me."},
+                                     headers=headers, timeout=10)
+            assert response.status_code == 201, response.text
+            post_id = response.json()["post"]["id"]
+
+            button = b.get_by_role("button", name="1 new reply – show")
+            expect(button).to_be_visible(timeout=WAIT_MS)
+            assert b.evaluate("window.scrollY") == 0  # the page did not move
+            button.click()
+            expect(b.locator(f"#post-{post_id}")).to_be_focused()
+            expect(button).to_be_hidden()
+
+            deleted = requests.delete(f"{live['base']}/api/v1/posts/{post_id}",
+                                      headers=headers, timeout=10)
+            assert deleted.status_code == 204, deleted.text
+            expect(b.locator(f"#post-{post_id} .app-post__placeholder")).to_have_text(
+                "This post was deleted.", timeout=WAIT_MS)
+            expect(b.locator(f"#post-{post_id}")).not_to_contain_text("Keeping a diary")
+        finally:
+            browser.close()
