@@ -86,6 +86,9 @@ SETTINGS: list[Setting] = [
             "(development only).", kind="bool"),
     Setting("SOCKETIO_ASYNC_MODE", "threading",
             "Socket.IO async mode: threading (embedded, make run) or gevent (make serve)."),
+    Setting("SOCKETIO_CHANNEL", "alongside",
+            "The Redis channel (and presence key prefix) Socket.IO uses in scale mode. "
+            "Servers that should reach each other's clients share it."),
     Setting("SCHEDULER_ENABLED", True,
             "Run background jobs (notification email) inside the web process. Turn off where "
             "`forum jobs run` runs them instead (scale mode).", kind="bool"),
