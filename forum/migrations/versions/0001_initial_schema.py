@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 05:40:06.640885
+Create Date: 2026-11-26 06:04:36.720891
 """
 from alembic import op
 import sqlalchemy as sa
@@ -126,6 +126,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_board_memberships_board_id'), ['board_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_board_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('email_jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('IMMEDIATE', 'DIGEST', name='emailjobkind', native_enum=False, length=20), nullable=False),
+    sa.Column('period_key', sa.String(length=40), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('next_attempt_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('claimed_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('cancelled_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_email_jobs_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_jobs')),
+    sa.UniqueConstraint('user_id', 'period_key', name=op.f('uq_email_jobs_user_id'))
+    )
+    with op.batch_alter_table('email_jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_email_jobs_due', ['sent_at', 'cancelled_at', 'next_attempt_at'], unique=False)
+
+    op.create_table('notification_preferences',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email_frequency', sa.Enum('IMMEDIATE', 'DAILY', 'WEEKLY', 'NEVER', name='emailfrequency', native_enum=False, length=20), nullable=False),
+    sa.Column('updated_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_preferences_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_notification_preferences'))
+    )
     op.create_table('password_reset_uses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -201,6 +228,32 @@ def upgrade() -> None:
     with op.batch_alter_table('thread_follows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_thread_follows_user_id'), ['user_id'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('REPLY', 'MENTION', 'REACTION', 'NOTICE', name='notificationkind', native_enum=False, length=20), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=True),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('read_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('email_job_id', sa.Integer(), nullable=True),
+    sa.Column('emailed_at', forum.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notifications_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['email_job_id'], ['email_jobs.id'], name=op.f('fk_notifications_email_job_id_email_jobs'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notifications_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_notifications_thread_id_threads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_notifications_unplanned', ['email_job_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at', 'id'], unique=False)
+
     op.create_table('post_quotes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -265,6 +318,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_post_quotes_post_id'))
 
     op.drop_table('post_quotes')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_read')
+        batch_op.drop_index('ix_notifications_unplanned')
+        batch_op.drop_index(batch_op.f('ix_notifications_post_id'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('thread_follows', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_thread_follows_user_id'))
 
@@ -283,6 +342,11 @@ def downgrade() -> None:
 
     op.drop_table('threads')
     op.drop_table('password_reset_uses')
+    op.drop_table('notification_preferences')
+    with op.batch_alter_table('email_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_email_jobs_due')
+
+    op.drop_table('email_jobs')
     with op.batch_alter_table('board_memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_board_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_board_memberships_board_id'))
