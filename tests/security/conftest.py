@@ -1,0 +1,104 @@
+"""Fixtures for the security tests: an app of their own with rate limits switchable.
+
+``secure_app`` is a second app on the suite's database (whose schema the ``app`` fixture
+builds). Endpoints the layout links to, or the limits table names, that are not built yet
+on this branch get a marked stub, so pages render and limits can be exercised; once the
+real views are merged no stub is added and the real views are tested. Stubs are never
+part of the route walks (CSRF, access table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers import Factories
+from sqlalchemy.orm import Session, sessionmaker
+
+from forum import create_app
+from forum.security.limits import apply_limits, expected_endpoints
+
+STUB_MARK = "_security_test_stub"
+# Endpoints base.html and the error page link to.
+LAYOUT_ENDPOINTS = ("accounts.login", "accounts.register", "accounts.settings",
+                    "accounts.logout", "notifications.index")
+
+
+def _stub_view(name: str) -> Callable[..., str]:
+    def view(**_values: Any) -> str:
+        return f"stub for {name}"
+
+    view.__name__ = "stub_" + name.replace(".", "_")
+    view.__qualname__ = view.__name__
+    setattr(view, STUB_MARK, True)
+    return view
+
+
+def is_stub(app: Flask, endpoint: str) -> bool:
+    return bool(getattr(app.view_functions.get(endpoint), STUB_MARK, False))
+
+
+@pytest.fixture(scope="session")
+def secure_app(app: Flask) -> Flask:
+    new_app = create_app({"DATABASE_URL": app.config["DATABASE_URL"]}, env="test")
+    for name in sorted(set(LAYOUT_ENDPOINTS) | set(expected_endpoints())):
+        if name not in new_app.view_functions:
+            new_app.add_url_rule(f"/_stub/{name}", endpoint=name, view_func=_stub_view(name),
+                                 methods=["GET", "POST"])
+    apply_limits(new_app)
+    return new_app
+
+
+@pytest.fixture()
+def sdb(secure_app: Flask) -> Iterator[Session]:
+    """Like the suite's ``db`` fixture, for ``secure_app``: every commit is rolled back."""
+    from forum.db import new_session
+
+    engine = secure_app.extensions["db_engine"]
+    connection = engine.connect()
+    outer = connection.begin()
+    original = secure_app.extensions["db_sessionmaker"]
+    secure_app.extensions["db_sessionmaker"] = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    session = new_session(secure_app)
+    try:
+        yield session
+    finally:
+        session.close()
+        secure_app.extensions["db_sessionmaker"] = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def smake(sdb: Session) -> Factories:
+    return Factories(sdb)
+
+
+@pytest.fixture()
+def sclient(secure_app: Flask, sdb: Session) -> FlaskClient:
+    return secure_app.test_client()
+
+
+def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+    return client
+
+
+@pytest.fixture()
+def rate_limits(secure_app: Flask) -> Iterator[Any]:
+    """Rate limits on, with empty counters, for one test."""
+    limiter = secure_app.extensions["forum_limiter"]
+    limiter.enabled = True
+    limiter.reset()
+    secure_app.extensions.pop("forum_login_throttle_memory", None)
+    try:
+        yield limiter
+    finally:
+        limiter.reset()
+        limiter.enabled = False
