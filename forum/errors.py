@@ -127,7 +127,7 @@ def _rate_limit_retry_after() -> str:
     try:
         current = limiter.current_limit if limiter is not None else None
         if current is not None:
-            return str(max(1, math.ceil(current.reset_at - time.time())))
+            return str(max(1, math.ceil(current.window[0] - time.time())))
     except Exception:  # noqa: BLE001 - storage trouble: a safe default below
         log.warning("could not read the rate-limit window for Retry-After")
     return "60"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -99,8 +100,14 @@ def test_session_and_remember_cookies_are_httponly_lax_and_last_the_configured_d
 
 
 def test_production_sends_hsts_and_secure_cookies(app: Flask, smake: Factories) -> None:
-    prod = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "s" * 48,
-                       "REDIS_URL": ""}, env="production")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        prod = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "s" * 48,
+                           "REDIS_URL": ""}, env="production")
+    finally:
+        # Production switches the whole process to JSON logs; put the test's back.
+        root.handlers, root.level = handlers, level
     response = prod.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     cookies = _set_cookies(prod, smake.user(), remember=True)
