@@ -9,7 +9,7 @@ part of the route walks (CSRF, access table).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,37 +17,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers import Factories
 from sqlalchemy.orm import Session, sessionmaker
+from stubs import LAYOUT_ENDPOINTS, add_stubs
 
 from forum import create_app
 from forum.security.limits import apply_limits, expected_endpoints
-
-STUB_MARK = "_security_test_stub"
-# Endpoints base.html and the error page link to.
-LAYOUT_ENDPOINTS = ("accounts.login", "accounts.register", "accounts.settings",
-                    "accounts.logout", "notifications.index")
-
-
-def _stub_view(name: str) -> Callable[..., str]:
-    def view(**_values: Any) -> str:
-        return f"stub for {name}"
-
-    view.__name__ = "stub_" + name.replace(".", "_")
-    view.__qualname__ = view.__name__
-    setattr(view, STUB_MARK, True)
-    return view
-
-
-def is_stub(app: Flask, endpoint: str) -> bool:
-    return bool(getattr(app.view_functions.get(endpoint), STUB_MARK, False))
 
 
 @pytest.fixture(scope="session")
 def secure_app(app: Flask) -> Flask:
     new_app = create_app({"DATABASE_URL": app.config["DATABASE_URL"]}, env="test")
-    for name in sorted(set(LAYOUT_ENDPOINTS) | set(expected_endpoints())):
-        if name not in new_app.view_functions:
-            new_app.add_url_rule(f"/_stub/{name}", endpoint=name, view_func=_stub_view(name),
-                                 methods=["GET", "POST"])
+    add_stubs(new_app, [*LAYOUT_ENDPOINTS, *expected_endpoints()])
     apply_limits(new_app)
     return new_app
 
@@ -81,13 +60,6 @@ def smake(sdb: Session) -> Factories:
 @pytest.fixture()
 def sclient(secure_app: Flask, sdb: Session) -> FlaskClient:
     return secure_app.test_client()
-
-
-def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-    return client
 
 
 @pytest.fixture()

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import is_stub, sign_in
 from flask import Flask, url_for
 from helpers import Factories
 from sqlalchemy.orm import Session
+from stubs import is_stub, sign_in
 
 from forum.boards.actions import do_invite_member
 from forum.boards.models import Visibility

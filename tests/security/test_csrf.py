@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers import Factories
+from stubs import sign_in
 
 from forum.errors import HTTP_MESSAGES
 

@@ -7,11 +7,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from conftest import sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import login_user
 from helpers import Factories
+from stubs import sign_in
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import create_app

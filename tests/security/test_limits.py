@@ -6,10 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import is_stub, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers import Factories
+from stubs import is_stub, sign_in
 
 from forum.db import utcnow
 from forum.security import login_throttle

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import is_stub, sign_in
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 from helpers import PASSWORD, Factories
 from sqlalchemy import select
+from stubs import is_stub, sign_in
 
 from forum.accounts.models import User
 from forum.logging_setup import JsonFormatter
