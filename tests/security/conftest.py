@@ -9,7 +9,9 @@ part of the route walks (CSRF, access table).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +19,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers import Factories
 from sqlalchemy.orm import Session, sessionmaker
-from stubs import LAYOUT_ENDPOINTS, add_stubs
 
 from forum import create_app
 from forum.security.limits import apply_limits, expected_endpoints
+
+# The helpers here (stubs.py) are imported by name, whatever pytest's import mode.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stubs import LAYOUT_ENDPOINTS, add_stubs  # noqa: E402
 
 
 @pytest.fixture(scope="session")
