@@ -14,11 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers import Factories
 from stubs import sign_in
+from werkzeug.routing import NumberConverter
 
 from forum.errors import HTTP_MESSAGES
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-SAMPLE_VALUES = {"int": 1, "default": "sample", "path": "sample", "string": "sample"}
 
 
 @pytest.fixture()
@@ -36,8 +36,8 @@ def _write_routes(app: Flask) -> list[tuple[str, str]]:
         if rule.rule.startswith("/api/"):
             continue
         for method in sorted((rule.methods or set()) & WRITES):
-            values = {name: SAMPLE_VALUES.get(type(conv).__name__.lower().removesuffix(
-                "converter"), "sample") for name, conv in rule._converters.items()}
+            values = {name: 1 if isinstance(conv, NumberConverter) else "sample"
+                      for name, conv in rule._converters.items()}
             with app.test_request_context():
                 from flask import url_for
 
