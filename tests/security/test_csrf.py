@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers import Factories
 from stubs import sign_in
-from werkzeug.routing import NumberConverter
+from werkzeug.routing.converters import NumberConverter
 
 from forum.errors import HTTP_MESSAGES
 
