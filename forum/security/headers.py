@@ -63,7 +63,8 @@ def set_security_headers(response: Response) -> Response:
         g.get("csp_nonce", ""), request.host, request.is_secure)
     headers["X-Content-Type-Options"] = "nosniff"
     # A board's address (/boards/hiv-support) is itself health data: never send it away.
-    headers["Referrer-Policy"] = "same-origin"
+    # A view may ask for stricter (the reset page's link carries a token: no-referrer).
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
