@@ -42,6 +42,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         port = probe.getsockname()[1]
     folder = tmp_path_factory.mktemp("live")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FORUM_ENV": "development",
+           "RATELIMIT_ENABLED": "false",
            "DEMO_CONTENT": "false", "DATABASE_URL": f"sqlite:///{folder / 'live.db'}",
            "REDIS_URL": "", "SOCKETIO_ASYNC_MODE": "threading", "SECRET_KEY": SECRET,
            "BASE_URL": f"http://127.0.0.1:{port}"}

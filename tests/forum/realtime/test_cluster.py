@@ -99,6 +99,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     database_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + dbname
     first = _free_port_pair()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FORUM_ENV": "development",
+           "RATELIMIT_ENABLED": "false",
            "DEMO_CONTENT": "false", "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
            "SOCKETIO_CHANNEL": channel, "SECRET_KEY": "cluster-test-" + run,
            "BASE_URL": f"http://127.0.0.1:{first}", "PYTHON": sys.executable,
