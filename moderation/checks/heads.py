@@ -1,0 +1,95 @@
+"""Classifier heads on sentence embeddings: L2-regularised logistic regression in numpy.
+
+A head is a weight vector, a bias and a decision threshold, stored as a small .npz next
+to this module (``data/risk_head.npz``) so the app works without training first.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DATA_DIR = Path(__file__).parent / "data"
+RISK_HEAD_PATH = DATA_DIR / "risk_head.npz"
+
+
+@dataclass(frozen=True)
+class Head:
+    name: str
+    weights: np.ndarray
+    bias: float
+    threshold: float
+    model_id: str
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Probability of the positive class for each row of ``x`` (or a single vector)."""
+        z = np.asarray(x, dtype=np.float64) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, weights=self.weights.astype(np.float32), bias=np.float64(self.bias),
+                 threshold=np.float64(self.threshold), name=np.str_(self.name),
+                 model_id=np.str_(self.model_id))
+
+    @classmethod
+    def load(cls, path: Path) -> Head:
+        with np.load(path, allow_pickle=False) as z:
+            return cls(str(z["name"]), z["weights"].astype(np.float64), float(z["bias"]),
+                       float(z["threshold"]), str(z["model_id"]))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, epochs: int = 3000,
+                 lr: float = 0.5, class_weight: bool = True) -> tuple[np.ndarray, float]:
+    """Full-batch gradient descent on the mean log-loss plus ``l2/n * |w|^2 / 2``.
+
+    Deterministic (no randomness). ``class_weight`` balances positives and negatives.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, d = x.shape
+    w = np.zeros(d)
+    b = 0.0
+    if class_weight:
+        pos = max(y.sum(), 1.0)
+        neg = max(n - y.sum(), 1.0)
+        sw = np.where(y > 0.5, n / (2 * pos), n / (2 * neg))
+    else:
+        sw = np.ones(n)
+    for _ in range(epochs):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -40, 40)))
+        g = sw * (p - y)
+        w -= lr * (x.T @ g / n + l2 * w / n)
+        b -= lr * float(g.mean())
+    return w, b
+
+
+_cache_lock = threading.Lock()
+_cache: dict[Path, Head | None] = {}
+
+
+def load_head(path: Path = RISK_HEAD_PATH) -> Head | None:
+    """Load (and cache) a head; ``None`` if the file is missing or unreadable."""
+    with _cache_lock:
+        if path not in _cache:
+            try:
+                _cache[path] = Head.load(path)
+            except (OSError, KeyError, ValueError):
+                _cache[path] = None
+        return _cache[path]
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def describe(head: Head | None) -> dict[str, Any]:
+    if head is None:
+        return {"loaded": False}
+    return {"loaded": True, "name": head.name, "threshold": head.threshold,
+            "model_id": head.model_id}

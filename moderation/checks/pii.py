@@ -1,0 +1,222 @@
+"""Personal-details checks: phone, email, postcode, address, NHS/CHI number, NI number,
+date of birth, full name, social handle, workplace and other patient identifiers.
+
+Every finding has ``kind`` so the UI can say "this looks like a phone number".
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from moderation.checks.types import Finding
+
+_I = re.I
+
+#: Helplines and service numbers that are NOT personal details (digits only).
+HELPLINE_DIGITS: frozenset[str] = frozenset(
+    {
+        "116123",  # Samaritans
+        "116111",  # Childline
+        "111",  # NHS 111
+        "999",
+        "112",
+        "85258",  # Shout (text)
+        "03001233393",  # Mind infoline
+        "08088080000",  # Macmillan support line
+        "08000684141",  # Papyrus HOPELINE247
+        "08001111",  # Childline
+        "08082000247",  # National Domestic Abuse Helpline
+        "0800585858",  # CALM
+        "08088005000",  # NSPCC helpline
+        "08006781602",  # Age UK advice line
+    }
+)
+_HELPLINE_LOCAL = {d[1:] for d in HELPLINE_DIGITS if d.startswith("0")}
+
+_PHONE_PREFIX = re.compile(r"^\s*(?:\+|00|\(?0)")
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _is_helpline(raw: str) -> bool:
+    d = _digits(raw)
+    if d.startswith("44"):
+        d = "0" + d[2:]
+    return d in HELPLINE_DIGITS or d.lstrip("0") in _HELPLINE_LOCAL
+
+
+def _phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
+    out: list[Finding] = []
+    try:
+        matches = list(
+            phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE)
+        )
+    except Exception:  # noqa: BLE001 - a library failure must not stop the checks
+        return out
+    for m in matches:
+        raw = m.raw_string
+        if "/" in raw or not _PHONE_PREFIX.match(raw):
+            continue
+        if len(str(m.number.national_number)) < 9 or _is_helpline(raw):
+            continue
+        span = (m.start, m.end)
+        if _overlaps(span, taken):
+            continue
+        out.append(Finding("pii.phone", "pii", "medium",
+                           "Looks like a phone number (not a known helpline).", span, "phone"))
+    return out
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < b and a < span[1] for a, b in taken)
+
+
+# --- email -----------------------------------------------------------------------------
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_TLD = r"(?:com|co|uk|org|net|io|me|info|biz|gov|ac|edu|ie|de|fr|us)"
+EMAIL_SPOKEN = re.compile(
+    r"\b[\w.+-]+\s*(?:\(at\)|\[at\]|\{at\}|\sat\s)\s*[\w-]+"
+    r"(?:\s*(?:\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*[\w-]+)*"
+    r"\s*(?:\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*" + _TLD + r"\b",
+    _I,
+)
+
+# --- postcode / address ------------------------------------------------------------------
+POSTCODE = re.compile(r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s?\d[ABD-HJLNP-UW-Z]{2}\b")
+_SUFFIX_CLEAR = (r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Crescent|Drive|Terrace|Gardens|"
+                 r"Grove|Mews|Parade|Boulevard|Cottages)")
+_SUFFIX_ANY = (_SUFFIX_CLEAR[:-1] + r"|Way|Court|Place|Park|View|Hill|Row|Square|Walk|Green|"
+               r"Rise|Avenue|Yard|Wharf|Fields|Meadow|Meadows|Chase|Croft)")
+HOUSE_STREET = re.compile(
+    r"\b(?:(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-z]?,?\s+"
+    r"(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b"
+    r"|\b\d{1,4}[a-z]?,?\s+(?!(?:at|in|on|of|the|a|and|to|for|my|our|or|by)\b)[a-z'-]+\s+"
+    r"(?:[a-z'-]+\s+)?(?:road|street|lane|avenue|close|crescent|drive|terrace|gardens|grove)\b"
+)
+RESIDENCE = re.compile(
+    r"\b(?:I|we|she|he|they|mum|dad)\s+(?:live|lives|living|'re|'m|am|are|is)\s+"
+    r"(?:at|on|in|next\s+door\s+to|opposite|above|behind|near)\b[^.!?]{0,40}?"
+    r"\b(?:[A-Z][a-z'-]+\s+)+" + _SUFFIX_ANY + r"\b"
+)
+
+# --- NHS / CHI / NI / DOB / other ids ------------------------------------------------------
+NHS_SPACED = re.compile(r"(?<![\d-])\d{3}[ -]\d{3}[ -]\d{4}(?![\d-])")
+TEN_DIGITS = re.compile(r"(?<![\d+])\d{10}(?!\d)")
+_ID_CONTEXT = re.compile(
+    r"\b(?:nhs|chi|patient|hospital|number|no\.?|num|id|records?|wristband|health)\b", _I)
+NI_NUMBER = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+         + _MONTH + r",?(?:\s+(?:19|20)\d\d)?|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?"
+         r"(?:\s+(?:19|20)\d\d)?)")
+DOB = re.compile(r"\b(?:born|DOB|D\.O\.B\.?|date\s+of\s+birth|birthday\s+is)\b[:\s,]*"
+                 r"(?:on\s+)?(?:the\s+)?" + _DATE, _I)
+OTHER_ID = re.compile(
+    r"\b(?:hospital|patient|MRN|CHI|unit|case|NHS)\s+(?:number|no\.?|ID|#)\s*(?:is|:)?\s*"
+    r"[A-Z]{0,4}\s?\d{5,}\b", _I)
+
+# --- names, handles, workplace -------------------------------------------------------------
+_NOT_NAME = frozenset(
+    """new here just not so also really the from going feeling in on at a an very type
+    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december nhs royal national mental health
+    versus arthritis samaritans macmillan mind the dr doctor nurse mrs mr miss ms st saint
+    good great happy sorry thanks thank hi hello dear team group forum crohns long covid
+    diabetes cancer uk england scotland wales ireland north south east west""".split()
+)
+_FULL_NAME = r"([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+NAME_PATTERNS = (
+    re.compile(r"\b(?:[Mm]y\s+(?:real\s+)?name\s+is|[Mm]y\s+(?:real\s+)?name,|[Ii]'m|I\s+am|"
+               r"[Ii]t's|[Tt]his\s+is|[Cc]all\s+me|[Pp]atient)\s+" + _FULL_NAME),
+    re.compile(r"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er)\s+(?:son|daughter|husband|wife|partner|mum|"
+               r"dad|carer|child|kid|brother|sister|grandson|granddaughter|boyfriend|girlfriend)"
+               r"(?:'s\s+[a-z]+)?\s+is\s+(?:called\s+)?" + _FULL_NAME),
+    re.compile(_FULL_NAME + r"\s+from\s+(?:the\s+)?[A-Z][a-z]+"),
+)
+SOCIAL = re.compile(
+    r"\b(?:instagram|insta|ig|twitter|tiktok|facebook|fb|snapchat|snap|telegram|discord|"
+    r"threads|bluesky|x)\b[^.!?\n]{0,25}@[\w.]{3,}|(?<![\w.])@[A-Za-z_][\w.]{5,}\b(?!\.\w)",
+    _I)
+WORKPLACE = re.compile(
+    r"\bI(?:'m|\s+am)\s+(?:the|a|an)\s+[a-z]+(?:\s+[a-z]+)?\s+at\s+(?:the\s+)?[A-Z][\w'&-]+"
+    r"(?:\s+(?:on|in)\s+[A-Z]\w+)|\bI\s+work\s+(?:at|for)\s+(?!the\s+NHS\b|NHS\b|home\b)"
+    r"(?:the\s+)?[A-Z]\w+(?:\s+[A-Z]\w+)+"
+)
+
+
+def nhs_check_digit_ok(digits: str) -> bool:
+    """Modulus-11 check used by NHS (and Scottish CHI) numbers."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def _f(rule: str, kind: str, sev: str, reason: str, span: tuple[int, int]) -> Finding:
+    return Finding(rule, "pii", sev, reason, span, kind)
+
+
+def scan_pii(text: str) -> list[Finding]:
+    out: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(f: Finding) -> None:
+        assert f.span is not None
+        if not _overlaps(f.span, taken):
+            taken.append(f.span)
+            out.append(f)
+
+    for m in NHS_SPACED.finditer(text):
+        if nhs_check_digit_ok(_digits(m.group())):
+            add(_f("pii.nhs_number", "nhs_number", "high",
+                   "Looks like an NHS number (passes the check digit).", m.span()))
+    for m in TEN_DIGITS.finditer(text):
+        ctx = text[max(0, m.start() - 40):m.start()]
+        if nhs_check_digit_ok(m.group()) and _ID_CONTEXT.search(ctx):
+            add(_f("pii.nhs_number", "nhs_number", "high",
+                   "Looks like an NHS/CHI number (check digit passes, ID wording nearby).",
+                   m.span()))
+    for m in OTHER_ID.finditer(text):
+        add(_f("pii.other_id", "other_id", "medium", "Looks like a patient or hospital number.",
+               m.span()))
+    for m in NI_NUMBER.finditer(text):
+        add(_f("pii.ni_number", "ni_number", "high", "Looks like a National Insurance number.",
+               m.span()))
+    for m in DOB.finditer(text):
+        add(_f("pii.dob", "dob", "medium", "Looks like a date of birth.", m.span()))
+    for m in EMAIL.finditer(text):
+        add(_f("pii.email", "email", "medium", "Looks like an email address.", m.span()))
+    for m in EMAIL_SPOKEN.finditer(text):
+        add(_f("pii.email", "email", "medium", "Looks like an email address written out "
+               "with 'at' and 'dot'.", m.span()))
+    for f in _phones(text, taken):
+        add(f)
+    for m in HOUSE_STREET.finditer(text):
+        add(_f("pii.address", "address", "high", "Looks like a house number and street.",
+               m.span()))
+    for m in RESIDENCE.finditer(text):
+        add(_f("pii.address", "address", "medium", "Says where someone lives (street named).",
+               m.span()))
+    for m in POSTCODE.finditer(text):
+        add(_f("pii.postcode", "postcode", "medium", "Looks like a full UK postcode.", m.span()))
+    for pat in NAME_PATTERNS:
+        for m in pat.finditer(text):
+            words = m.group(1).lower().replace("'", "").split()
+            if any(w in _NOT_NAME for w in words):
+                continue
+            add(_f("pii.name", "name", "low", "Looks like someone's full name.", m.span(1)))
+    for m in SOCIAL.finditer(text):
+        add(_f("pii.social", "social", "low", "Looks like a social media handle.", m.span()))
+    for m in WORKPLACE.finditer(text):
+        add(_f("pii.workplace", "workplace", "low", "Says where someone works (could locate "
+               "them).", m.span()))
+    out.sort(key=lambda f: f.span or (0, 0))
+    return out

@@ -1,0 +1,167 @@
+"""Spam checks (links, shorteners, medicine sales, scam/promo wording) and the pure
+helpers the app uses for history-based spam (near-duplicates, bursts)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from moderation.checks.types import AuthorMeta, Finding
+
+_I = re.I
+
+NEW_ACCOUNT_DAYS = 7
+FEW_POSTS = 3
+
+URL = re.compile(
+    r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+|\bt\.me/[\w/]+|"
+    r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|co\.uk|org\.uk|org|net|io|ru|xyz|info|biz|shop|online|"
+    r"site|store|clinic|health|click|top|uk|ly|gl|me|gd|cc|at|be)/[^\s<>\"']*",
+    _I,
+)
+SHORTENERS = frozenset(
+    "bit.ly tinyurl.com t.co goo.gl ow.ly is.gd buff.ly rebrand.ly cutt.ly shorturl.at "
+    "tiny.cc rb.gy t.ly s.id v.gd bl.ink lnkd.in shorte.st adf.ly qr.ae tr.im".split()
+)
+#: Domains a brand-new member may link to without a spam flag (health services, charities).
+TRUSTED_DOMAINS = (
+    "nhs.uk", "gov.uk", "nhs.scot", "nhs.wales", "hscni.net", "nice.org.uk", "mind.org.uk",
+    "samaritans.org", "versusarthritis.org", "macmillan.org.uk", "diabetes.org.uk",
+    "ms-society.org.uk", "mssociety.org.uk", "bhf.org.uk", "stroke.org.uk", "cancerresearchuk.org",
+    "asthmaandlung.org.uk", "crohnsandcolitis.org.uk", "epilepsy.org.uk", "alzheimers.org.uk",
+    "carersuk.org", "ageuk.org.uk", "citizensadvice.org.uk", "rethink.org", "youngminds.org.uk",
+    "papyrus-uk.org", "giveusashout.org", "nspcc.org.uk", "childline.org.uk", "who.int",
+)
+
+MEDICINE = re.compile(
+    r"\b(?:tramadol|xanax|alprazolam|diazepam|valium|oxycodone|oxycontin|codeine|co-?codamol|"
+    r"dihydrocodeine|morphine|fentanyl|pregabalin|lyrica|gabapentin|zopiclone|zolpidem|"
+    r"modafinil|armodafinil|adderall|ritalin|methylphenidate|ozempic|wegovy|mounjaro|"
+    r"semaglutide|tirzepatide|saxenda|viagra|cialis|levitra|sildenafil|tadalafil|ketamine|"
+    r"sertraline|propranolol|lorazepam|clonazepam|temazepam|nitrazepam|buprenorphine|"
+    r"methadone|oramorph|steroids?|insulin|antibiotics|amoxicillin|ivermectin|testosterone|"
+    r"meds|medication|pills|tablets|capsules|patches|pens|prescriptions?)\b", _I)
+SALE = re.compile(
+    r"\b(?:selling|sell|for\s+sale|DM\s+me|DM\b|PM\s+me|message\s+me|inbox\s+me|"
+    r"no\s+prescription|without\s+(?:a\s+)?prescription|no\s+script|discreet(?:ly)?|"
+    r"next[-\s]day\s+delivery|buy\s+(?:\w+\s+){0,6}online|online\s+pharmacy|can\s+get\s+you|"
+    r"going\s+cheap|anyone\s+want\s+my|order\s+now|wholesale|can\s+post|cash\s+only)\b"
+    r"|£\s?\d+(?:\.\d\d)?(?:\s*(?:each|a|per|for|ono|o\.n\.o))?|\b\d+\s?quid\b", _I)
+SPARE = re.compile(r"\b(?:spare|leftover|unused|unopened)\b", _I)
+
+# Wording that is spam/fraud whoever posts it.
+SCAM_ANY_AGE = re.compile(
+    r"\b(?:sick|fit)\s+notes?\s+(?:available|for\s+sale|£)|"
+    r"\b(?:driving\s+licen[cs]es?|passports?)\b[^.!?]{0,40}\b(?:buy|fast|discreet|real)\b|"
+    r"\b(?:buy|real)\b[^.!?]{0,30}\b(?:driving\s+licen[cs]es?|passports?)\b|"
+    r"\bsugar\s+dadd(?:y|ies)\b|\b100%\s+guaranteed\b|\bguaranteed\s+(?:approval|income|"
+    r"results)\b|\bdoctors\s+(?:don't|do\s+not|hate)\b[^.!?]{0,30}\b(?:want|know|see)\b|"
+    r"\bdoctors\s+are\s+(?:stunned|baffled|shocked)\b|\bearn\s+£\s?\d|\bmake\s+£\s?\d",
+    _I)
+# Promotional wording that is spam from a new or low-post account.
+PROMO_NEW = re.compile(
+    r"\b(?:click\s+here|check\s+(?:out\s+)?my\s+(?:profile|blog|page|channel|site)|"
+    r"visit\s+my\s+(?:profile|page|site)|DM\s+me\s+for|invest(?:ing|ment|ments|or|ors)?|"
+    r"bitcoin|crypto|forex|broker|payday\s+loans?|bad\s+credit|promo\s+code|\d+%\s+off|code\s+[A-Z0-9]{4,}|"
+    r"free\s+(?:ebook|e-book|gift|trial|iphone|sample)|giveaway|bulk\s+buy|wholesale|"
+    r"seo\b|rank\s+#?1|services\s+for\s+your|(?:our|my)\s+(?:agency|clinic|shop|store|"
+    r"business|channel)|google\s+(?:them|it)|hello\s+dear|"
+    r"be\s+your\s+friend|cures|herbal\s+(?:capsules|remedy|pills)|email\s+me\s+at|"
+    r"contact\s+(?:us|me|our)|order\s+now|buy\s+now|sign\s+up)\b", _I)
+EMAIL_ADDR = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+
+
+def is_new_account(meta: AuthorMeta | None) -> bool:
+    if meta is None:
+        return False
+    young = meta.account_age_days is not None and meta.account_age_days < NEW_ACCOUNT_DAYS
+    few = meta.post_count is not None and meta.post_count < FEW_POSTS
+    return young or few
+
+
+def _host(url: str) -> str:
+    u = re.sub(r"^[a-z]+://", "", url, flags=_I)
+    return u.split("/", 1)[0].split("?", 1)[0].lower().removeprefix("www.").rstrip(".,)")
+
+
+def _trusted(host: str) -> bool:
+    return any(host == d or host.endswith("." + d) for d in TRUSTED_DOMAINS)
+
+
+def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
+    out: list[Finding] = []
+    new = is_new_account(meta)
+    for m in URL.finditer(text):
+        host = _host(m.group())
+        if host in SHORTENERS:
+            out.append(Finding("spam.url_shortener", "spam", "medium",
+                               "Uses a link shortener, which hides where the link goes.",
+                               m.span(), "link"))
+        elif new and not _trusted(host):
+            out.append(Finding("spam.new_account_link", "spam", "medium",
+                               "Link posted by a new account or one with very few posts.",
+                               m.span(), "link"))
+    for m in MEDICINE.finditer(text):
+        lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 80)
+        window = text[lo:hi]
+        if SALE.search(window) or (SPARE.search(window) and re.search(
+                r"\banyone\s+(?:want|need)|\bcollect|\bpost\b|£", window, _I)):
+            out.append(Finding("spam.medicine_sale", "spam", "high",
+                               "Offers medicine for sale or supply (selling prescription "
+                               "medicines is not allowed).", m.span(), "medicine_sale"))
+            break
+    for m in SCAM_ANY_AGE.finditer(text):
+        out.append(Finding("spam.scam_wording", "spam", "medium",
+                           "Wording typical of scams or fraud.", m.span(), "scam"))
+        break
+    if new:
+        for m in PROMO_NEW.finditer(text):
+            out.append(Finding("spam.new_account_promo", "spam", "low",
+                               "Promotional or contact-me wording from a new account.",
+                               m.span(), "promo"))
+            break
+        if not any(f.kind == "promo" for f in out):
+            for m in EMAIL_ADDR.finditer(text):
+                out.append(Finding("spam.new_account_contact", "spam", "low",
+                                   "A new account asking to be contacted off the forum.",
+                                   m.span(), "promo"))
+                break
+    return out
+
+
+# --- history helpers (pure: the app supplies the history) -------------------------------
+def _shingles(text: str, n: int = 4) -> set[str]:
+    norm = re.sub(r"[^\w£]+", " ", text.lower()).strip()
+    norm = re.sub(r"\s+", " ", norm)
+    if len(norm) < n:
+        return {norm} if norm else set()
+    return {norm[i:i + n] for i in range(len(norm) - n + 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character 4-grams of the normalised texts (0..1)."""
+    sa, sb = _shingles(a), _shingles(b)
+    if not sa and not sb:
+        return 1.0
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def is_near_duplicate(text: str, recent_texts: Sequence[str], threshold: float = 0.9) -> bool:
+    """True if ``text`` is at least ``threshold`` similar to any of ``recent_texts``."""
+    return any(similarity(text, r) >= threshold for r in recent_texts)
+
+
+def is_burst(timestamps: Sequence[datetime], now: datetime, limit: int,
+             window_seconds: int) -> bool:
+    """True if at least ``limit`` of ``timestamps`` fall in the window (now - window, now].
+
+    Pass the author's earlier post times; the app decides whether to count the current
+    post. Naive and aware datetimes must not be mixed (as with any datetime comparison).
+    """
+    if limit <= 0:
+        return True
+    start = now - timedelta(seconds=window_seconds)
+    return sum(1 for t in timestamps if start < t <= now) >= limit
