@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 NEW_ACCOUNT_DAYS = 7
 NEW_ACCOUNT_POSTS = 5
+DUPLICATE_MIN_CHARS = 40
 PII_WORDS = {"phone": "a phone number", "email": "an email address", "postcode": "a postcode",
              "address": "a home address", "nhs_number": "an NHS number"}
 
@@ -158,13 +159,15 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
     recent = _recent_posts(session, user.id, post.id)
     now = utcnow()
     spam_extra: list[dict[str, Any]] = []
-    if recent and engine.is_near_duplicate(post.body_source, [p.body_source for p in recent]):
+    # Short replies ("Same here", "Thank you") repeat naturally: only longer text counts.
+    if (recent and len(post.body_source) >= DUPLICATE_MIN_CHARS
+            and engine.is_near_duplicate(post.body_source, [p.body_source for p in recent])):
         spam_extra.append({"rule": "spam.near_duplicate", "label": "spam", "severity": "medium",
                            "span": None, "kind": "duplicate"})
     stamps = [p.created_at for p in recent]
     if not write.is_edit and engine.is_burst(
-            [*stamps, now], now, int(current_app.config.get("MODERATION_BURST_LIMIT", 5)),
-            int(current_app.config.get("MODERATION_BURST_SECONDS", 120))):
+            [*stamps, now], now, int(current_app.config.get("MODERATION_BURST_LIMIT", 8)),
+            int(current_app.config.get("MODERATION_BURST_SECONDS", 60))):
         spam_extra.append({"rule": "spam.burst", "label": "spam", "severity": "medium",
                            "span": None, "kind": "burst"})
 
@@ -183,7 +186,11 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
         severity = Severity.URGENT
         if board.risk_policy == RiskPolicy.HOLD_AND_FLAG:
             hold = True
-    if "spam" in labels and (age < NEW_ACCOUNT_DAYS or user.post_count < NEW_ACCOUNT_POSTS):
+    # Links, scams and medicine sales from a new account wait for a facilitator; the
+    # history signals (duplicates, bursts) and low-severity wording are only flagged.
+    new_account = age < NEW_ACCOUNT_DAYS or user.post_count < NEW_ACCOUNT_POSTS
+    if new_account and any(f.label == "spam" and f.severity in ("urgent", "high", "medium")
+                           for f in findings):
         hold = True
     if hold and post.state == PostState.PUBLISHED:
         post.state = PostState.HELD

@@ -33,7 +33,7 @@ def do_appeal(session: Session, *, actor: Viewer, notice: ActionNotice, text: st
         raise NotFound("We could not find that notice.")
     if not notice.appealable:
         raise Forbidden("This notice cannot be appealed.")
-    if notice.appeal is not None:
+    if session.scalar(select(Appeal.id).where(Appeal.notice_id == notice.id)) is not None:
         raise Conflict("You have already appealed this decision. Another facilitator will "
                        "look at it.")
     text = (text or "").replace("\r\n", "\n").strip()
@@ -41,8 +41,8 @@ def do_appeal(session: Session, *, actor: Viewer, notice: ActionNotice, text: st
         raise Invalid(fields={"text": "Tell us why you think the decision should change."})
     if len(text) > APPEAL_MAX:
         raise Invalid(fields={"text": f"Please keep this to {APPEAL_MAX:,} characters or fewer."})
-    appeal = Appeal(notice_id=notice.id, user_id=user.id, board_id=notice.board_id, text=text,
-                    created_at=utcnow())
+    appeal = Appeal(notice=notice, notice_id=notice.id, user_id=user.id,
+                    board_id=notice.board_id, text=text, created_at=utcnow())
     session.add(appeal)
     session.flush()
     record(session, actor_id=user.id, action=ModAction.APPEAL_CREATE, subject_type="appeal",
