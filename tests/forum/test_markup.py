@@ -1,0 +1,139 @@
+"""The Markdown → HTML pipeline keeps formatting and lets nothing active through."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forum.markup import plain_text, quote_markdown, render_markdown
+
+SAFE_TAGS = {"p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul",
+             "ol", "li", "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
+SAFE_SCHEMES = {"", "http", "https", "mailto"}
+
+
+class _ActiveContentFinder(HTMLParser):
+    """Parses HTML as a browser would and lists anything that could run, load or style."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in SAFE_TAGS:
+            self.problems.append(f"tag {tag}")
+        for name, value in attrs:
+            if name.startswith("on") or name in {"style", "src", "srcdoc", "formaction"}:
+                self.problems.append(f"attribute {name}")
+            if name == "href" and value is not None:
+                scheme = urlsplit(value.strip()).scheme.lower()
+                if scheme not in SAFE_SCHEMES:
+                    self.problems.append(f"href scheme {scheme}")
+
+
+def active_content(html: str) -> list[str]:
+    finder = _ActiveContentFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems
+
+# Known injection tricks, written for this project.
+TRICKS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](  javascript:alert(1))",
+    "[click](java\tscript:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[x](vbscript:msgbox(1))",
+    "<svg><script>alert(1)</script></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<iframe src=https://example.com></iframe>",
+    "<form action=/sign-out method=post><button>Win</button></form>",
+    "<a href='javascript:alert(1)'>x</a>",
+    "<div style='position:fixed;top:0'>overlay</div>",
+    "![x](javascript:alert(1))",
+    "<details open ontoggle=alert(1)>",
+    "[x](&#106;avascript:alert(1))",
+    "[x](&#x6A;avascript:alert(1))",
+    "<<script>script>alert(1)<</script>/script>",
+    "`<script>`",
+    "```html\n<script>alert(1)</script>\n```",
+    "<!-- <script>alert(1)</script> -->",
+    "[x](https://example.com\" onmouseover=\"alert(1))",
+    "<a href=\"https://ok.example\" onclick=\"alert(1)\">ok</a>",
+    "<base href=//evil.example>",
+    "<meta http-equiv=refresh content=0;url=//evil.example>",
+    "<link rel=stylesheet href=//evil.example/x.css>",
+    "<style>body{display:none}</style>",
+    "<object data=x></object><embed src=x>",
+]
+
+
+def test_known_tricks_are_neutralised() -> None:
+    for trick in TRICKS:
+        html = render_markdown(trick)
+        assert active_content(html) == [], (trick, html)
+
+
+def test_checker_catches_active_content() -> None:
+    # The checker itself must be able to fail.
+    assert active_content('<img src=x onerror="alert(1)">') != []
+    assert active_content('<a href="javascript:alert(1)">x</a>') == ["href scheme javascript"]
+
+
+def test_formatting_survives() -> None:
+    html = render_markdown("**bold** _it_ `code`\n\n- one\n- two\n\n> quoted")
+    assert "<strong>bold</strong>" in html
+    assert "<em>it</em>" in html
+    assert "<code>code</code>" in html
+    assert "<li>one</li>" in html
+    assert "<blockquote>" in html
+
+
+def test_links_get_safe_rel() -> None:
+    html = render_markdown("[NHS](https://www.nhs.uk/)")
+    assert 'href="https://www.nhs.uk/"' in html
+    assert 'rel="nofollow ugc noopener"' in html
+
+
+def test_headings_are_demoted_below_the_page_heading() -> None:
+    assert "<h3>Title</h3>" in render_markdown("# Title")
+
+
+def test_images_are_not_loaded_from_elsewhere() -> None:
+    assert "<img" not in render_markdown("![tracker](https://example.com/pixel.png)")
+
+
+def test_quote_markdown_attributes_and_quotes() -> None:
+    html = render_markdown(quote_markdown("heron_2", "first line\nsecond", 7))
+    assert "<blockquote>" in html
+    assert "heron_2" in html
+    assert "first line" in html
+
+
+def test_plain_text_unescapes() -> None:
+    assert plain_text(render_markdown("Fish & chips <3")) == "Fish & chips <3"
+
+
+html_fragments = st.sampled_from([
+    "<", ">", "script", "javascript:", "on", "error", "=", "\"", "'", "img", "src", "svg",
+    "style", "[", "]", "(", ")", "!", "`", "\n", " ", "&#", "x", ";", "data:", "iframe",
+    "href", "<a ", "</", "*", "_", "#", "> ", "|", "math", "form", ":", "/", "\t",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(html_fragments, max_size=40).map("".join))
+def test_fuzzed_markup_never_yields_active_content(source: str) -> None:
+    assert active_content(render_markdown(source)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_yields_active_content(source: str) -> None:
+    assert active_content(render_markdown(source)) == []
