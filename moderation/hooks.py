@@ -182,10 +182,15 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
             level = Severity.MEDIUM
         if level.rank < severity.rank:
             severity = level
-    if "risk" in labels:
+    # A rule (or a confident model) is risk the author must be signposted about now; a
+    # model-only hunch goes to a person (high) without alarming the author.
+    risk_now = any(f.label == "risk" and f.severity in ("urgent", "high") for f in findings)
+    if risk_now:
         severity = Severity.URGENT
         if board.risk_policy == RiskPolicy.HOLD_AND_FLAG:
             hold = True
+    elif "risk" in labels and severity.rank > Severity.HIGH.rank:
+        severity = Severity.HIGH
     # Links, scams and medicine sales from a new account wait for a facilitator; the
     # history signals (duplicates, bursts) and low-severity wording are only flagged.
     new_account = age < NEW_ACCOUNT_DAYS or user.post_count < NEW_ACCOUNT_POSTS
@@ -194,7 +199,7 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
         hold = True
     if hold and post.state == PostState.PUBLISHED:
         post.state = PostState.HELD
-    if "risk" in labels:
+    if risk_now:
         write.notices.append(crisis_notice(post.state == PostState.HELD))
 
     if rules:

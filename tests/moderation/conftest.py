@@ -11,7 +11,7 @@ import moderation.checks as engine
 from moderation.checks.types import CheckResult, Finding
 
 MARKERS = {
-    "[risk]": Finding("risk.test", "risk", "urgent", "test risk", None, None),
+    "[risk]": Finding("risk.test", "risk", "high", "test risk", None, None),
     "[phone]": Finding("pii.phone", "pii", "high", "test phone", (0, 7), "phone"),
     "[spam]": Finding("spam.new_account_link", "spam", "medium", "test spam", (0, 6), "link"),
 }

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from mod_scene import build_scene
 from sqlalchemy import func, select
 
 from forum.audit.models import AuditEntry
@@ -14,6 +13,7 @@ from forum.errors import Conflict, Forbidden, Invalid
 from forum.threads.models import Post, PostRevision, PostState
 from moderation import actions as A
 from moderation.models import ActionNotice, CaseEvent, CaseState, Escalation
+from tests.moderation.mod_scene import build_scene
 
 
 def _audits(db, action):

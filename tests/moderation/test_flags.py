@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from mod_scene import build_scene
 from sqlalchemy import select
 
 from forum.audit.models import AuditEntry
@@ -13,6 +12,7 @@ from forum.threads.models import PostState
 from moderation.actions import do_report_post
 from moderation.models import Case, Flag, FlagReason, Severity
 from moderation.queries import list_my_reports
+from tests.moderation.mod_scene import build_scene
 
 
 def test_report_opens_case_with_snapshot_and_audit(db, make, captured_events):

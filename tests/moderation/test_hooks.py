@@ -134,3 +134,16 @@ def test_facilitator_posts_are_not_screened(db, make):
     post = make.thread(board, guide, body="[risk] [spam]").post
     assert post.state == PostState.PUBLISHED
     assert not _flags(db, post.id)
+
+
+def test_model_only_risk_hunch_is_flagged_without_notice(db, make, monkeypatch):
+    import moderation.checks as engine
+    from moderation.checks.types import CheckResult, Finding
+
+    hunch = Finding("model.minilm-risk", "risk", "medium", "similar wording", None, None, 0.6)
+    monkeypatch.setattr(engine, "run_checks", lambda text, meta=None: CheckResult([hunch]))
+    board = make.board(risk_policy="hold_and_flag")
+    outcome = make.thread(board, body="this weekend will be different")
+    assert outcome.post.state == PostState.PUBLISHED and outcome.notices == []
+    case = db.scalar(select(Case).where(Case.post_id == outcome.post.id))
+    assert case.severity == Severity.HIGH

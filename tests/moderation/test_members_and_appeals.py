@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from mod_scene import build_scene
 from sqlalchemy import select
 
 from forum.accounts.models import UserStatus
@@ -17,6 +16,7 @@ from moderation import actions as A
 from moderation.actions.members import suggest_step
 from moderation.models import ActionNotice, AppealState, Sanction, SanctionKind
 from moderation.queries import AuditFilter, list_audit, preview_watched_word
+from tests.moderation.mod_scene import build_scene
 
 
 def test_ladder_suggests_next_step(db, make):
