@@ -15,6 +15,8 @@ from moderation import actions as A
 from moderation.models import ActionNotice, CaseEvent, CaseState, Escalation
 from tests.moderation.mod_scene import build_scene
 
+pytestmark = pytest.mark.usefixtures("fake_checks")
+
 
 def _audits(db, action):
     return db.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == action))

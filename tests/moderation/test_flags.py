@@ -14,6 +14,8 @@ from moderation.models import Case, Flag, FlagReason, Severity
 from moderation.queries import list_my_reports
 from tests.moderation.mod_scene import build_scene
 
+pytestmark = pytest.mark.usefixtures("fake_checks")
+
 
 def test_report_opens_case_with_snapshot_and_audit(db, make, captured_events):
     s = build_scene(db, make, reported=False)

@@ -14,6 +14,8 @@ from moderation.actions import do_mute_member, do_save_watched_word
 from moderation.hooks import NeedsConfirmation
 from moderation.models import Case, CaseKind, Flag, FlagReason, Severity
 
+pytestmark = pytest.mark.usefixtures("fake_checks")
+
 
 def _flags(db, post_id):
     return list(db.scalars(select(Flag).where(Flag.post_id == post_id)))

@@ -18,6 +18,8 @@ from moderation.models import ActionNotice, AppealState, Sanction, SanctionKind
 from moderation.queries import AuditFilter, list_audit, preview_watched_word
 from tests.moderation.mod_scene import build_scene
 
+pytestmark = pytest.mark.usefixtures("fake_checks")
+
 
 def test_ladder_suggests_next_step(db, make):
     s = build_scene(db, make)
