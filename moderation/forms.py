@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from moderation.actions.flags import MEMBER_REASONS
 from moderation.models import WatchedAction
 
-REASON_CHOICES = [(r.value, r.label) for r in MEMBER_REASONS]
+REASON_CHOICES = [SelectChoice(r.value, r.label) for r in MEMBER_REASONS]
 WATCHED_CHOICES = [
-    (WatchedAction.FLAG.value, "Flag it for a facilitator (the post goes live)"),
-    (WatchedAction.HOLD.value, "Hold it until a facilitator approves it"),
-    (WatchedAction.BLOCK.value, "Block the post and show the author a message"),
-    (WatchedAction.REPLACE.value, "Replace the word with other text"),
+    SelectChoice(WatchedAction.FLAG.value, "Flag it for a facilitator (the post goes live)"),
+    SelectChoice(WatchedAction.HOLD.value, "Hold it until a facilitator approves it"),
+    SelectChoice(WatchedAction.BLOCK.value, "Block the post and show the author a message"),
+    SelectChoice(WatchedAction.REPLACE.value, "Replace the word with other text"),
 ]
 
 
@@ -40,10 +40,12 @@ class ActionForm(FlaskForm):
     text = TextAreaField("Note", validators=[Optional()])
     days = StringField("Number of days", validators=[Optional()])
     mode = RadioField("How do you want to guide?", validators=[Optional()], choices=[
-        ("post", "A guidance post in the conversation, shown as facilitator guidance"),
-        ("message", "A private, supportive message to the author")], validate_choice=False)
+        SelectChoice("post", "A guidance post in the conversation, shown as guidance"),
+        SelectChoice("message", "A private, supportive message to the author"),
+    ], validate_choice=False)
     state = RadioField("Outcome", validators=[Optional()], choices=[
-        ("resolved", "Resolved"), ("rejected", "No action needed")], validate_choice=False)
+        SelectChoice("resolved", "Resolved"), SelectChoice("rejected", "No action needed"),
+    ], validate_choice=False)
     board = SelectField("Move to board", validators=[Optional()], validate_choice=False)
     flag = StringField(validators=[Optional()])
 
@@ -55,8 +57,8 @@ class AppealForm(FlaskForm):
 
 class DecideAppealForm(FlaskForm):
     outcome = RadioField("Decision", choices=[
-        ("upheld", "The original decision stands"),
-        ("overturned", "Undo the original decision")], validate_choice=False)
+        SelectChoice("upheld", "The original decision stands"),
+        SelectChoice("overturned", "Undo the original decision")], validate_choice=False)
     note = StringField("Note for the staff record", validators=[Optional()])
     message = TextAreaField("Message to the member", validators=[Optional()])
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from forum.auth import current_viewer
 from forum.boards.models import Board
@@ -43,9 +44,10 @@ def watched_words() -> str:
                            words=list_watched_words(get_session(), viewer), form=SimpleForm())
 
 
-def _board_choices() -> list[tuple[str, str]]:
+def _board_choices() -> list[SelectChoice]:
     boards = get_session().scalars(select(Board).order_by(Board.name))
-    return [("", "Every board (site-wide)")] + [(b.slug, b.name) for b in boards]
+    return [SelectChoice("", "Every board (site-wide)"),
+            *(SelectChoice(b.slug, b.name) for b in boards)]
 
 
 @bp.route("/moderation/admin/watched-words/new", methods=["GET", "POST"],

@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from forum.auth import current_viewer
 from forum.boards.models import Board
@@ -90,9 +91,9 @@ def _render_case(session: Session, viewer: Viewer, case_id: int, *, errors: str 
             data["days"] = str(detail.suggested.days)
         # formdata=None: only the failing form shows what was typed.
         forms[verb] = ActionForm(prefix=verb, formdata=None, data=data)
-        forms[verb].board.choices = [(b.slug, b.name) for b in detail.boards_for_move]
+        forms[verb].board.choices = [SelectChoice(b.slug, b.name) for b in detail.boards_for_move]
     if errors in forms:
-        forms[errors].board.choices = [(b.slug, b.name) for b in detail.boards_for_move]
+        forms[errors].board.choices = [SelectChoice(b.slug, b.name) for b in detail.boards_for_move]
     return render_template("moderation/case.html", d=detail, f=forms, errors_for=errors,
                            error_form=form, page_has_errors=bool(errors)), status
 

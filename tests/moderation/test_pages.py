@@ -115,6 +115,7 @@ def test_every_case_action_over_http(db, make, login):
         response = guide.post(f"/moderation/cases/{case.id}/{verb}", data=data)
         assert response.status_code == 302, (verb, response.get_data(as_text=True)[:500])
     db.refresh(case)
+    db.refresh(s.thread)
     assert case.escalated and s.thread.locked and s.thread.pinned
     assert case.state == CaseState.RESOLVED  # the edit closed it
     actions = set(db.scalars(select(AuditEntry.action)))
