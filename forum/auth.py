@@ -73,6 +73,12 @@ def init_auth(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    @app.teardown_request
+    def _forget_viewer(_exc: BaseException | None) -> None:
+        # Who is asking belongs to one request, even when the app context outlives it.
+        for key in ("viewer", "_login_user", "authenticated_by_token", "api_token_id"):
+            g.pop(key, None)
+
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         raw_id, _, version = user_id.partition(":")

@@ -104,6 +104,10 @@ def init_db(app: Flask) -> None:
         if session is not None:
             session.close()
 
+    # A request reuses an app context that is already pushed (tests push one around many
+    # requests), so the request's session must also end with the request itself.
+    app.teardown_request(_close_session)
+
 
 def new_session(app: Flask | None = None) -> Session:
     """A fresh session wired to the app's event sink (for jobs and CLI commands)."""

@@ -7,10 +7,12 @@ PostgreSQL when ``TEST_DATABASE_URL`` is set.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -87,8 +89,21 @@ def make(db: Session) -> Factories:
     return Factories(db)
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, so it gets its own app context and ``g``.
+
+    The ``app`` fixture keeps one app context pushed for the whole run, and Flask reuses a
+    pushed app context for requests; without this, ``g`` (the request's database session,
+    viewer and Flask-Login's cached user) would leak from one request, and test, to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture()
 def client(app: Flask, db: Session) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from forum.boards.models import Board
+from forum.accounts.models import User
+from forum.accounts.usernames import username_key
+from forum.boards.models import Board, BoardFacilitator
 from forum.permissions import Viewer, can_see_board
 from forum.threads.models import ReadMarker, Thread
 
@@ -50,3 +52,18 @@ def unread_counts_by_board(session: Session, viewer: Viewer, board_ids: list[int
                    and_(marker.c.last_read_post_id < Thread.last_post_id)))
         .group_by(Thread.board_id))
     return {board_id: count for board_id, count in rows}
+
+
+def list_board_facilitators(session: Session, board: Board) -> list[User]:
+    """The board's facilitators by name, in one query (for "About this board")."""
+    return list(session.scalars(
+        select(User).join(BoardFacilitator, BoardFacilitator.user_id == User.id)
+        .where(BoardFacilitator.board_id == board.id).order_by(User.username_key)))
+
+
+def find_user_by_username(session: Session, username: str) -> User | None:
+    """The member called ``username`` (ignoring case and look-alikes), or None."""
+    key = username_key((username or "").strip())
+    if not key:
+        return None
+    return session.scalar(select(User).where(User.username_key == key))

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.permissions import Viewer
 from forum.threads.models import (
     Post,
+    PostRevision,
     PostState,
     Reaction,
     ReadMarker,
@@ -40,11 +42,17 @@ class ThreadPage:
     last_read_post_id: int = 0
 
 
-def _visible_posts(viewer: Viewer, thread: Thread) -> Select[tuple[Post]]:
+def _visible_posts(viewer: Viewer, thread: Thread, *, placeholders: bool = False
+                   ) -> Select[Post]:
+    """Posts the viewer may see. With ``placeholders`` hidden posts are included too, so a
+    page can show "hidden by a facilitator" in their place (never their words)."""
     query = select(Post).where(Post.thread_id == thread.id)
     if viewer.facilitates(thread.board_id):
         return query
-    shown = Post.state.in_((PostState.PUBLISHED, PostState.DELETED))
+    listed = [PostState.PUBLISHED, PostState.DELETED]
+    if placeholders:
+        listed.append(PostState.HIDDEN)
+    shown: ColumnElement[bool] = Post.state.in_(listed)
     if viewer.id is not None:
         shown = or_(shown, and_(Post.author_id == viewer.id, Post.state == PostState.HELD),
                     and_(Post.author_id == viewer.id, Post.state == PostState.HIDDEN))
@@ -52,34 +60,25 @@ def _visible_posts(viewer: Viewer, thread: Thread) -> Select[tuple[Post]]:
 
 
 def count_visible_posts(session: Session, viewer: Viewer, thread: Thread,
-                        up_to_id: int | None = None) -> int:
-    query = _visible_posts(viewer, thread)
+                        up_to_id: int | None = None, *, placeholders: bool = False) -> int:
+    query = _visible_posts(viewer, thread, placeholders=placeholders)
     if up_to_id is not None:
         query = query.where(Post.id <= up_to_id)
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
-                    per_page: int) -> ThreadPage:
-    total = count_visible_posts(session, viewer, thread)
+                    per_page: int, *, placeholders: bool = False) -> ThreadPage:
+    """One page of a thread with reactions, the viewer's own reactions, follow state and
+    read marker: six statements whatever the page size (tests hold this)."""
+    total = count_visible_posts(session, viewer, thread, placeholders=placeholders)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     posts = list(session.scalars(
-        _visible_posts(viewer, thread).options(joinedload(Post.author))
+        _visible_posts(viewer, thread, placeholders=placeholders)
+        .options(joinedload(Post.author))
         .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
-    ids = [p.id for p in posts]
-    reactions: dict[int, dict[str, int]] = {}
-    mine: dict[int, set[str]] = {}
-    if ids:
-        for post_id, kind, count in session.execute(
-                select(Reaction.post_id, Reaction.kind, func.count(Reaction.id))
-                .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.kind)):
-            reactions.setdefault(post_id, {})[str(kind)] = count
-        if viewer.id is not None:
-            for post_id, kind in session.execute(
-                    select(Reaction.post_id, Reaction.kind)
-                    .where(Reaction.post_id.in_(ids), Reaction.user_id == viewer.id)):
-                mine.setdefault(post_id, set()).add(str(kind))
+    reactions, mine = reaction_summary(session, viewer, [p.id for p in posts])
     following = False
     last_read = 0
     if viewer.id is not None:
@@ -92,15 +91,17 @@ def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
                       last_read_post_id=last_read)
 
 
-def page_of_post(session: Session, viewer: Viewer, post: Post, per_page: int) -> int:
-    position = count_visible_posts(session, viewer, post.thread, up_to_id=post.id)
+def page_of_post(session: Session, viewer: Viewer, post: Post, per_page: int, *,
+                 placeholders: bool = False) -> int:
+    position = count_visible_posts(session, viewer, post.thread, up_to_id=post.id,
+                                   placeholders=placeholders)
     return max(1, -(-position // per_page))
 
 
 def list_board_threads(session: Session, viewer: Viewer, board: Board, page: int,
                        per_page: int) -> tuple[list[ThreadRow], int]:
     """Threads on a board, pinned first then newest activity first, with unread marks."""
-    shown = Thread.visible.is_(True)
+    shown: ColumnElement[bool] = Thread.visible.is_(True)
     if viewer.facilitates(board.id):
         shown = Thread.id.is_not(None)
     elif viewer.id is not None:
@@ -131,3 +132,49 @@ def posts_after(session: Session, viewer: Viewer, thread: Thread, after_id: int,
     return list(session.scalars(
         _visible_posts(viewer, thread).options(joinedload(Post.author))
         .where(Post.id > after_id).order_by(Post.id).limit(limit)))
+
+
+def reaction_summary(session: Session, viewer: Viewer, post_ids: list[int]
+                     ) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
+    """Reaction counts per post, and the viewer's own reactions, in two queries at most."""
+    counts: dict[int, dict[str, int]] = {}
+    mine: dict[int, set[str]] = {}
+    if not post_ids:
+        return counts, mine
+    for post_id, kind, count in session.execute(
+            select(Reaction.post_id, Reaction.kind, func.count(Reaction.id))
+            .where(Reaction.post_id.in_(post_ids)).group_by(Reaction.post_id, Reaction.kind)):
+        counts.setdefault(post_id, {})[str(kind)] = count
+    if viewer.id is not None:
+        for post_id, kind in session.execute(
+                select(Reaction.post_id, Reaction.kind)
+                .where(Reaction.post_id.in_(post_ids), Reaction.user_id == viewer.id)):
+            mine.setdefault(post_id, set()).add(str(kind))
+    return counts, mine
+
+
+def first_unread_post_id(session: Session, viewer: Viewer, thread: Thread) -> int | None:
+    """The first post after the viewer's read marker that they may see, or None."""
+    if viewer.id is None:
+        return None
+    last_read = session.scalar(select(ReadMarker.last_read_post_id).where(
+        ReadMarker.thread_id == thread.id, ReadMarker.user_id == viewer.id)) or 0
+    visible_ids = _visible_posts(viewer, thread).with_only_columns(Post.id)
+    return session.scalar(select(func.min(Post.id)).where(
+        Post.id.in_(visible_ids), Post.id > last_read))
+
+
+@dataclass
+class RevisionRow:
+    revision: PostRevision
+    editor_name: str | None
+
+
+def list_post_revisions(session: Session, post: Post) -> list[RevisionRow]:
+    """Earlier versions of a post, newest first, with their editors (staff pages only)."""
+    rows = session.execute(
+        select(PostRevision, User.username)
+        .outerjoin(User, User.id == PostRevision.editor_id)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.created_at.desc(), PostRevision.id.desc()))
+    return [RevisionRow(revision=rev, editor_name=name) for rev, name in rows]

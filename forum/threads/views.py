@@ -1,17 +1,193 @@
-"""Thread and post pages. (Skeleton: routes fixed; pages are being filled in.)"""
+"""Thread pages: reading a conversation, permanent links, following and reactions.
+
+Writing pages (start, reply, edit, delete, revision history) are in
+:mod:`forum.threads.compose_views`, registered on the same blueprint. Views parse input,
+call one query or action, and render; they never commit.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from forum.auth import current_viewer
+from forum.db import get_session
+from forum.errors import Invalid, NotFound, wants_json
+from forum.permissions import (
+    Viewer,
+    access_post,
+    access_thread,
+    can_delete_post,
+    can_edit_post,
+    can_moderate,
+    can_react,
+    can_reply,
+    can_see_post,
+)
+from forum.threads.actions import (
+    do_add_reaction,
+    do_follow_thread,
+    do_mark_read,
+    do_remove_reaction,
+)
+from forum.threads.forms import ReplyForm
+from forum.threads.models import REACTION_LABELS, Post, ReactionKind, Thread
+from forum.threads.queries import first_unread_post_id, get_thread_page, page_of_post
 
 bp = Blueprint("threads", __name__)
 
+NOTICES_KEY = "post_notices"
+
+
+# ---- helpers shared with compose_views --------------------------------------------------
+
+def page_number() -> int:
+    """The ``?page=`` number; anything but a positive whole number is a 404."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+        raise NotFound("We could not find that page. Check the page number is right.")
+    return int(raw)
+
+
+def posts_per_page() -> int:
+    return max(1, int(current_app.config.get("POSTS_PER_PAGE", 25)))
+
+
+def redirect_to_post(post: Post) -> Response:
+    """Send the browser to ``post`` on the right page of its thread, with the anchor."""
+    page = page_of_post(get_session(), current_viewer(), post, posts_per_page(),
+                        placeholders=True)
+    if page > 1:
+        return redirect(url_for("threads.show", thread_id=post.thread_id, page=page,
+                                _anchor=f"post-{post.id}"))
+    return redirect(url_for("threads.show", thread_id=post.thread_id, _anchor=f"post-{post.id}"))
+
+
+def remember_notices(notices: list[dict[str, Any]]) -> None:
+    """Keep an action's notices (e.g. support contacts after a risk check) for the next page.
+
+    Only plain values are kept, so the session cookie never holds anything surprising.
+    """
+    plain = [{k: v for k, v in notice.items() if isinstance(v, (str, int, bool, list, dict))}
+             for notice in notices if isinstance(notice, dict)]
+    if plain:
+        session[NOTICES_KEY] = plain
+
+
+@bp.app_template_global()
+def post_actions(viewer: Viewer, post: Post, thread: Thread) -> dict[str, bool]:
+    """What the viewer may do with one post; used by ``threads/_post.html``."""
+    return {
+        "see": can_see_post(viewer, post, thread.board_id),
+        "edit": can_edit_post(viewer, post, thread),
+        "delete": can_delete_post(viewer, post, thread),
+        "react": can_react(viewer, post, thread),
+        "quote": can_reply(viewer, thread) and str(post.state) == "published",
+        "staff": can_moderate(viewer, thread.board_id),
+    }
+
+
+@bp.app_template_global()
+def reaction_kinds() -> list[tuple[str, str]]:
+    """Each peer-support reaction as (value, label), in display order."""
+    return [(kind.value, REACTION_LABELS[kind]) for kind in ReactionKind]
+
+
+# ---- pages ------------------------------------------------------------------------------
 
 @bp.get("/threads/<int:thread_id>")
-def show(thread_id: int) -> str:
-    return str(thread_id)
+def show(thread_id: int) -> str | Response:
+    """A page of a conversation. Marks the viewer's reading up to the last post shown."""
+    viewer = current_viewer()
+    db = get_session()
+    thread = access_thread(db, viewer, thread_id)
+    page = page_number()
+    view = get_thread_page(db, viewer, thread, page, posts_per_page(), placeholders=True)
+    if page > view.pages:
+        raise NotFound(f"This conversation has {view.pages} "
+                       f"page{'s' if view.pages != 1 else ''}.")
+    if viewer.user is not None and view.posts:
+        do_mark_read(db, actor=viewer, thread=thread, up_to_post_id=view.posts[-1].id)
+    reply_form = ReplyForm()
+    first_new = None
+    if view.last_read_post_id:
+        first_new = next((p.id for p in view.posts if p.id > view.last_read_post_id), None)
+    return render_template(
+        "threads/show.html", thread=thread, board=thread.board, view=view, viewer=viewer,
+        reply_form=reply_form, can_reply=can_reply(viewer, thread), first_new=first_new,
+        notices=session.pop(NOTICES_KEY, []),
+    )
 
 
 @bp.get("/posts/<int:post_id>")
-def permalink(post_id: int) -> str:
-    return str(post_id)
+def permalink(post_id: int) -> Response:
+    """A post's permanent address: sends the reader to the right page of its thread."""
+    viewer = current_viewer()
+    db = get_session()
+    return redirect_to_post(access_post(db, viewer, post_id))
+
+
+@bp.get("/threads/<int:thread_id>/new")
+def first_unread(thread_id: int) -> Response:
+    """Jump to the first post the member has not read yet (or the last page)."""
+    viewer = current_viewer()
+    db = get_session()
+    thread = access_thread(db, viewer, thread_id)
+    post_id = first_unread_post_id(db, viewer, thread)
+    if post_id is None:
+        target = thread.last_post_id
+        if target is None:
+            return redirect(url_for("threads.show", thread_id=thread.id))
+        return redirect(url_for("threads.permalink", post_id=target))
+    return redirect(url_for("threads.permalink", post_id=post_id))
+
+
+@bp.post("/threads/<int:thread_id>/follow")
+def follow(thread_id: int) -> Response:
+    """Follow or stop following a conversation (``follow=1`` or ``follow=0``)."""
+    viewer = current_viewer()
+    db = get_session()
+    thread = access_thread(db, viewer, thread_id)
+    wanted = request.form.get("follow", "1") not in ("0", "false", "no", "")
+    do_follow_thread(db, actor=viewer, thread=thread, follow=wanted)
+    if wanted:
+        flash("You are following this conversation. We will let you know about new replies.",
+              "success")
+    else:
+        flash("You have stopped following this conversation.", "success")
+    return redirect(url_for("threads.show", thread_id=thread.id))
+
+
+@bp.post("/posts/<int:post_id>/reactions")
+def react(post_id: int) -> Any:
+    """Add or take back a peer-support reaction. ``kind`` is the reaction; ``action`` is
+    ``add`` or ``remove`` (the page says which, so a double click does not undo itself)."""
+    viewer = current_viewer()
+    db = get_session()
+    post = access_post(db, viewer, post_id)
+    kind = request.form.get("kind", "")
+    action = request.form.get("action", "add")
+    if action not in ("add", "remove"):
+        raise Invalid(fields={"action": "Choose whether to add or take back the reaction."})
+    if action == "remove":
+        counts = do_remove_reaction(db, actor=viewer, post=post, kind=kind)
+    else:
+        counts = do_add_reaction(db, actor=viewer, post=post, kind=kind)
+    if wants_json():
+        return jsonify({"post_id": post.id, "counts": counts})
+    return redirect_to_post(post)
+
+
+from forum.threads import compose_views  # noqa: E402,F401  (registers the writing pages)

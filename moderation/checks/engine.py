@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from moderation.checks import heads, semantic
 from moderation.checks.pii import scan_pii
-from moderation.checks.risk_rules import scan_risk
+from moderation.checks.risk_rules import RiskScan, scan_risk
 from moderation.checks.spam import URL, scan_spam
 from moderation.checks.text import normalise, sentences
 from moderation.checks.types import AuthorMeta, CheckResult, Finding
@@ -46,30 +46,45 @@ def _chunks(text: str) -> list[str]:
     return out[:MAX_CHUNKS] if len(out) <= MAX_CHUNKS else out[: MAX_CHUNKS - 1] + [out[-1]]
 
 
-def risk_score(text: str) -> float | None:
-    """The risk head's probability for ``text`` (max over chunks), or None without a model."""
+def _hide(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for a, b in spans:
+        for i in range(max(0, a), min(len(chars), b)):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def risk_score(text: str, hide: list[tuple[int, int]] | None = None) -> float | None:
+    """The risk head's probability for ``text`` (max over chunks), or None without a model.
+
+    ``hide`` lists spans (idioms, negated mentions...) blanked out before embedding.
+    """
     emb = semantic.get_embedder()
     head = heads.load_head()
     if emb is None or head is None:
         return None
-    masked = re.sub(r"\s+", " ", _mask_urls(normalise(text))).strip()
+    masked = re.sub(r"\s+", " ", _hide(_mask_urls(normalise(text)), hide or [])).strip()
     if not masked:
         return 0.0
     return max(float(head.predict_proba(emb.embed(c))) for c in _chunks(masked))
 
 
-def _model_finding(text: str, has_rule: bool, cues: list[str]) -> Finding | None:
+def _model_finding(text: str, scan: RiskScan, other_labels: bool) -> Finding | None:
     head = heads.load_head()
     if head is None:
         return None
+    has_rule = bool(scan.findings)
     try:
-        p = risk_score(text)
+        p = risk_score(text, scan.masks)
     except Exception as exc:  # noqa: BLE001 - the model must never break posting
         log.warning("moderation semantic model failed on a post: %s", type(exc).__name__)
         return None
     if p is None:
         return None
-    threshold = head.threshold if (has_rule or not cues) else max(head.threshold, CUED_THRESHOLD)
+    # Stricter when the rules saw a mitigating cue (negation, recovery, idiom, helpline) or
+    # the post is already spam: the model's known misfires. Never stricter than CUED.
+    cautious = not has_rule and (bool(scan.cues) or other_labels)
+    threshold = max(head.threshold, CUED_THRESHOLD) if cautious else head.threshold
     if p < threshold:
         return None
     sev = "high" if p >= 0.9 else "medium"
@@ -83,13 +98,14 @@ def run_checks(text: str, meta: AuthorMeta | None = None) -> CheckResult:
     if not isinstance(text, str):
         text = str(text)
     norm = normalise(text)
-    risk, cues = scan_risk(_mask_urls(norm))
-    findings: list[Finding] = list(risk)
-    model = _model_finding(text, bool(risk), cues)
+    scan = scan_risk(_mask_urls(norm))
+    findings: list[Finding] = list(scan.findings)
+    spam = scan_spam(norm, meta)
+    model = _model_finding(text, scan, bool(spam))
     if model is not None:
         findings.append(model)
     findings.extend(scan_pii(norm))
-    findings.extend(scan_spam(norm, meta))
+    findings.extend(spam)
     return CheckResult(findings)
 
 

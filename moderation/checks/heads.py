@@ -44,12 +44,26 @@ class Head:
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, epochs: int = 3000,
-                 lr: float = 0.5, class_weight: bool = True) -> tuple[np.ndarray, float]:
+                 lr: float = 0.5, class_weight: bool = True,
+                 standardise: bool = False) -> tuple[np.ndarray, float]:
     """Full-batch gradient descent on the mean log-loss plus ``l2/n * |w|^2 / 2``.
 
-    Deterministic (no randomness). ``class_weight`` balances positives and negatives.
+    With ``standardise`` the features are scaled internally and the scaling folded back
+    into the returned weights (callers always pass raw embeddings). Deterministic (no
+    randomness). ``class_weight`` balances positives and negatives.
     """
-    x = np.asarray(x, dtype=np.float64)
+    raw = np.asarray(x, dtype=np.float64)
+    if not standardise:
+        return _gradient_descent(raw, y, l2, epochs, lr, class_weight)
+    mu = raw.mean(axis=0)
+    sd = raw.std(axis=0) + 1e-6
+    w_std, b_std = _gradient_descent((raw - mu) / sd, y, l2, epochs, lr, class_weight)
+    w = w_std / sd
+    return w, float(b_std - (mu * w).sum())
+
+
+def _gradient_descent(x: np.ndarray, y: np.ndarray, l2: float, epochs: int, lr: float,
+                      class_weight: bool) -> tuple[np.ndarray, float]:
     y = np.asarray(y, dtype=np.float64)
     n, d = x.shape
     w = np.zeros(d)

@@ -53,11 +53,13 @@ _OD_TAKE = (
 _OD_AMOUNT = (
     r"(?:way\s+|far\s+|a\s+lot\s+|loads\s+|much\s+)?(?:more|too\s+many|too\s+much|loads|"
     r"a\s+(?:load|lot|handful|bunch)|all(?:\s+of)?|the\s+(?:whole|rest|lot)|a\s+(?:whole\s+)?"
-    r"(?:box|packet|bottle|strip|month's)|every|double|triple|\d{2,}|twenty|thirty|forty|"
+    r"(?:box|pack|packet|bottle|strip|month's)|(?:a|the)\s+(?:full|whole|entire)\s+(?:box|pack|packet|"
+    r"bottle|strip|lot)|every|double|triple|\d{2,}|twenty|thirty|forty|"
     r"fifty|a\s+fistful|an?\s+(?:overdose|od))"
 )
 _OD_RECENT = (
-    r"(?:\b(?:an?|one|two|\d+|half\s+an?|few)\s+(?:hours?|hrs?|mins?|minutes?)\s+ago\b|"
+    r"(?:\b(?:an?|one|two|\d+|half\s+an?|few)\s+(?:hours?|hrs?|mins?|minutes?)\s+(?:ago|back)\b|"
+    r"\b(?:ears?|head)\s+(?:is\s+|are\s+)?(?:buzzing|ringing|spinning)|"
     r"\bjust\s+now\b|\bearlier\b|\btonight\b|\bthis\s+(?:morning|evening|afternoon)\b|"
     r"\bfeel(?:ing|s)?\s+(?:weird|strange|funny|sick|dizzy|sleepy|drowsy|off|woozy|odd)|"
     r"\b(?:can't|cannot)\s+(?:stay\s+awake|breathe|see\s+straight|feel\s+my)|"
@@ -125,6 +127,9 @@ RULES: tuple[_Rule, ...] = (
        r"\bcut(?:ting)?\s+" + _SELF + r"\b|\bcut\s+again\b|\b(?:hurt|hurting|harm|harming|"
        r"punish|punishing|injure|injuring)\s+" + _SELF + r"\b|\bcuts\s+on\s+(?:my|his|her|their)\b",
        "high", "Mentions self-harm."),
+    _r("risk.self_harm", r"\b(?:burn|burning|burnt|burned|cutting|slash|slashed|slashing|carve|"
+       r"carving|carved)\s+(?:my|his|her)\s+(?:own\s+)?(?:wrists?|arms?|legs?|thighs?|skin|"
+       r"stomach|hips?)\b", "high", "Describes self-injury.", neg=False),
     _r("risk.self_harm", r"\b(?:burn(?:ed|t)?|cut|scratch(?:ed)?|hit|bruised)\s+(?:my|his|her)\s+"
        r"\w+\s+on\s+purpose\b|\b(?:scratch|scratching|picking|pick)\w*\s+until\s+(?:I|it)\s+"
        r"bleeds?\b|\bhitting\s+my\s+head\s+(?:against|on)\b|\bstarv\w+\s+myself\b|"
@@ -134,6 +139,8 @@ RULES: tuple[_Rule, ...] = (
     # harm to others and safeguarding
     _r("risk.harm_to_others", r"\bI(?:'ll|\s+will|'m\s+going\s+to|\s+swear\s+I'll)\s+"
        r"(?:stab|kill|strangle|batter|knife|shoot|hurt|murder)\s+" + _PERSON + r"\b|"
+       r"\bI(?:'ll|\s+will|'m\s+going\s+to)\s+(?:break|smash|punch|kick)\s+(?:his|her|their)\s+"
+       r"(?:face|head|jaw|legs?|neck)\b|"
        r"\b(?:thoughts?|thinking)\s+(?:about|of)\s+(?:hurting|killing|stabbing|harming)\s+"
        + _PERSON + r"|\bscared\s+(?:I'm|I\s+am|I'll|I\s+will|I\s+might)\s+(?:going\s+to\s+)?"
        r"(?:hurt|shake|harm|smother)\s+(?:her|him|them|the\s+baby|my\s+(?:baby|son|daughter))",
@@ -155,7 +162,8 @@ RULES: tuple[_Rule, ...] = (
 _PAST = re.compile(
     r"\b(?:ago|used\s+to|as\s+a\s+(?:teen\w*|kid|child|student)|when\s+I\s+was|back\s+in|"
     r"in\s+(?:19|20)\d\d|for\s+a\s+while|at\s+the\s+time|years?\s+(?:free|clean)|"
-    r"(?:free|clean|recovered|recovering)\s+from|recovery|survived|survivor|"
+    r"(?:free|clean|recovered|recovering)\s+from|recovery|survived|survivor|since\s+I\s+last|"
+    r"in\s+my\s+(?:teens|twenties|thirties|forties|fifties|youth|early\s+\w+)|"
     r"the\s+worst\s+(?:of\s+it\s+)?is\s+behind|once\s+(?:was|felt))\b", _I)
 _CURRENT = re.compile(
     r"\b(?:again|still|relapse\w*|tonight|right\s+now|at\s+the\s+moment|last\s+night|"
@@ -181,7 +189,7 @@ RESOURCE = re.compile(
 REPORTED_QUESTION = re.compile(
     r"\basked\s+(?:me\s+)?(?:if|whether|about|'|\")[^.!?]{0,80}(?:said\s+no|answered\s+no|"
     r"laughed)|\b(?:leaflet|pil|patient\s+information|side\s+effects?\s+list|label)\b[^.!?]{0,40}"
-    r"\bif\s+you\s+(?:have|get|experience)|\b(?:scene|drama|film|episode|documentary|novel|"
+    r"\b(?:if\s+you\s+(?:have|get|experience)|may\s+cause|can\s+cause|side\s+effects?)|\b(?:scene|drama|film|episode|documentary|novel|"
     r"show|soap|series)\b", _I)
 
 
@@ -211,15 +219,27 @@ def _overdose(text: str) -> list[Finding]:
     return out
 
 
-def scan_risk(text: str) -> tuple[list[Finding], list[str]]:
-    """Return (positive risk findings, mitigating cue names).
+@dataclass
+class RiskScan:
+    """Rule output: positive findings, mitigating cue names, and spans to hide from the
+    semantic model (idioms, negated or recovered mentions, helpline/awareness wording)."""
+
+    findings: list[Finding]
+    cues: list[str]
+    masks: list[tuple[int, int]]
+
+
+def scan_risk(text: str) -> RiskScan:
+    """Run the risk rules.
 
     Mitigating cues: "negated", "past", "idiom", "resource", "reported" — each means a
     risk word appeared but in a context that is usually not a current risk.
     """
     findings = _overdose(text)
     cues: set[str] = set()
+    masks: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
+    serious = re.search(r"\bI\s+mean\s+it\b|\bnot\s+joking\b|\bseriously\b", text, _I)
     for rule in RULES:
         for m in rule.pattern.finditer(text):
             span = (m.start(), m.end())
@@ -227,32 +247,33 @@ def scan_risk(text: str) -> tuple[list[Finding], list[str]]:
                 continue
             if rule.negatable and is_negated(text, m.start()):
                 cues.add("negated")
+                masks.append(span)
                 continue
             if rule.past_sensitive and _is_past(text, m.start()):
                 cues.add("past")
+                masks.append(span)
                 continue
             s, e = sentence_at(text, m.start())
             sent = text[s:e]
             if IDIOMS.search(sent) and rule.rule in ("risk.suicidal", "risk.harm_to_others") \
-                    and not re.search(r"\bI\s+mean\s+it\b|\bnot\s+joking\b|\bseriously\b",
-                                      text, _I):
+                    and not serious:
                 cues.add("idiom")
+                masks.append(span)
                 continue
             if REPORTED_QUESTION.search(sent) or (RESOURCE.search(sent) and
                                                   rule.rule == "risk.suicidal"):
                 cues.add("reported")
+                masks.append(span)
                 continue
             seen.add(span)
             findings.append(Finding(rule.rule, "risk", rule.severity, rule.reason, span))
-    if IDIOMS.search(text):
-        cues.add("idiom")
-    if RESOURCE.search(text):
-        cues.add("resource")
-    if REPORTED_QUESTION.search(text):
-        cues.add("reported")
+    for pat, cue in ((IDIOMS, "idiom"), (RESOURCE, "resource"), (REPORTED_QUESTION, "reported")):
+        for m in pat.finditer(text):
+            cues.add(cue)
+            masks.append(m.span())
     if re.search(r"\b(?:not|never|no)\b[^.!?]{0,20}\b(?:suicid\w*|self[-\s]?harm\w*|danger|"
                  r"hurt|harm\w*|die|dying)\b", text, _I):
         cues.add("negated")
     if _PAST.search(text) and not _CURRENT.search(text):
         cues.add("past")
-    return findings, sorted(cues)
+    return RiskScan(findings, sorted(cues), masks)

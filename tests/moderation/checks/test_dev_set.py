@@ -1,0 +1,59 @@
+"""Measure the checks on the shared development set and assert the targets."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from moderation.checks.evaluate import evaluate
+
+REPO = Path(__file__).resolve().parents[3]
+DEFAULT = REPO / ".." / "shared" / "moderation" / "dev_set.jsonl"
+# A developer worktree (e.g. /work/wt/NAME) has shared/ one level further up.
+WORKTREE_DEFAULT = REPO / ".." / ".." / "shared" / "moderation" / "dev_set.jsonl"
+
+
+def _dev_path() -> Path:
+    env = os.environ.get("ALONGSIDE_DEV_SET")
+    if env:
+        return Path(env)
+    return DEFAULT if DEFAULT.is_file() or not WORKTREE_DEFAULT.is_file() else WORKTREE_DEFAULT
+
+
+def _rows() -> list[dict]:
+    path = _dev_path()
+    if not path.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"dev set missing at {path} (required in CI)")
+        pytest.fail(f"dev set missing at {path}; set ALONGSIDE_DEV_SET")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_dev_set_targets() -> None:
+    res = evaluate(_rows())
+    print("\ndev set:", json.dumps(res, indent=1))
+    assert res["risk"]["recall"] >= 0.95
+    assert res["risk"]["precision"] >= 0.80
+    assert res["pii"]["recall"] >= 0.95
+    assert res["pii"]["precision"] >= 0.90
+    assert res["spam"]["recall"] >= 0.90
+    assert res["ordinary"] > 0
+    assert res["ordinary_flagged_rate"] < 0.05
+
+
+def test_heldout_file_is_not_in_training_or_dev() -> None:
+    data = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data"
+
+    def keys(p: Path) -> set[str]:
+        return {" ".join(json.loads(x)["text"].lower().split())
+                for x in p.read_text(encoding="utf-8").splitlines() if x}
+
+    training, heldout, dev = keys(data / "training.jsonl"), keys(data / "heldout.jsonl"), \
+        keys(_dev_path())
+    assert len(training) >= 500
+    assert not training & dev
+    assert not heldout & training
+    assert not heldout & dev

@@ -1,0 +1,66 @@
+"""Personal details: phones, helplines, NHS numbers, postcodes, email forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.checks.pii import nhs_check_digit_ok, scan_pii
+
+
+def kinds(text: str) -> list[str]:
+    return [f.kind or "" for f in scan_pii(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "text me on 07700 900123", "ring +44 7700 900456 tonight", "my mobile 07700-900-432",
+    "landline 020 7946 0321", "07700900567 any time",
+])
+def test_phone_numbers(text: str) -> None:
+    found = scan_pii(text)
+    assert [f.kind for f in found] == ["phone"]
+    start, end = found[0].span or (0, 0)
+    assert text[start:end].strip()[-3:].isdigit()
+
+
+@pytest.mark.parametrize("text", [
+    "Samaritans are on 116 123.", "Ring NHS 111 or 999.", "Text SHOUT to 85258.",
+    "Mind infoline 0300 123 3393.", "Macmillan 0808 808 00 00.", "Papyrus 0800 068 4141.",
+    "Childline 0800 1111.", "Domestic abuse helpline 0808 2000 247.",
+])
+def test_helplines_are_not_personal_details(text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_nhs_check_digit() -> None:
+    assert nhs_check_digit_ok("9434765919")
+    assert not nhs_check_digit_ok("9434765918")
+    assert not nhs_check_digit_ok("123")
+
+
+def test_nhs_number_layout_or_context_required() -> None:
+    assert "nhs_number" in kinds("it's 943 476 5919 on the letter")
+    assert "nhs_number" in kinds("my NHS number: 9434765919")
+    assert "nhs_number" not in kinds("order ref 9434765919 shipped")
+    assert "nhs_number" not in kinds("my NHS number is 943 476 5918")  # bad check digit
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Postcode is M14 5TQ", "postcode"),
+    ("We're at 12 Acacia Avenue if you want it", "address"),
+    ("email me at jo.bloggs@example.com", "email"),
+    ("mail jo_b at example dot co dot uk", "email"),
+    ("NI number QQ 12 34 56 C", "ni_number"),
+    ("born 4 July 1956 in Leeds", "dob"),
+    ("DOB: 02/11/1970", "dob"),
+])
+def test_other_kinds(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "My HbA1c is 48 mmol/mol.", "Op on 12/03, nervous!", "Reference A/12345 on the letter.",
+    "Hi I'm Sarah, 42, from the North West.", "I work as a nurse on a ward.",
+    "I'll look at it tomorrow dot dot dot",
+])
+def test_ordinary_numbers_and_words_are_not_pii(text: str) -> None:
+    assert kinds(text) == []
