@@ -1,22 +1,44 @@
-"""Account changes: registration, creation by an admin or the CLI, role changes, sign-in.
+"""Account changes: registration, creation by an admin or the CLI, role changes, sign-in
+and sign-out, password and email changes, personal access tokens.
 
-Password reset, email change and tokens live in their own modules of this package as they
-grow; every one of them follows the same pattern: check, write, audit, commit.
+Password reset lives in :mod:`forum.accounts.reset`. Every action follows the same
+pattern: check, write, audit, queue mail or events, commit. Mail is queued on the session
+(:func:`forum.mail.queue_mail`) and only sent once the change is committed.
 """
 
 from __future__ import annotations
 
+import secrets
+
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from forum.accounts.models import Role, User
-from forum.accounts.passwords import hash_password, password_problem
+from forum.accounts import emails
+from forum.accounts.models import ApiToken, Role, User, UserStatus
+from forum.accounts.passwords import (
+    MAX_LENGTH,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from forum.accounts.usernames import email_key, username_key, username_problem
 from forum.audit.models import AuditAction, record
+from forum.auth import TOKEN_PREFIX, hash_token
 from forum.db import utcnow
-from forum.errors import Forbidden, Invalid
-from forum.permissions import Viewer
+from forum.errors import Forbidden, Invalid, NotFound
+from forum.mail import queue_mail
+from forum.permissions import Viewer, require_user
+
+SIGN_IN_FAILED = ("The username, email address or password is not right. "
+                  "Please check them and try again.")
+TOKEN_NAME_MAX = 80
+MAX_ACTIVE_TOKENS = 20
+# Longer than any password we accept; stops a huge string being hashed on every try.
+_LONGEST_PASSWORD_TRIED = MAX_LENGTH * 4
 
 
 def normalise_email(email: str) -> str:
@@ -55,27 +77,49 @@ def _email_taken(session: Session, email: str) -> bool:
 
 def do_register(session: Session, *, username: str, email: str, password: str,
                 accepted_guidelines: bool) -> User | None:
-    """A member signs up. Audits ``user:register``.
+    """A member signs up (called by the register page). Audits ``user:register`` and
+    queues a welcome email.
 
     Returns None without saying so when the email already has an account: the page shows
     the same message either way, and the owner is emailed instead, so registration never
-    reveals whether someone uses the service.
+    reveals whether someone uses the service. The password is hashed either way so the
+    two cases take about as long.
     """
+    errors: dict[str, str] = {}
     if not accepted_guidelines:
-        raise Invalid(fields={"accept_guidelines": "You need to agree to the community "
-                                                   "guidelines to join."})
-    username, email = _check_new_account(session, username, email, password)
-    if _email_taken(session, email):
+        errors["accept_guidelines"] = "You need to agree to the community guidelines to join."
+    try:
+        username, email = _check_new_account(session, username, email, password)
+    except Invalid as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise Invalid(fields=errors)
+    password_hash = hash_password(password)
+    owner = session.scalar(select(User).where(User.email_key == email_key(email)))
+    if owner is not None:
+        queue_mail(session, emails.registration_attempt(owner))
+        session.commit()
         return None
     user = User(username=username, username_key=username_key(username), email=email,
-                email_key=email_key(email), password_hash=hash_password(password),
+                email_key=email_key(email), password_hash=password_hash,
                 role=Role.MEMBER, accepted_guidelines_at=utcnow())
     session.add(user)
-    session.flush()
+    _flush_new_user(session)
     record(session, actor_id=user.id, action=AuditAction.USER_REGISTER, subject_type="user",
            subject_id=user.id)
+    queue_mail(session, emails.welcome(user))
     session.commit()
     return user
+
+
+def _flush_new_user(session: Session) -> None:
+    # Two people choosing the same name at the same moment: the unique index decides.
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Invalid(fields={"username": "That username is taken. Please choose another."}
+                      ) from None
 
 
 def do_create_user(session: Session, *, actor: Viewer | None, username: str, email: str,
@@ -112,3 +156,175 @@ def do_set_role(session: Session, *, actor: Viewer | None, user: User, role: Rol
                before={"role": before}, after={"role": str(role)})
     session.commit()
     return user
+
+
+# ---- signing in and out ---------------------------------------------------------------
+
+def _find_account(session: Session, login: str) -> User | None:
+    if "@" in login:
+        try:
+            key = email_key(validate_email(login, check_deliverability=False).normalized)
+        except EmailNotValidError:
+            return None
+        return session.scalar(select(User).where(User.email_key == key))
+    return session.scalar(select(User).where(User.username_key == username_key(login)))
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The active account matching ``login`` (username or email) and ``password``, or None.
+
+    Called by :func:`do_login` and the API's token endpoint. Reads only. When no account
+    matches, a dummy hash is still checked so the answer takes about as long either way.
+    """
+    login = (login or "").strip()
+    password = password or ""
+    user: User | None = None
+    if 0 < len(login) <= 254 and "\x00" not in login:
+        user = _find_account(session, login)
+    if len(password) > _LONGEST_PASSWORD_TRIED:
+        password = password[:_LONGEST_PASSWORD_TRIED]
+        user = None
+    matched = verify_password(user.password_hash if user else dummy_hash(), password)
+    if user is None or not matched or user.status != UserStatus.ACTIVE:
+        return None
+    return user
+
+
+def do_login(session: Session, *, login: str, password: str) -> User:
+    """Check a member's sign-in details (called by the sign-in page, which then starts the
+    session). Upgrades an out-of-date password hash, notes when they were last seen,
+    audits ``user:login``. Raises Invalid with one message whatever was wrong."""
+    user = authenticate(session, login, password)
+    if user is None:
+        raise Invalid(SIGN_IN_FAILED, fields={"login": SIGN_IN_FAILED})
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_seen_at = utcnow()
+    record(session, actor_id=user.id, action=AuditAction.USER_LOGIN, subject_type="user",
+           subject_id=user.id)
+    session.commit()
+    return user
+
+
+def do_logout(session: Session, *, actor: Viewer) -> None:
+    """A member signs out (called by the sign-out button before the session is cleared).
+    Audits ``user:logout``; does nothing for someone not signed in."""
+    if actor.user is None:
+        return
+    record(session, actor_id=actor.user.id, action=AuditAction.USER_LOGOUT,
+           subject_type="user", subject_id=actor.user.id)
+    session.commit()
+
+
+# ---- password and email ---------------------------------------------------------------
+
+def _check_current_password(user: User, current_password: str) -> None:
+    given = (current_password or "")[:_LONGEST_PASSWORD_TRIED]
+    if not given:
+        raise Invalid(fields={"current_password": "Enter your current password."})
+    if not verify_password(user.password_hash, given):
+        raise Invalid(fields={"current_password": "Your current password is not right."})
+
+
+def do_change_password(session: Session, *, actor: Viewer, current_password: str,
+                       new_password: str) -> User:
+    """A member chooses a new password (settings page). Ends every other session by
+    bumping the session version, emails the member, audits ``user:change_password``.
+    The caller signs the current browser in again with the new session version."""
+    user = require_user(actor)
+    _check_current_password(user, current_password)
+    problem = password_problem(new_password or "", username=user.username, email=user.email)
+    if problem:
+        raise Invalid(fields={"new_password": problem})
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    record(session, actor_id=user.id, action=AuditAction.USER_CHANGE_PASSWORD,
+           subject_type="user", subject_id=user.id)
+    queue_mail(session, emails.password_changed(user))
+    session.commit()
+    return user
+
+
+def do_change_email(session: Session, *, actor: Viewer, current_password: str,
+                    new_email: str) -> User:
+    """A member changes the private address used for account mail (settings page).
+    Emails the old address (so a take-over cannot go unnoticed) and the new one, audits
+    ``user:change_email`` without either address."""
+    user = require_user(actor)
+    _check_current_password(user, current_password)
+    try:
+        email = normalise_email((new_email or "")[:254])
+    except Invalid as exc:
+        raise Invalid(fields={"email": exc.fields["email"]}) from None
+    if email_key(email) == user.email_key:
+        raise Invalid(fields={"email": "That is already your email address."})
+    if _email_taken(session, email):
+        raise Invalid(fields={"email": "That email address cannot be used. "
+                                       "Please use a different one."})
+    old_email = user.email
+    user.email = email
+    user.email_key = email_key(email)
+    record(session, actor_id=user.id, action=AuditAction.USER_CHANGE_EMAIL,
+           subject_type="user", subject_id=user.id)
+    queue_mail(session, emails.email_changed_old(user, old_email))
+    queue_mail(session, emails.email_changed_new(user))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Invalid(fields={"email": "That email address cannot be used. "
+                                       "Please use a different one."}) from None
+    return user
+
+
+# ---- personal access tokens -----------------------------------------------------------
+
+def _clean_token_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid(fields={"name": "Enter a name for the token, like \"My phone\"."})
+    if len(name) > TOKEN_NAME_MAX:
+        raise Invalid(fields={"name": f"The name must be {TOKEN_NAME_MAX} characters or fewer."})
+    if any(ord(ch) < 32 for ch in name):
+        raise Invalid(fields={"name": "The name contains a character we cannot store."})
+    return name
+
+
+def do_create_token(session: Session, *, actor: Viewer, name: str) -> tuple[ApiToken, str]:
+    """Make a personal access token for the actor (settings page, ``POST /api/v1/tokens``).
+
+    Returns the token row and its secret, which is shown once and never stored: only its
+    hash is kept. Audits ``token:create``.
+    """
+    user = require_user(actor)
+    name = _clean_token_name(name)
+    active = session.scalar(select(func.count(ApiToken.id)).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))) or 0
+    if active >= MAX_ACTIVE_TOKENS:
+        raise Invalid(fields={"name": f"You can have up to {MAX_ACTIVE_TOKENS} tokens. "
+                                      "Please revoke one you no longer use first."})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
+                     prefix=secret[:12], created_at=utcnow())
+    session.add(token)
+    session.flush()
+    record(session, actor_id=user.id, action=AuditAction.TOKEN_CREATE,
+           subject_type="api_token", subject_id=token.id)
+    session.commit()
+    return token, secret
+
+
+def do_revoke_token(session: Session, *, actor: Viewer, token_id: int) -> None:
+    """Revoke one of the actor's own tokens (settings page, API). Audits ``token:revoke``;
+    revoking an already revoked token changes nothing. Someone else's token is NotFound."""
+    user = require_user(actor)
+    # Out-of-range ids would be a database error on PostgreSQL, not a missing token.
+    token = session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    if token is None or token.user_id != user.id:
+        raise NotFound("We could not find that token.")
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = utcnow()
+    record(session, actor_id=user.id, action=AuditAction.TOKEN_REVOKE,
+           subject_type="api_token", subject_id=token.id)
+    session.commit()

@@ -18,6 +18,7 @@ class AuditAction(enum.StrEnum):
     USER_LOGOUT = "user:logout"
     USER_CHANGE_PASSWORD = "user:change_password"
     USER_RESET_PASSWORD = "user:reset_password"
+    USER_REQUEST_PASSWORD_RESET = "user:request_password_reset"
     USER_CHANGE_EMAIL = "user:change_email"
     USER_CHANGE_ROLE = "user:change_role"
     USER_CREATE = "user:create"

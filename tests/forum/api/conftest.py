@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session
 
+from forum.accounts.actions import do_create_token
 from forum.accounts.models import User
-from forum.accounts.tokens import do_create_token
 from forum.permissions import load_viewer
 
 

@@ -1,0 +1,267 @@
+"""Account pages: register, sign in and out, settings, tokens, password reset.
+
+Each view parses its form, calls one action and renders. Field errors from an action
+come back as ``Invalid`` and are shown on the form (status 422); every other domain
+error goes to the app's error pages.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from forum.accounts.actions import (
+    do_change_email,
+    do_change_password,
+    do_create_token,
+    do_login,
+    do_logout,
+    do_register,
+    do_revoke_token,
+)
+from forum.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    LoginForm,
+    PlainForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    TokenForm,
+    show_errors,
+)
+from forum.accounts.models import User
+from forum.accounts.queries import list_tokens
+from forum.accounts.reset import check_reset_token, do_request_password_reset, do_reset_password
+from forum.auth import current_viewer
+from forum.db import get_session
+from forum.errors import Invalid
+from forum.permissions import require_user
+
+bp = Blueprint("accounts", __name__)
+
+REGISTERED = ("Thank you for joining. We have sent an email to the address you gave. "
+              "If you do not see it, check your spam folder.")
+MAX_NEXT_LENGTH = 2000
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    # Account pages hold one-time secrets and reset links: keep them out of caches, and
+    # keep a reset link out of the Referer header of anything the page loads.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, otherwise None (no open redirects)."""
+    if not target or len(target) > MAX_NEXT_LENGTH:
+        return None
+    # Browsers treat "\" like "/" and drop tabs and newlines, so "/\evil" or "/\t/evil"
+    # could become "//evil"; refuse them outright.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _home() -> str:
+    return url_for("boards.index")
+
+
+def _start_session(user: User, *, remember: bool) -> None:
+    # A new session on every sign-in, so an id planted before sign-in is worth nothing.
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def _has_remember_cookie() -> bool:
+    name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return name in request.cookies
+
+
+def _form_page(template: str, form: object, **context: object) -> ResponseReturnValue:
+    status = 422 if getattr(form, "errors", None) else 200
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = do_register(get_session(), username=form.username.data or "",
+                               email=form.email.data or "", password=form.password.data or "",
+                               accepted_guidelines=bool(form.accept_guidelines.data))
+        except Invalid as exc:
+            show_errors(form, exc)
+        else:
+            # The same message and address whether or not the email was already in use.
+            if user is not None:
+                _start_session(user, remember=False)
+            flash(REGISTERED, "success")
+            return redirect(_home(), 303)
+    elif request.method == "POST" and not form.accept_guidelines.data:
+        form.accept_guidelines.errors = [
+            "You need to agree to the community guidelines to join."]
+    return _form_page("accounts/register.html", form)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        if current_user.is_authenticated:
+            return redirect(form.next.data or _home())
+    target = safe_next(form.next.data) or _home()
+    if form.validate_on_submit():
+        try:
+            user = do_login(get_session(), login=form.login.data or "",
+                            password=form.password.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+        else:
+            _start_session(user, remember=bool(form.remember.data))
+            return redirect(target, 303)
+    return _form_page("accounts/login.html", form,
+                      remember_days=current_app.config["REMEMBER_COOKIE_DAYS"])
+
+
+@bp.post("/sign-out")
+def logout() -> ResponseReturnValue:
+    do_logout(get_session(), actor=current_viewer())
+    session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion
+    flash("You have signed out.", "info")
+    return redirect(_home(), 303)
+
+
+def _settings_page(token_form: TokenForm | None = None, new_secret: str | None = None,
+                   status: int = 200) -> ResponseReturnValue:
+    user = require_user(current_viewer())
+    token_form = token_form or TokenForm(formdata=None)
+    return render_template("accounts/settings.html", user=user,
+                           tokens=list_tokens(get_session(), user.id), token_form=token_form,
+                           revoke_form=PlainForm(formdata=None), new_secret=new_secret,
+                           page_has_errors=bool(token_form.errors)), status
+
+
+@bp.get("/settings")
+@login_required
+def settings() -> ResponseReturnValue:
+    return _settings_page()
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = do_change_password(get_session(), actor=current_viewer(),
+                                      current_password=form.current_password.data or "",
+                                      new_password=form.new_password.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+        else:
+            # Every session ended with the old session version; carry on in this one.
+            _start_session(user, remember=_has_remember_cookie())
+            flash("Your password has been changed. You have been signed out on any other "
+                  "devices.", "success")
+            return redirect(url_for("accounts.settings"), 303)
+    return _form_page("accounts/change_password.html", form)
+
+
+@bp.route("/settings/email", methods=["GET", "POST"])
+@login_required
+def change_email() -> ResponseReturnValue:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            do_change_email(get_session(), actor=current_viewer(),
+                            current_password=form.current_password.data or "",
+                            new_email=form.email.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+        else:
+            flash("Your email address has been changed. We have let your old address know.",
+                  "success")
+            return redirect(url_for("accounts.settings"), 303)
+    return _form_page("accounts/change_email.html", form)
+
+
+@bp.post("/settings/tokens")
+@login_required
+def create_token() -> ResponseReturnValue:
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _token, secret = do_create_token(get_session(), actor=current_viewer(),
+                                             name=form.name.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+        else:
+            # Shown on this response only: never stored, never put in a redirect.
+            return _settings_page(new_secret=secret, status=201)
+    return _settings_page(token_form=form, status=422)
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    do_revoke_token(get_session(), actor=current_viewer(), token_id=token_id)
+    flash("The token has been revoked. Anything using it can no longer act as you.",
+          "success")
+    return redirect(url_for("accounts.settings"), 303)
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def request_reset() -> ResponseReturnValue:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        try:
+            do_request_password_reset(get_session(), email=form.email.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+        else:
+            return render_template("accounts/reset_sent.html")
+    return _form_page("accounts/reset_request.html", form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    form = ResetPasswordForm()
+    db = get_session()
+    try:
+        if form.validate_on_submit():
+            do_reset_password(db, token=token, new_password=form.password.data or "")
+            session.clear()
+            flash("Your new password is set. You can now sign in with it.", "success")
+            return redirect(url_for("accounts.login"), 303)
+        check_reset_token(db, token)
+    except Invalid as exc:
+        if not exc.fields:
+            return render_template("accounts/reset_invalid.html", message=exc.message), 400
+        show_errors(form, exc)
+    return _form_page("accounts/reset_password.html", form, token=token)
