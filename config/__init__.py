@@ -86,6 +86,15 @@ SETTINGS: list[Setting] = [
             "(development only).", kind="bool"),
     Setting("SOCKETIO_ASYNC_MODE", "threading",
             "Socket.IO async mode: threading (embedded, make run) or gevent (make serve)."),
+    Setting("SOCKETIO_CHANNEL", "alongside",
+            "The Redis channel (and presence key prefix) Socket.IO uses in scale mode. "
+            "Servers that should reach each other's clients share it."),
+    Setting("SCHEDULER_ENABLED", True,
+            "Run background jobs (notification email) inside the web process. Turn off where "
+            "`forum jobs run` runs them instead (scale mode).", kind="bool"),
+    Setting("JOBS_INTERVAL_SECONDS", 30, "Seconds between background job runs.", kind="int"),
+    Setting("DIGEST_HOUR", 7,
+            "Hour (UTC, 0-23) when daily and weekly (Monday) summary emails go out.", kind="int"),
     Setting("LOG_FORMAT", "text", "text (development) or json (one object a line, production)."),
 ]
 
@@ -99,6 +108,7 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         # Most tests post forms directly; tests/security checks CSRF with it switched on.
         "WTF_CSRF_ENABLED": False,
         "BASE_URL": "http://localhost",
+        "SCHEDULER_ENABLED": False,
     },
     "production": {"DEMO_CONTENT": False, "SESSION_COOKIE_SECURE": True, "LOG_FORMAT": "json"},
 }

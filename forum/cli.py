@@ -142,3 +142,7 @@ def register_cli(app: Flask) -> None:
 main.add_command(db_cli)
 main.add_command(users_cli)
 main.add_command(boards_cli)
+
+from forum.notifications.cli import jobs_cli  # noqa: E402  (the group lives with its jobs)
+
+main.add_command(jobs_cli)

@@ -27,6 +27,8 @@ def init_realtime(app: Flask) -> None:
     }
     if app.config.get("REDIS_URL"):
         options["message_queue"] = app.config["REDIS_URL"]
+        # One channel per deployment (and per test run), so two never hear each other.
+        options["channel"] = app.config.get("SOCKETIO_CHANNEL") or "alongside"
     socketio.init_app(app, **options)
 
     def _socketio_sink(evt: Event) -> None:
@@ -34,7 +36,6 @@ def init_realtime(app: Flask) -> None:
 
     set_sink(app, _socketio_sink)
 
-    try:
-        import forum.sockets  # noqa: F401  (registers handlers)
-    except ImportError:
-        log.debug("no socket handlers registered")
+    from forum.sockets import init_sockets  # importing registers the handlers
+
+    init_sockets(app)

@@ -18,6 +18,36 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   exit 1
 fi
 
+# The Socket.IO browser client (live threads, static/js/realtime.js), pinned in package.json
+# like nhsuk-frontend and copied to static/vendor/socket.io/ with its own version stamp.
+fetch_socketio() {
+  local want got dest="static/vendor/socket.io"
+  want="$(node -p "require('./package.json').dependencies['socket.io-client']")"
+  if [[ -f "$dest/VERSION" && "$(cat "$dest/VERSION")" == "$want" \
+        && -f "$dest/socket.io.min.js" ]]; then
+    return 0
+  fi
+  got="$(node -p "require('./node_modules/socket.io-client/package.json').version" 2>/dev/null || true)"
+  if [[ "$got" != "$want" ]]; then
+    if [[ -f package-lock.json ]]; then
+      npm ci --no-audit --no-fund --ignore-scripts
+    else
+      npm install --no-audit --no-fund --ignore-scripts --omit-lockfile-registry-resolved
+    fi
+    got="$(node -p "require('./node_modules/socket.io-client/package.json').version" 2>/dev/null || true)"
+  fi
+  if [[ "$got" != "$want" ]]; then
+    echo "fetch-assets: expected socket.io-client $want but node_modules has '${got:-nothing}'." >&2
+    exit 1
+  fi
+  mkdir -p "$dest"
+  cp node_modules/socket.io-client/dist/socket.io.min.js \
+     node_modules/socket.io-client/dist/socket.io.min.js.map "$dest/"
+  echo "$want" > "$dest/VERSION"
+  echo "fetch-assets: copied socket.io-client $want into $dest"
+}
+fetch_socketio
+
 # The pinned version comes from package.json so there is one source of truth.
 WANT="$(node -p "require('./package.json').dependencies['nhsuk-frontend']")"
 

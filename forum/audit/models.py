@@ -41,6 +41,8 @@ class AuditAction(enum.StrEnum):
     REACTION_REMOVE = "reaction:remove"
     THREAD_FOLLOW = "thread:follow"
     THREAD_UNFOLLOW = "thread:unfollow"
+    NOTIFICATION_PREFERENCE = "notification:preference"
+    NOTIFICATION_UNSUBSCRIBE = "notification:unsubscribe"
 
 
 class AuditEntry(Base):

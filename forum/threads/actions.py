@@ -15,6 +15,7 @@ from forum.db import utcnow
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.markup import quote_markdown, render_markdown
+from forum.notifications.fanout import notify_for_post, notify_for_reaction
 from forum.permissions import (
     Viewer,
     can_delete_post,
@@ -170,6 +171,8 @@ def _write_post(session: Session, viewer: Viewer, thread: Thread, body: str, *,
     _ensure_membership(session, viewer, board)
     _follow(session, author.id, thread.id)
     _mark_read(session, author.id, thread.id, post.id)
+    if post.state == PostState.PUBLISHED:
+        notify_for_post(session, post, thread)
     return PostOutcome(post=post, thread=thread, notices=write.notices)
 
 
@@ -318,6 +321,7 @@ def do_add_reaction(session: Session, *, actor: Viewer, post: Post, kind: str) -
         session.flush()
         record(session, actor_id=user.id, action=AuditAction.REACTION_ADD, subject_type="post",
                subject_id=post.id, board_id=thread.board_id, after={"kind": reaction.value})
+        notify_for_reaction(session, post, thread, user, reaction)
     counts = reaction_counts(session, post.id)
     if exists is None:
         queue_event(session, "reaction.changed", f"thread:{thread.id}",

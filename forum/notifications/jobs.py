@@ -1,0 +1,123 @@
+"""The email job: ``send_due_emails(app, now)``, run on a schedule.
+
+Embedded mode: an APScheduler ``BackgroundScheduler`` in the web process, started on the
+first request when ``SCHEDULER_ENABLED`` is true (so CLI commands never start one). Scale
+mode: ``forum jobs run`` in its own process; with ``REDIS_URL`` set every tick takes a
+Redis lock first, so only one process runs a tick at a time however many run the loop.
+
+This is an adapter: it reads, talks to the SMTP server, and calls the outbox actions in
+:mod:`forum.notifications.actions_email`, which commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+
+from forum.db import job_session, utcnow
+from forum.notifications.actions_email import (
+    do_cancel_email_job,
+    do_claim_email_jobs,
+    do_mark_email_failed,
+    do_mark_email_sent,
+    do_plan_emails,
+)
+from forum.notifications.emails import compose_job_email
+from forum.notifications.models import EmailJob
+
+log = logging.getLogger(__name__)
+
+TICK_LOCK = "alongside:jobs:tick"
+
+
+@dataclass
+class EmailRun:
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+def send_due_emails(app: Flask, now: datetime | None = None, *, limit: int = 100) -> EmailRun:
+    """Plan email for waiting notifications, then send every due job once.
+
+    ``now`` is the clock (tests pass their own). A failed send is kept and retried later;
+    a successful one is marked sent straight away, before the next is tried.
+    """
+    now = now or utcnow()
+    run = EmailRun()
+    from forum.mail import send_mail
+
+    with app.app_context(), job_session(app) as session:
+        run.planned = do_plan_emails(session, now=now, digest_hour=app.config["DIGEST_HOUR"])
+        token, job_ids = do_claim_email_jobs(session, now=now, limit=limit)
+        for job_id in job_ids:
+            job = session.get(EmailJob, job_id, populate_existing=True)
+            email = compose_job_email(session, job) if job is not None else None
+            if email is None:
+                do_cancel_email_job(session, job_id=job_id, token=token, now=now)
+                run.cancelled += 1
+                continue
+            # send_mail logs the failure's kind (never the address) and returns False.
+            if not send_mail(app, email.to, email.subject, email.text, headers=email.headers,
+                             user_id=job.user_id if job else None, kind="notification"):
+                do_mark_email_failed(session, job_id=job_id, token=token, now=now,
+                                     error="SMTP send failed")
+                run.failed += 1
+                continue
+            do_mark_email_sent(session, job_id=job_id, token=token, now=now,
+                               notification_ids=email.notification_ids)
+            run.sent += 1
+    return run
+
+
+def run_tick(app: Flask, now: datetime | None = None) -> EmailRun | None:
+    """One scheduled tick: ``send_due_emails`` under the Redis lock when there is Redis.
+    Returns None when another process holds the lock. Never raises: a scheduler thread
+    that dies would stop all email."""
+    lock = None
+    try:
+        if app.config.get("REDIS_URL"):
+            import redis
+
+            client = redis.Redis.from_url(app.config["REDIS_URL"])
+            lock = client.lock(TICK_LOCK, timeout=300, blocking=False)
+            if not lock.acquire():
+                return None
+        return send_due_emails(app, now)
+    except Exception:  # noqa: BLE001 - logged; the next tick tries again
+        log.exception("email tick failed")
+        return None
+    finally:
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - expired or never held
+                log.debug("tick lock already released")
+
+
+_start_lock = threading.Lock()
+
+
+def start_scheduler(app: Flask) -> bool:
+    """Start the in-process scheduler once per app, if ``SCHEDULER_ENABLED``."""
+    if not app.config.get("SCHEDULER_ENABLED"):
+        return False
+    with _start_lock:
+        if "notifications_scheduler" in app.extensions:
+            return False
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
+        interval = int(app.config.get("JOBS_INTERVAL_SECONDS") or 30)
+        scheduler.add_job(run_tick, "interval", args=[app], seconds=interval,
+                          id="send_due_emails", max_instances=1, coalesce=True,
+                          next_run_time=utcnow() + timedelta(seconds=5))
+        scheduler.start()
+        app.extensions["notifications_scheduler"] = scheduler
+        log.info("in-process job scheduler started (every %s seconds)", interval)
+        return True

@@ -1,0 +1,72 @@
+"""Scheduling: the in-process scheduler, ``forum jobs run-once``, and the Redis tick lock."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+import redis
+
+from forum.db import utcnow
+from forum.notifications.actions import do_set_email_frequency
+from forum.notifications.cli import jobs_cli
+from forum.notifications.jobs import TICK_LOCK, run_tick, start_scheduler
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def test_scheduler_is_off_in_tests_and_starts_once_when_enabled(app, monkeypatch):
+    assert start_scheduler(app) is False  # SCHEDULER_ENABLED is false in the test config
+    monkeypatch.setitem(app.config, "SCHEDULER_ENABLED", True)
+    try:
+        assert start_scheduler(app) is True
+        assert start_scheduler(app) is False  # one per app
+        scheduler = app.extensions["notifications_scheduler"]
+        assert scheduler.running
+        assert scheduler.get_job("send_due_emails") is not None
+    finally:
+        scheduler = app.extensions.pop("notifications_scheduler", None)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def test_run_once_command_sends_due_email(app, db, make, smtp):
+    board = make.board()
+    keen = make.user("clireader")
+    do_set_email_frequency(db, actor=make.viewer(keen), frequency="immediate")
+    make.reply(make.thread(board, author=keen).thread)
+    when = (utcnow() + timedelta(seconds=30)).replace(tzinfo=None).isoformat()
+    result = app.test_cli_runner().invoke(jobs_cli, ["run-once", "--now", when])
+    assert result.exit_code == 0, result.output
+    assert "1 sent" in result.output
+    assert len(smtp.to("clireader@example.org")) == 1
+
+
+def test_run_once_rejects_a_bad_time(app):
+    result = app.test_cli_runner().invoke(jobs_cli, ["run-once", "--now", "tomorrow"])
+    assert result.exit_code != 0
+    assert "2026-11-30T07:00" in result.output
+
+
+@pytest.mark.services
+def test_tick_skips_while_another_process_holds_the_redis_lock(app, db, make, smtp,
+                                                              monkeypatch):
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()  # fails, never skips, when Redis is missing
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    board = make.board()
+    keen = make.user("lockreader")
+    do_set_email_frequency(db, actor=make.viewer(keen), frequency="immediate")
+    make.reply(make.thread(board, author=keen).thread)
+    now = utcnow() + timedelta(seconds=30)
+    other = client.lock(TICK_LOCK, timeout=30, blocking=False)
+    assert other.acquire()
+    try:
+        assert run_tick(app, now) is None
+        assert smtp.messages == []
+    finally:
+        other.release()
+    run = run_tick(app, now)
+    assert run is not None and run.sent == 1
+    assert client.get(TICK_LOCK) is None  # released after the tick
