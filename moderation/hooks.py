@@ -107,6 +107,14 @@ def _recent_posts(session: Session, author_id: int, exclude_id: int) -> list[Pos
         Post.state != PostState.DELETED).order_by(Post.id.desc()).limit(20)))
 
 
+def _drop_member_mentions(findings: list[Any], text: str) -> list[Any]:
+    """On this forum ``@name`` is how members mention each other, so a bare ``@handle`` is
+    not treated as a social-media handle (links and "insta: name" still are)."""
+    return [f for f in findings if not (
+        f.label == "pii" and f.kind == "social" and f.span
+        and text[f.span[0]:f.span[0] + 1] == "@")]
+
+
 def moderation_post_hook(session: Session, write: PostWrite) -> None:
     from moderation import checks as engine
 
@@ -150,7 +158,7 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
     age = (utcnow() - user.created_at).total_seconds() / 86400
     meta = engine.AuthorMeta(account_age_days=age, post_count=user.post_count)
     result = engine.run_checks(post.body_source, meta)
-    findings = list(result.findings)
+    findings = _drop_member_mentions(list(result.findings), post.body_source)
     pii_kinds = sorted({f.kind or "personal" for f in findings if f.label == "pii"})
     if pii_kinds and not write.confirmed:
         session.rollback()

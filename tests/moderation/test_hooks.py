@@ -149,3 +149,20 @@ def test_model_only_risk_hunch_is_flagged_without_notice(db, make, monkeypatch):
     assert outcome.post.state == PostState.PUBLISHED and outcome.notices == []
     case = db.scalar(select(Case).where(Case.post_id == outcome.post.id))
     assert case.severity == Severity.HIGH
+
+
+def test_at_mention_is_not_a_social_handle(db, make, monkeypatch):
+    import moderation.checks as engine
+    from moderation.checks.types import CheckResult, Finding
+
+    friend = make.user("friendly")
+
+    def handles(text, meta=None):
+        at = text.index("@")
+        end = at + 1 + len(text[at + 1:].split()[0])
+        return CheckResult([Finding("pii.social", "pii", "low", "handle", (at, end), "social")])
+
+    monkeypatch.setattr(engine, "run_checks", handles)
+    board = make.board()
+    assert make.thread(board, body=f"Thanks @{friend.username} for this").post.id
+    assert make.thread(board, body="Thanks @someone_else too").post.id
