@@ -19,9 +19,9 @@ def scan() -> None:
     labels and findings per input, in order."""
     from moderation.checks import scan_stream
 
-    out = click.get_text_stream("stdout")
-    scan_stream(click.get_text_stream("stdin"), out)
-    out.flush()
+    # Lines are read and answered one at a time, so a pipe gets answers as it goes.
+    scan_stream(sys.stdin, sys.stdout)
+    sys.stdout.flush()
 
 
 @moderation_cli.command("train")
