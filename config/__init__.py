@@ -96,6 +96,12 @@ SETTINGS: list[Setting] = [
     Setting("DIGEST_HOUR", 7,
             "Hour (UTC, 0-23) when daily and weekly (Monday) summary emails go out.", kind="int"),
     Setting("LOG_FORMAT", "text", "text (development) or json (one object a line, production)."),
+    Setting("TRUSTED_PROXY_HOPS", 0,
+            "How many reverse proxies in front of the app to trust for the client's address "
+            "and scheme (X-Forwarded-*). 0 trusts none.", kind="int"),
+    Setting("RATELIMIT_ENABLED", True,
+            "Rate limits on sign-in, reset, registration, posting, reports, tokens and the API "
+            "(off in the test environment except in the security tests).", kind="bool"),
 ]
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -107,6 +113,8 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "SECRET_KEY": "test-secret-key-not-for-use",
         # Most tests post forms directly; tests/security checks CSRF with it switched on.
         "WTF_CSRF_ENABLED": False,
+        # Most tests make many requests quickly; tests/security switches limits on.
+        "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://localhost",
         "SCHEDULER_ENABLED": False,
     },

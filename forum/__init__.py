@@ -73,5 +73,10 @@ def create_app(test_config: dict[str, Any] | None = None, env: str | None = None
 
     register_extensions(app)
 
+    # Last: rate limits are applied to the endpoints registered above, by name.
+    from forum.security import init_security
+
+    init_security(app)
+
     logging.getLogger(__name__).debug("app created for %s", app.config["FORUM_ENV"])
     return app

@@ -14,6 +14,7 @@ BLUEPRINTS = (
     "forum.api.views",
     "forum.notifications.views",
     "moderation.views",
+    "moderation.api",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -129,9 +130,13 @@ def run(host: str, port: int) -> None:
     """Serve the site in one process (embedded mode, with live updates)."""
     from forum.extensions import socketio
 
+    # FlaskGroup marks the process as "run from the CLI", and Flask then ignores app.run()
+    # (which Socket.IO's threading server uses); this command is the server, so clear it.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Alongside is running at http://{host}:{port}/ (press Ctrl+C to stop)")
     socketio.run(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
-                 debug=False, use_reloader=False, allow_unsafe_werkzeug=True)
+                 debug=False, use_reloader=False, allow_unsafe_werkzeug=True,
+                 log_output=False)  # its access lines carry full paths: health data
 
 
 def register_cli(app: Flask) -> None:

@@ -22,6 +22,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        # Structured fields a caller passed with extra={"fields": {...}} (the access log).
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            data.update({k: v for k, v in fields.items() if k not in data})
         if has_request_context() and g.get("request_id"):
             data["request_id"] = g.request_id
         if record.exc_info:

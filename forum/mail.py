@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event
@@ -89,8 +90,11 @@ def send_mail(app: Flask, to: str, subject: str, text: str, html: str | None = N
         return True
     try:
         msg = build_message(app, to, subject, text, html, headers)
+        # Greet the server with the site's own name: smtplib's default looks it up in DNS
+        # on every connection, which can take a noticeable time.
+        helo = urlsplit(str(app.config.get("BASE_URL") or "")).hostname or "localhost"
         with smtplib.SMTP(server, int(app.config.get("MAIL_PORT") or 25),
-                          timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+                          local_hostname=helo, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
             if app.config.get("MAIL_USE_TLS"):
                 smtp.starttls(context=ssl.create_default_context())
             if app.config.get("MAIL_USERNAME"):

@@ -17,7 +17,12 @@ from forum.extensions import socketio
 log = logging.getLogger(__name__)
 
 
-def init_realtime(app: Flask) -> None:
+def bind_socketio(app: Flask) -> None:
+    """Bind the process's one Socket.IO server to ``app``.
+
+    A process serves one app; tests that build several apps call this again to take
+    the server back (see tests/forum/realtime/conftest.py).
+    """
     options: dict[str, object] = {
         "async_mode": app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
         "cors_allowed_origins": [app.config["BASE_URL"].rstrip("/")],
@@ -30,6 +35,14 @@ def init_realtime(app: Flask) -> None:
         # One channel per deployment (and per test run), so two never hear each other.
         options["channel"] = app.config.get("SOCKETIO_CHANNEL") or "alongside"
     socketio.init_app(app, **options)
+    app.extensions["socketio_server"] = socketio.server
+    from forum.sockets import register_handlers
+
+    register_handlers()
+
+
+def init_realtime(app: Flask) -> None:
+    bind_socketio(app)
 
     def _socketio_sink(evt: Event) -> None:
         socketio.emit(evt.name, evt.payload, to=evt.room, skip_sid=evt.skip_sid)

@@ -310,7 +310,6 @@ def _typing(session: Session, viewer: Viewer, state: ClientState, data: Any) -> 
 
 # ---- handlers -----------------------------------------------------------------------------
 
-@socketio.on("connect")
 def on_connect(auth: Any = None) -> None:
     """Identify the connection (token, else session cookie, else anonymous)."""
     sid: str = request.sid  # type: ignore[attr-defined]
@@ -334,7 +333,6 @@ def on_connect(auth: Any = None) -> None:
     _start_refresher()
 
 
-@socketio.on("disconnect")
 def on_disconnect(*_args: Any) -> None:
     sid: str = request.sid  # type: ignore[attr-defined]
     with _clients_lock:
@@ -346,22 +344,18 @@ def on_disconnect(*_args: Any) -> None:
             _broadcast_presence(room, _presence().remove(room, sid))
 
 
-@socketio.on("join")
 def on_join(data: Any = None) -> dict[str, Any]:
     return _run("join", data, _join)
 
 
-@socketio.on("leave")
 def on_leave(data: Any = None) -> dict[str, Any]:
     return _run("leave", data, _leave_event)
 
 
-@socketio.on("typing")
 def on_typing(data: Any = None) -> dict[str, Any]:
     return _run("typing", data, _typing)
 
 
-@socketio.on("*")
 def on_unknown(event: Any, *_args: Any) -> dict[str, Any]:
     def _refuse(*_: Any) -> dict[str, Any]:
         return error("unknown_event", "The server does not know that message.")
@@ -370,6 +364,24 @@ def on_unknown(event: Any, *_args: Any) -> dict[str, Any]:
 
 
 # ---- presence refresh (scale mode) --------------------------------------------------------
+
+
+# Flask-SocketIO puts handlers straight onto the server that exists when they are declared,
+# so they are attached by a function that runs each time the server is (re)bound.
+HANDLERS = {
+    "connect": on_connect,
+    "disconnect": on_disconnect,
+    "join": on_join,
+    "leave": on_leave,
+    "typing": on_typing,
+    "*": on_unknown,
+}
+
+
+def register_handlers() -> None:
+    for event_name, handler in HANDLERS.items():
+        socketio.on_event(event_name, handler)
+
 
 def _start_refresher() -> None:
     """Keep this process's connections counted in Redis while they stay connected."""

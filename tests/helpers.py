@@ -77,3 +77,18 @@ class Factories:
         author = author or self.user()
         return do_reply(self.session, actor=self.viewer(author), thread=thread, body=body,
                         **kwargs)
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is the API's one JSON error shape with ``status`` (and ``code``)."""
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"code", "message", "fields"}
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["fields"], dict)
+    if code is not None:
+        assert error["code"] == code
+    return error

@@ -14,7 +14,6 @@ from pydantic import AfterValidator, AliasChoices, BaseModel, Field
 
 from config import SETTINGS
 from forum.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
-from forum.accounts.tokens import TOKEN_NAME_MAX
 from forum.api.registry import MAX_ID, ApiInput
 from forum.threads.actions import EDIT_REASON_MAX, TITLE_MAX
 from forum.threads.models import PostState, ReactionKind
@@ -22,6 +21,7 @@ from forum.threads.models import PostState, ReactionKind
 # The schema states the default limit; the actions enforce the configured one as well.
 MAX_POST_LENGTH: int = next(s.default for s in SETTINGS if s.name == "MAX_POST_LENGTH")
 MAX_PAGE = 100_000
+TOKEN_NAME_MAX = 80  # the api_tokens.name column
 CATCH_UP_LIMIT = 100
 
 
@@ -94,6 +94,14 @@ class ReactionIn(ApiInput):
     kind: ReactionKind
 
     labels: ClassVar[dict[str, str]] = {"kind": "a reaction"}
+
+
+class ReadUpTo(ApiInput):
+    """How far you have read in a conversation."""
+
+    post_id: int = Field(ge=1, le=MAX_ID, description="The last post you have read.")
+
+    labels: ClassVar[dict[str, str]] = {"post_id": "the id of the last post you read"}
 
 
 class PageQuery(BaseModel):

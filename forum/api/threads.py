@@ -13,13 +13,14 @@ from forum.api.schemas import (
     PostList,
     PostsQuery,
     PostWritten,
+    ReadUpTo,
     ThreadOut,
 )
 from forum.api.writes import post_out, written
 from forum.auth import current_viewer
 from forum.db import get_session
 from forum.permissions import access_thread
-from forum.threads.actions import do_follow_thread, do_reply
+from forum.threads.actions import do_follow_thread, do_mark_read, do_reply
 from forum.threads.queries import get_thread_page, posts_after, reaction_summary
 from forum.threads.serialize import post_url, thread_json
 
@@ -92,3 +93,18 @@ def unfollow_thread(thread_id: int) -> Result:
     found = access_thread(session, viewer, thread_id)
     following = do_follow_thread(session, actor=viewer, thread=found, follow=False)
     return {"thread_id": found.id, "following": following}
+
+
+@api.route("/threads/<int:thread_id>/read", methods=["POST"], body=ReadUpTo,
+           responses={204: None}, auth=True, tags=["threads"])
+def mark_read(thread_id: int, body: ReadUpTo) -> Result:
+    """Record how far you have read, so unread counts stay right in every app you use.
+
+    Reading posts through the API changes nothing by itself; call this when the member has
+    seen them. The mark only ever moves forward.
+    """
+    viewer = current_viewer()
+    session = get_session()
+    found = access_thread(session, viewer, thread_id)
+    do_mark_read(session, actor=viewer, thread=found, up_to_post_id=body.post_id)
+    return None, 204

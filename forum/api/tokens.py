@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g
 
+from forum.accounts.actions import authenticate, do_create_token, do_revoke_token
 from forum.accounts.serialize import me_json
-from forum.accounts.tokens import authenticate, do_create_token, do_revoke_token
 from forum.api.blueprint import api
 from forum.api.registry import Result
 from forum.api.schemas import MeOut, NewToken, TokenCreated

@@ -58,10 +58,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 def _insert_job(session: Session, values: dict[str, Any]) -> int | None:
     """Insert a job unless one with the same member and period exists; its id or None."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
     stmt = (insert(EmailJob).values(**values)
             .on_conflict_do_nothing(index_elements=["user_id", "period_key"])
             .returning(EmailJob.id))

@@ -84,9 +84,11 @@ def _pending(session: Session, job: EmailJob) -> list[tuple[Notification, Post |
         .outerjoin(Board, Board.id == Thread.board_id)
         .where(Notification.email_job_id == job.id, Notification.read_at.is_(None))
         .order_by(Notification.created_at, Notification.id))
-    kept = []
+    kept: list[tuple[Notification, Post | None, Board | None]] = []
     for notification, post, board in rows:
-        if post is not None and post.state not in (PostState.PUBLISHED, PostState.DELETED) \
+        # Deleted, held or hidden since: not worth an email (notices about one's own
+        # post still go: they explain what happened to it).
+        if post is not None and post.state != PostState.PUBLISHED \
                 and post.author_id != notification.user_id:
             continue
         kept.append((notification, post, board))

@@ -206,6 +206,8 @@ def notify_member(session: Session, user_id: int, kind: NotificationKind | str, 
     free of post content and of who reported anything (no actor is recorded). ``link`` is a
     site path ("/posts/5") or None. Queues ``notification``; no commit.
     """
+    if link is not None and (not link.startswith("/") or link.startswith("//")):
+        raise ValueError("a notice links to a path on this site, like /posts/5")
     notification = Notification(user_id=user_id, kind=NotificationKind(kind), actor_id=None,
                                 post_id=post_id, thread_id=thread_id, text=text[:300],
                                 link=link, count=1, created_at=utcnow())

@@ -48,8 +48,8 @@ def index() -> ResponseReturnValue:
     return render_template("notifications/index.html", listing=listing)
 
 
-@bp.get("/notifications/<int:notification_id>")
-def open(notification_id: int) -> ResponseReturnValue:  # noqa: A001 - the endpoint's name
+@bp.get("/notifications/<int:notification_id>", endpoint="open")
+def open_notification(notification_id: int) -> ResponseReturnValue:
     viewer = current_viewer()
     if viewer.user is None:
         return login_manager.unauthorized()
@@ -106,12 +106,14 @@ def unsubscribe(token: str) -> ResponseReturnValue:
 
 @bp.app_context_processor
 def _bell() -> dict[str, Any]:
-    """``notification_count`` for the layout's "Notifications" link (signed-in pages)."""
+    """``notification_count`` for the layout's "Notifications" link, and
+    ``live_notifications`` to include the script that keeps it live (signed-in pages)."""
     from flask_login import current_user
 
     if not current_user or not current_user.is_authenticated:
-        return {"notification_count": 0}
-    return {"notification_count": unread_count(get_session(), current_user.id)}
+        return {"notification_count": 0, "live_notifications": False}
+    return {"notification_count": unread_count(get_session(), current_user.id),
+            "live_notifications": True}
 
 
 @bp.before_app_request

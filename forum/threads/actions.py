@@ -325,8 +325,7 @@ def do_add_reaction(session: Session, *, actor: Viewer, post: Post, kind: str) -
     counts = reaction_counts(session, post.id)
     if exists is None:
         queue_event(session, "reaction.changed", f"thread:{thread.id}",
-                    {"thread_id": thread.id, "post_id": post.id, "counts": counts,
-                     "author_id": post.author_id, "kind": reaction.value, "by": user.id})
+                    {"thread_id": thread.id, "post_id": post.id, "counts": counts})
     session.commit()
     return counts
 

@@ -88,6 +88,7 @@ def new(slug: str) -> str | Response | tuple[str, int]:
                     body=form.body.data or "", max_length=_max_length(),
                     confirmed=bool(form.confirmed.data))
             except Invalid as exc:
+                db.rollback()  # nothing half-written survives a refused post
                 apply_errors(form, exc.fields or {"body": exc.message})
             else:
                 return _after_post(outcome, "Your conversation has been started.")
@@ -125,6 +126,7 @@ def reply(thread_id: int) -> str | Response | tuple[str, int]:
                                max_length=_max_length(),
                                confirmed=bool(form.confirmed.data))
         except Invalid as exc:
+            db.rollback()  # nothing half-written survives a refused post
             apply_errors(form, exc.fields or {"body": exc.message})
         else:
             return _after_post(outcome, "Your reply has been posted.")
@@ -154,6 +156,7 @@ def edit(post_id: int) -> str | Response | tuple[str, int]:
                                    reason=form.reason.data or "", max_length=_max_length(),
                                    confirmed=bool(form.confirmed.data))
         except Invalid as exc:
+            db.rollback()  # nothing half-written survives a refused post
             apply_errors(form, exc.fields or {"body": exc.message})
         else:
             remember_notices(outcome.notices)

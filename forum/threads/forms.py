@@ -63,10 +63,6 @@ class DeletePostForm(FlaskForm):
     pass
 
 
-class SimpleActionForm(FlaskForm):
-    """A one-button form (follow, react): only the CSRF token is needed."""
-
-
 def apply_errors(form: FlaskForm, fields: Mapping[str, str],
                  aliases: Mapping[str, str] | None = None) -> None:
     """Put an action's ``Invalid.fields`` messages onto the matching form fields.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from forum.accounts.models import User
@@ -43,7 +43,7 @@ class ThreadPage:
 
 
 def _visible_posts(viewer: Viewer, thread: Thread, *, placeholders: bool = False
-                   ) -> Select[tuple[Post]]:
+                   ) -> Select[Post]:
     """Posts the viewer may see. With ``placeholders`` hidden posts are included too, so a
     page can show "hidden by a facilitator" in their place (never their words)."""
     query = select(Post).where(Post.thread_id == thread.id)
@@ -52,7 +52,7 @@ def _visible_posts(viewer: Viewer, thread: Thread, *, placeholders: bool = False
     listed = [PostState.PUBLISHED, PostState.DELETED]
     if placeholders:
         listed.append(PostState.HIDDEN)
-    shown = Post.state.in_(listed)
+    shown: ColumnElement[bool] = Post.state.in_(listed)
     if viewer.id is not None:
         shown = or_(shown, and_(Post.author_id == viewer.id, Post.state == PostState.HELD),
                     and_(Post.author_id == viewer.id, Post.state == PostState.HIDDEN))
@@ -78,19 +78,7 @@ def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
         _visible_posts(viewer, thread, placeholders=placeholders)
         .options(joinedload(Post.author))
         .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
-    ids = [p.id for p in posts]
-    reactions: dict[int, dict[str, int]] = {}
-    mine: dict[int, set[str]] = {}
-    if ids:
-        for post_id, kind, count in session.execute(
-                select(Reaction.post_id, Reaction.kind, func.count(Reaction.id))
-                .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.kind)):
-            reactions.setdefault(post_id, {})[str(kind)] = count
-        if viewer.id is not None:
-            for post_id, kind in session.execute(
-                    select(Reaction.post_id, Reaction.kind)
-                    .where(Reaction.post_id.in_(ids), Reaction.user_id == viewer.id)):
-                mine.setdefault(post_id, set()).add(str(kind))
+    reactions, mine = reaction_summary(session, viewer, [p.id for p in posts])
     following = False
     last_read = 0
     if viewer.id is not None:
@@ -113,7 +101,7 @@ def page_of_post(session: Session, viewer: Viewer, post: Post, per_page: int, *,
 def list_board_threads(session: Session, viewer: Viewer, board: Board, page: int,
                        per_page: int) -> tuple[list[ThreadRow], int]:
     """Threads on a board, pinned first then newest activity first, with unread marks."""
-    shown = Thread.visible.is_(True)
+    shown: ColumnElement[bool] = Thread.visible.is_(True)
     if viewer.facilitates(board.id):
         shown = Thread.id.is_not(None)
     elif viewer.id is not None:

@@ -69,8 +69,10 @@ def redirect_to_post(post: Post) -> Response:
     """Send the browser to ``post`` on the right page of its thread, with the anchor."""
     page = page_of_post(get_session(), current_viewer(), post, posts_per_page(),
                         placeholders=True)
-    return redirect(url_for("threads.show", thread_id=post.thread_id,
-                            **({"page": page} if page > 1 else {}), _anchor=f"post-{post.id}"))
+    if page > 1:
+        return redirect(url_for("threads.show", thread_id=post.thread_id, page=page,
+                                _anchor=f"post-{post.id}"))
+    return redirect(url_for("threads.show", thread_id=post.thread_id, _anchor=f"post-{post.id}"))
 
 
 def remember_notices(notices: list[dict[str, Any]]) -> None:

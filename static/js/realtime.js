@@ -424,6 +424,8 @@
       // Only the last page catches up: an earlier page is full and just counts new replies.
       var target = onLastPage ? { thread: threadId, after: highestPostId() } : { thread: threadId };
       socket.emit("join", target, function (ack) {
+        // Marks the page as live (tests and styles can rely on it).
+        threadRoot.setAttribute("data-live", ack && ack.ok ? "joined" : "off");
         if (ack && ack.ok && ack.more) { announce("There are more new replies. Reload the page to see them all."); }
       });
     }

@@ -1,32 +1,56 @@
-"""Page tests render the real layout, which links to every part of the service. While a
-part is still being built on another branch its endpoints may be missing; this adds
-plain stand-ins for only those, so page tests run on every branch (a no-op once merged)."""
+"""Fixtures for tests under tests/forum: a real SMTP server on loopback for mail."""
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 
-LAYOUT_ENDPOINTS = {
-    "accounts.login": "/sign-in",
-    "accounts.register": "/register",
-    "accounts.settings": "/settings",
-    "accounts.logout": "/sign-out",
-    "notifications.index": "/notifications",
-}
+
+class MailBox:
+    """Collects what the SMTP server receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        msg = message_from_bytes(raw, policy=policy.default)
+        self.messages.append(msg)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def body(msg: EmailMessage) -> str:
+        part = msg.get_body(preferencelist=("plain",))
+        assert part is not None
+        return str(part.get_content())
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _layout_endpoints(app: Flask) -> None:
-    missing = {name: path for name, path in LAYOUT_ENDPOINTS.items()
-               if name not in app.view_functions}
-    if not missing:
-        return
-    # Flask refuses new routes after the first request; these stand-ins are test-only.
-    started = app._got_first_request  # noqa: SLF001
-    app._got_first_request = False  # noqa: SLF001
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture()
+def mailbox(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailBox]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; the app sends account mail to it."""
+    box = MailBox()
+    port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
     try:
-        for name, path in missing.items():
-            app.add_url_rule(path, name, lambda: "stand-in", methods=["GET", "POST"])
+        yield box
     finally:
-        app._got_first_request = started  # noqa: SLF001
+        controller.stop()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 05:40:06.640885
+Create Date: 2026-11-26 06:22:55.743751
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,6 +38,13 @@ def upgrade() -> None:
     sa.Column('last_activity_at', forum.db.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_boards')),
     sa.UniqueConstraint('slug', name=op.f('uq_boards_slug'))
+    )
+    op.create_table('moderation_ladder_steps',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('WARNING', 'MUTE', 'SUSPENSION', name='sanctionkind', native_enum=False, length=20), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_ladder_steps'))
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -126,6 +133,77 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_board_memberships_board_id'), ['board_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_board_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('email_jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('IMMEDIATE', 'DIGEST', name='emailjobkind', native_enum=False, length=20), nullable=False),
+    sa.Column('period_key', sa.String(length=40), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('next_attempt_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('claimed_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('cancelled_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_email_jobs_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_jobs')),
+    sa.UniqueConstraint('user_id', 'period_key', name=op.f('uq_email_jobs_user_id'))
+    )
+    with op.batch_alter_table('email_jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_email_jobs_due', ['sent_at', 'cancelled_at', 'next_attempt_at'], unique=False)
+
+    op.create_table('moderation_message_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_moderation_message_templates_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_message_templates')),
+    sa.UniqueConstraint('key', name=op.f('uq_moderation_message_templates_key'))
+    )
+    op.create_table('moderation_staff_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('board_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_moderation_staff_notes_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_staff_notes_board_id_boards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_moderation_staff_notes_subject_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_staff_notes'))
+    )
+    with op.batch_alter_table('moderation_staff_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_staff_notes_subject_id'), ['subject_id'], unique=False)
+
+    op.create_table('moderation_watched_words',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=True),
+    sa.Column('pattern', sa.String(length=200), nullable=False),
+    sa.Column('action', sa.Enum('BLOCK', 'HOLD', 'FLAG', 'REPLACE', name='watchedaction', native_enum=False, length=20), nullable=False),
+    sa.Column('whole_word', sa.Boolean(), nullable=False),
+    sa.Column('replacement', sa.String(length=200), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_watched_words_board_id_boards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_moderation_watched_words_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_watched_words'))
+    )
+    with op.batch_alter_table('moderation_watched_words', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_watched_words_board_id'), ['board_id'], unique=False)
+
+    op.create_table('notification_preferences',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email_frequency', sa.Enum('IMMEDIATE', 'DAILY', 'WEEKLY', 'NEVER', name='emailfrequency', native_enum=False, length=20), nullable=False),
+    sa.Column('updated_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_preferences_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_notification_preferences'))
+    )
     op.create_table('password_reset_uses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -201,6 +279,64 @@ def upgrade() -> None:
     with op.batch_alter_table('thread_follows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_thread_follows_user_id'), ['user_id'], unique=False)
 
+    op.create_table('moderation_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('FLAGGED', 'HELD', name='casekind', native_enum=False, length=30), nullable=False),
+    sa.Column('state', sa.Enum('OPEN', 'IN_PROGRESS', 'RESOLVED', 'REJECTED', name='casestate', native_enum=False, length=30), nullable=False),
+    sa.Column('severity', sa.Enum('URGENT', 'HIGH', 'MEDIUM', 'LOW', name='severity', native_enum=False, length=30), nullable=False),
+    sa.Column('severity_rank', sa.Integer(), nullable=False),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('escalated', sa.Boolean(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_moderation_cases_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_cases_board_id_boards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], name=op.f('fk_moderation_cases_claimed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_moderation_cases_closed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_moderation_cases_post_id_posts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_moderation_cases_thread_id_threads'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_cases'))
+    )
+    with op.batch_alter_table('moderation_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_cases_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_cases_board_id'), ['board_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_cases_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_moderation_cases_queue', ['state', 'severity_rank', 'created_at'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('REPLY', 'MENTION', 'REACTION', 'NOTICE', name='notificationkind', native_enum=False, length=20), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=True),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('read_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('email_job_id', sa.Integer(), nullable=True),
+    sa.Column('emailed_at', forum.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notifications_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['email_job_id'], ['email_jobs.id'], name=op.f('fk_notifications_email_job_id_email_jobs'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notifications_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_notifications_thread_id_threads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_notifications_unplanned', ['email_job_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at', 'id'], unique=False)
+
     op.create_table('post_quotes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -246,11 +382,163 @@ def upgrade() -> None:
     with op.batch_alter_table('reactions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reactions_post_id'), ['post_id'], unique=False)
 
+    op.create_table('moderation_case_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_moderation_case_events_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['case_id'], ['moderation_cases.id'], name=op.f('fk_moderation_case_events_case_id_moderation_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_case_events'))
+    )
+    with op.batch_alter_table('moderation_case_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_case_events_case_id'), ['case_id'], unique=False)
+
+    op.create_table('moderation_escalations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('raised_by_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['moderation_cases.id'], name=op.f('fk_moderation_escalations_case_id_moderation_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['raised_by_id'], ['users.id'], name=op.f('fk_moderation_escalations_raised_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_escalations'))
+    )
+    with op.batch_alter_table('moderation_escalations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_escalations_case_id'), ['case_id'], unique=False)
+
+    op.create_table('moderation_flags',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('board_id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Enum('SELF_HARM', 'RISK_TO_OTHERS', 'ABUSE', 'MISINFORMATION', 'SPAM', 'PERSONAL_DETAILS', 'OTHER', 'SYSTEM', name='flagreason', native_enum=False, length=30), nullable=False),
+    sa.Column('note', sa.String(length=1000), nullable=False),
+    sa.Column('severity', sa.Enum('URGENT', 'HIGH', 'MEDIUM', 'LOW', name='severity', native_enum=False, length=30), nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('snapshot_source', sa.Text(), nullable=False),
+    sa.Column('snapshot_html', sa.Text(), nullable=False),
+    sa.Column('snapshot_state', sa.String(length=20), nullable=False),
+    sa.Column('snapshot_author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('reviewed_at', forum.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_flags_board_id_boards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_id'], ['moderation_cases.id'], name=op.f('fk_moderation_flags_case_id_moderation_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_moderation_flags_post_id_posts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_moderation_flags_reporter_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_flags')),
+    sa.UniqueConstraint('post_id', 'reporter_id', name=op.f('uq_moderation_flags_post_id'))
+    )
+    with op.batch_alter_table('moderation_flags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_flags_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_flags_post_id'), ['post_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_flags_reporter_id'), ['reporter_id'], unique=False)
+
+    op.create_table('moderation_sanctions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('WARNING', 'MUTE', 'SUSPENSION', name='sanctionkind', native_enum=False, length=20), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=1000), nullable=False),
+    sa.Column('starts_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('lifted_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('overturned', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_sanctions_board_id_boards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_id'], ['moderation_cases.id'], name=op.f('fk_moderation_sanctions_case_id_moderation_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_moderation_sanctions_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_moderation_sanctions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_sanctions'))
+    )
+    with op.batch_alter_table('moderation_sanctions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_sanctions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('moderation_notices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('board_id', sa.Integer(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('sanction_id', sa.Integer(), nullable=True),
+    sa.Column('appealable', sa.Boolean(), nullable=False),
+    sa.Column('acted_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('read_at', forum.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['acted_by_id'], ['users.id'], name=op.f('fk_moderation_notices_acted_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_notices_board_id_boards'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['case_id'], ['moderation_cases.id'], name=op.f('fk_moderation_notices_case_id_moderation_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_moderation_notices_post_id_posts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['sanction_id'], ['moderation_sanctions.id'], name=op.f('fk_moderation_notices_sanction_id_moderation_sanctions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_moderation_notices_thread_id_threads'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_moderation_notices_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_notices'))
+    )
+    with op.batch_alter_table('moderation_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_notices_user_id'), ['user_id'], unique=False)
+
+    op.create_table('moderation_appeals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('state', sa.Enum('PENDING', 'UPHELD', 'OVERTURNED', name='appealstate', native_enum=False, length=20), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_appeals_board_id_boards'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_moderation_appeals_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['notice_id'], ['moderation_notices.id'], name=op.f('fk_moderation_appeals_notice_id_moderation_notices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_moderation_appeals_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_appeals')),
+    sa.UniqueConstraint('notice_id', name=op.f('uq_moderation_appeals_notice_id'))
+    )
+    with op.batch_alter_table('moderation_appeals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_appeals_user_id'), ['user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('moderation_appeals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_appeals_user_id'))
+
+    op.drop_table('moderation_appeals')
+    with op.batch_alter_table('moderation_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_notices_user_id'))
+
+    op.drop_table('moderation_notices')
+    with op.batch_alter_table('moderation_sanctions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_sanctions_user_id'))
+
+    op.drop_table('moderation_sanctions')
+    with op.batch_alter_table('moderation_flags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_flags_reporter_id'))
+        batch_op.drop_index(batch_op.f('ix_moderation_flags_post_id'))
+        batch_op.drop_index(batch_op.f('ix_moderation_flags_case_id'))
+
+    op.drop_table('moderation_flags')
+    with op.batch_alter_table('moderation_escalations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_escalations_case_id'))
+
+    op.drop_table('moderation_escalations')
+    with op.batch_alter_table('moderation_case_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_case_events_case_id'))
+
+    op.drop_table('moderation_case_events')
     with op.batch_alter_table('reactions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reactions_post_id'))
 
@@ -265,6 +553,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_post_quotes_post_id'))
 
     op.drop_table('post_quotes')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_read')
+        batch_op.drop_index('ix_notifications_unplanned')
+        batch_op.drop_index(batch_op.f('ix_notifications_post_id'))
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('moderation_cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_moderation_cases_queue')
+        batch_op.drop_index(batch_op.f('ix_moderation_cases_post_id'))
+        batch_op.drop_index(batch_op.f('ix_moderation_cases_board_id'))
+        batch_op.drop_index(batch_op.f('ix_moderation_cases_author_id'))
+
+    op.drop_table('moderation_cases')
     with op.batch_alter_table('thread_follows', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_thread_follows_user_id'))
 
@@ -283,6 +584,20 @@ def downgrade() -> None:
 
     op.drop_table('threads')
     op.drop_table('password_reset_uses')
+    op.drop_table('notification_preferences')
+    with op.batch_alter_table('moderation_watched_words', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_watched_words_board_id'))
+
+    op.drop_table('moderation_watched_words')
+    with op.batch_alter_table('moderation_staff_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_staff_notes_subject_id'))
+
+    op.drop_table('moderation_staff_notes')
+    op.drop_table('moderation_message_templates')
+    with op.batch_alter_table('email_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_email_jobs_due')
+
+    op.drop_table('email_jobs')
     with op.batch_alter_table('board_memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_board_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_board_memberships_board_id'))
@@ -308,5 +623,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_users_created_at')
 
     op.drop_table('users')
+    op.drop_table('moderation_ladder_steps')
     op.drop_table('boards')
     # ### end Alembic commands ###

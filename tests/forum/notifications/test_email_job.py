@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import body, free_port
 from sqlalchemy import select
 
 from forum.boards.models import Visibility
@@ -18,6 +17,8 @@ from forum.notifications.actions_email import (
 from forum.notifications.emails import read_unsubscribe_token
 from forum.notifications.jobs import send_due_emails
 from forum.notifications.models import EmailFrequency, EmailJob, Notification
+
+from .smtp_server import body, free_port
 
 HOUR = 7
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event, func, select
 
 from forum.boards.actions import do_invite_member
@@ -180,3 +181,11 @@ def test_fanout_statement_count_does_not_grow_with_followers(db, make):
     total = db.scalar(select(func.count(Notification.id)).where(
         Notification.thread_id == many.id))
     assert total == 12 * 2 + 2  # two replies to 12 followers, and the starter twice
+
+
+def test_notice_links_stay_on_this_site(db, make):
+    member = make.user()
+    for link in ("https://example.org/", "//example.org/x"):
+        with pytest.raises(ValueError):
+            notify_member(db, member.id, "notice", "Something", link)
+    assert _notes(db, member) == []

@@ -138,3 +138,11 @@ def test_forged_unsubscribe_link_is_not_found(app, db, make, client):
     assert client.get(f"/notifications/unsubscribe/{forged}").status_code == 404
     assert client.post(f"/notifications/unsubscribe/{forged}").status_code == 404
     assert db.get(NotificationPreference, member.id) is None
+
+
+def test_signed_in_pages_include_the_live_count_script(db, make, login, client):
+    assert "js/notifications.js" not in client.get("/notifications/unsubscribe/x").get_data(
+        as_text=True)
+    html = login(make.user()).get("/notifications").get_data(as_text=True)
+    assert 'id="notification-link"' in html
+    assert "js/notifications.js" in html

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import ApiToken, User
 from forum.auth import TOKEN_PREFIX, hash_token
 from forum.extensions import socketio
+from forum.realtime import bind_socketio
 
 
 @pytest.fixture()
@@ -21,6 +22,9 @@ def sock(app: Flask, db: Session) -> Iterator[Callable[..., SocketIOTestClient]]
     """``sock(user=None, auth=None)``: a Socket.IO test client signed in as ``user`` by
     the session cookie (like a browser), or connecting with ``auth`` (like an API client)."""
     opened: list[SocketIOTestClient] = []
+    if socketio.server is not app.extensions.get("socketio_server"):
+        # Another test built its own app, and with it took the process's Socket.IO server.
+        bind_socketio(app)
 
     def _open(user: User | None = None, auth: dict[str, Any] | None = None
               ) -> SocketIOTestClient:

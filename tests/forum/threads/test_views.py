@@ -394,3 +394,57 @@ def test_thread_page_query_count_does_not_grow_with_posts(client, login, make, d
     large_seen = _count_statements(app, lambda: client.get(f"/threads/{large.id}"))
     assert len(small_seen) == len(large_seen), "\n".join(
         difflib.unified_diff(small_seen, large_seen, lineterm=""))
+
+
+def test_notices_from_moderation_are_shown_after_posting(client, login, make):
+    from forum.threads import hooks
+
+    def _notice(session, write):
+        write.notices.append({"kind": "crisis", "title": "You do not have to face this alone",
+                              "text": "Support is there if you need it.",
+                              "contacts": [{"name": "Samaritans", "detail": "Call 116 123",
+                                            "href": "tel:116123"}]})
+
+    started = make.thread(make.board())
+    login(make.user())
+    hooks.register_post_hook(_notice)
+    try:
+        resp = client.post(f"/threads/{started.thread.id}/reply", data={"body": "Hard day."},
+                           follow_redirects=True)
+    finally:
+        hooks._post_hooks.remove(_notice)
+    html = resp.get_data(as_text=True)
+    assert "You do not have to face this alone" in html
+    assert 'href="tel:116123"' in html
+    # Shown once: the next visit is calm again.
+    again = client.get(f"/threads/{started.thread.id}").get_data(as_text=True)
+    assert "You do not have to face this alone" not in again
+
+
+def test_held_new_thread_is_visible_to_its_author_only(client, login, make, db, app):
+    board = make.board(posting_policy="all_held")
+    author = make.user()
+    login(author)
+    resp = client.post(f"/boards/{board.slug}/new",
+                       data={"title": "Waiting one", "body": "Please approve"},
+                       follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "Your post is waiting for a facilitator to check it." in html
+    assert "Only you and the facilitators can see it for now." in html
+    thread = db.scalar(select(Thread).where(Thread.title == "Waiting one"))
+    assert "Waiting one" in client.get(f"/boards/{board.slug}").get_data(as_text=True)
+    assert app.test_client().get(f"/threads/{thread.id}").status_code == 404
+    assert "Waiting one" not in app.test_client().get(
+        f"/boards/{board.slug}").get_data(as_text=True)
+
+
+def test_locked_thread_has_no_reply_form(client, login, make, db):
+    started = make.thread(make.board())
+    started.thread.locked = True
+    db.commit()
+    login(make.user())
+    html = client.get(f"/threads/{started.thread.id}").get_data(as_text=True)
+    assert "This conversation is closed to new replies." in html
+    assert 'class="app-reply-form"' not in html
+    assert client.post(f"/threads/{started.thread.id}/reply",
+                       data={"body": "hello"}).status_code == 403

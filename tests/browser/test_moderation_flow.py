@@ -1,0 +1,150 @@
+"""In Chromium: a member reports a post; the facilitator's open review queue shows it
+without reloading; the facilitator hides it with the templated reason; the author sees
+the notice. Runs the real site (``forum run``, Socket.IO in-process) on a loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.browser.kit import launch, require_chromium
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "a calm walk by the river"
+
+# Builds the schema from the models (the migration is regenerated at merge) and the
+# people and post the journey needs, through the real actions. Prints their ids.
+SEED = """
+import json
+from forum import create_app
+from forum.models import metadata
+from forum.db import job_session
+from forum.accounts.actions import do_create_user
+from forum.accounts.models import Role
+from forum.boards.actions import do_create_board, do_assign_facilitator
+from forum.permissions import load_viewer
+from forum.threads.actions import do_create_thread
+app = create_app()
+metadata.create_all(app.extensions["db_engine"])
+with app.app_context(), job_session(app) as s:
+    users = {n: do_create_user(s, actor=None, username=n, email=n + "@example.org",
+                               password=PASSWORD, role=Role.MEMBER)
+             for n in ("guidejo", "reporterann", "writerbo")}
+    board = do_create_board(s, actor=None, name="Living with COPD", slug="copd")
+    do_assign_facilitator(s, actor=None, board=board, user=users["guidejo"])
+    out = do_create_thread(s, actor=load_viewer(s, users["writerbo"]), board=board,
+                           title="Pacing on bad breathing days",
+                           body="Does anyone have tips for pacing on a bad breathing day?")
+    print(json.dumps({"post_id": out.post.id}))
+""".replace("PASSWORD", repr(PASSWORD))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    folder = tmp_path_factory.mktemp("moderation-flow")
+    port = _free_port()
+    env = {**os.environ, "FORUM_ENV": "development", "PYTHONPATH": str(ROOT),
+           "DATABASE_URL": f"sqlite:///{folder / 'site.db'}", "REDIS_URL": "",
+           "BASE_URL": f"http://127.0.0.1:{port}", "RATELIMIT_ENABLED": "false",
+           "DEMO_CONTENT": "false"}
+    env.pop("TEST_DATABASE_URL", None)
+    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=ROOT, timeout=180,
+                            capture_output=True, text=True, check=False)
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    post_id = json.loads(seeded.stdout.strip().splitlines()[-1])["post_id"]
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "forum", "run", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, cwd=ROOT, stdout=log,
+                              stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (folder / "server.log").read_text()
+            try:
+                if requests.get(base + "/", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "the site did not start within a minute"
+            time.sleep(0.2)
+        yield base, post_id
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def _signed_in(browser: Browser, base: str, login: str) -> Page:
+    page = browser.new_context().new_page()
+    page.goto(base + "/sign-in")
+    page.get_by_label("Username or email address").fill(login)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def test_report_reaches_live_queue_and_hide_reaches_author(site: tuple[str, int]) -> None:
+    base, post_id = site
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            guide = _signed_in(browser, base, "guidejo")
+            guide.goto(base + "/moderation/")
+            expect(guide.get_by_text("Nothing to review right now.")).to_be_visible()
+            # Wait until the queue's socket has joined the staff room.
+            guide.wait_for_function("() => window.io !== undefined")
+
+            reporter = _signed_in(browser, base, "reporterann")
+            reporter.goto(f"{base}/posts/{post_id}/report")
+            reporter.get_by_label("Bullying or abuse").check()
+            reporter.get_by_role("button", name="Send report").click()
+            expect(reporter.get_by_role("heading", name="Thank you for your report")
+                   ).to_be_visible()
+
+            # No reload: queue.js hears case.opened and fetches the list again.
+            item = guide.get_by_role("link", name="Pacing on bad breathing days")
+            expect(item).to_be_visible(timeout=15000)
+            item.click()
+            guide.locator("#action-hide summary").click()
+            message = guide.locator("#hide-message")
+            expect(message).to_contain_text("does not fit our community guidelines")
+            guide.locator("#hide-reason").fill("Name-calling another person")
+            guide.get_by_role("button", name="Hide the post").click()
+            expect(guide.get_by_text("The post is hidden. The author has been told why.")
+                   ).to_be_visible()
+
+            author = _signed_in(browser, base, "writerbo")
+            author.goto(base + "/my/notices")
+            expect(author.get_by_role("heading", name="We have hidden one of your posts")
+                   ).to_be_visible()
+            expect(author.get_by_text("Reason: Name-calling another person")).to_be_visible()
+            expect(author.get_by_role("link", name="Ask for this decision to be looked at "
+                                                   "again")).to_be_visible()
+        finally:
+            browser.close()

@@ -1,0 +1,89 @@
+"""The account actions called directly, as the API and CLI call them."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import PASSWORD
+from sqlalchemy import func, select
+
+from forum.accounts import actions
+from forum.accounts.actions import (
+    authenticate,
+    do_change_email,
+    do_change_password,
+    do_login,
+    do_logout,
+    do_register,
+)
+from forum.accounts.models import User, UserStatus
+from forum.accounts.passwords import dummy_hash
+from forum.audit.models import AuditEntry
+from forum.errors import Invalid, Unauthorised
+from forum.permissions import Viewer
+
+
+def _audit_count(db) -> int:  # type: ignore[no-untyped-def]
+    return int(db.scalar(select(func.count(AuditEntry.id))) or 0)
+
+
+def test_authenticate_finds_by_username_or_email(db, make) -> None:
+    user = make.user("Rowan", email="rowan@example.org")
+    assert authenticate(db, "rowan", PASSWORD) == user
+    assert authenticate(db, " Rowan@EXAMPLE.org ", PASSWORD) == user
+    assert authenticate(db, "Rowan", "wrong password here") is None
+
+
+def test_authenticate_checks_a_dummy_hash_when_there_is_no_account(db, monkeypatch) -> None:
+    seen: list[str] = []
+    monkeypatch.setattr(actions, "verify_password",
+                        lambda stored, given: seen.append(stored) or False)
+    assert authenticate(db, "nobody", PASSWORD) is None
+    assert authenticate(db, "", "") is None
+    assert seen == [dummy_hash(), dummy_hash()]
+
+
+def test_authenticate_refuses_suspended_accounts(db, make) -> None:
+    make.user("Sleeper", status=UserStatus.SUSPENDED)
+    assert authenticate(db, "Sleeper", PASSWORD) is None
+
+
+def test_refused_sign_in_leaves_no_trace(db, make, captured_events) -> None:
+    user = make.user("Rowan")
+    before = _audit_count(db)
+    with pytest.raises(Invalid):
+        do_login(db, login="Rowan", password="not the password")
+    db.refresh(user)
+    assert user.last_seen_at is None
+    assert _audit_count(db) == before
+    assert captured_events == []
+
+
+def test_logout_of_nobody_records_nothing(db) -> None:
+    do_logout(db, actor=Viewer())
+    assert _audit_count(db) == 0
+
+
+def test_register_with_a_used_email_creates_and_audits_nothing(db, make) -> None:
+    make.user("Owner", email="owner@example.org")
+    before = (_audit_count(db), db.scalar(select(func.count(User.id))))
+    assert do_register(db, username="Newcomer", email="owner@example.org",
+                       password="kettle marmalade lighthouse",
+                       accepted_guidelines=True) is None
+    assert (_audit_count(db), db.scalar(select(func.count(User.id)))) == before
+
+
+def test_register_reports_every_problem_at_once(db) -> None:
+    with pytest.raises(Invalid) as caught:
+        do_register(db, username="Adm1n", email="nope", password="short",
+                    accepted_guidelines=False)
+    assert set(caught.value.fields) == {"username", "email", "password", "accept_guidelines"}
+
+
+def test_anonymous_cannot_change_password_or_email(db) -> None:
+    with pytest.raises(Unauthorised):
+        do_change_password(db, actor=Viewer(), current_password=PASSWORD,
+                           new_password="seven green umbrellas upstairs")
+    with pytest.raises(Unauthorised):
+        do_change_email(db, actor=Viewer(), current_password=PASSWORD,
+                        new_email="new@example.org")
+    assert _audit_count(db) == 0

@@ -1,0 +1,94 @@
+"""API tokens and the member's own account: POST /tokens, DELETE /tokens/current, GET /me."""
+
+from __future__ import annotations
+
+from helpers import PASSWORD, assert_error
+from sqlalchemy import select
+
+from forum.accounts.models import ApiToken, UserStatus
+from forum.audit.models import AuditEntry
+from forum.auth import hash_token
+
+
+def test_create_token_with_username_then_use_it(client, db, make):
+    user = make.user("quietharbour")
+    resp = client.post("/api/v1/tokens", json={"login": "quietharbour", "password": PASSWORD,
+                                               "name": "My phone"})
+    assert resp.status_code == 201
+    data = resp.get_json()
+    secret = data["token"]
+    assert secret.startswith("alo_") and data["name"] == "My phone"
+    assert "not be shown again" in data["message"]
+    stored = db.get(ApiToken, data["id"])
+    assert stored.user_id == user.id and stored.token_hash == hash_token(secret)
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200
+    assert me.get_json()["username"] == "quietharbour"
+    assert me.get_json()["authenticated_by"] == "token"
+    assert me.headers["Cache-Control"] == "no-store"
+
+
+def test_create_token_with_email(client, make):
+    user = make.user()
+    resp = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    assert resp.status_code == 201
+    assert resp.get_json()["name"] == "API token"
+
+
+def test_create_token_with_wrong_password_is_401_and_creates_nothing(client, db, make):
+    user = make.user()
+    resp = client.post("/api/v1/tokens", json={"login": user.username, "password": "wrong one"})
+    error = assert_error(resp, 401, "unauthorised")
+    assert "not right" in error["message"]
+    assert db.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id)) is None
+
+
+def test_create_token_for_unknown_or_suspended_account_is_401(client, make):
+    suspended = make.user(status=UserStatus.SUSPENDED)
+    assert_error(client.post("/api/v1/tokens", json={"login": "nobody", "password": PASSWORD}),
+                 401)
+    assert_error(client.post("/api/v1/tokens", json={"login": suspended.username,
+                                                     "password": PASSWORD}), 401)
+
+
+def test_create_token_missing_fields_is_422_in_plain_english(client):
+    error = assert_error(client.post("/api/v1/tokens", json={}), 422, "invalid")
+    assert error["fields"] == {"login": "Enter your username or email address.",
+                               "password": "Enter your password."}
+
+
+def test_revoke_current_token(client, db, make, bearer):
+    user = make.user()
+    headers = bearer(user)
+    resp = client.delete("/api/v1/tokens/current", headers=headers)
+    assert resp.status_code == 204 and resp.get_data() == b""
+    token = db.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    assert token.revoked_at is not None
+    assert db.scalar(select(AuditEntry.id).where(AuditEntry.action == "token:revoke",
+                                                 AuditEntry.subject_id == token.id))
+    assert_error(client.get("/api/v1/me", headers=headers), 401)
+
+
+def test_revoke_current_token_needs_a_token_not_a_cookie(client, make, login):
+    login(make.user())
+    assert_error(client.delete("/api/v1/tokens/current"), 401)
+
+
+def test_an_invalid_token_is_refused_even_on_public_routes(client, make):
+    make.board("Open board")
+    resp = client.get("/api/v1/boards", headers={"Authorization": "Bearer alo_not-a-token"})
+    error = assert_error(resp, 401, "unauthorised")
+    assert "token is not valid" in error["message"]
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_me_needs_authentication(client):
+    assert_error(client.get("/api/v1/me"), 401, "unauthorised")
+
+
+def test_me_shows_own_email_and_works_with_the_sign_in_cookie(client, make, login):
+    user = make.user()
+    login(user)
+    data = client.get("/api/v1/me").get_json()
+    assert data["email"] == user.email and data["authenticated_by"] == "session"
+    assert data["id"] == user.id and data["role"] == "member"

@@ -1,0 +1,176 @@
+"""Rate limits: the table, the keys, the friendly 429 and the sign-in slow-down."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers import Factories
+from stubs import is_stub, sign_in
+
+from forum.db import utcnow
+from forum.security import login_throttle
+from forum.security.limits import LIMITS, expected_endpoints, rules_for
+from forum.security.ratelimit import client_network
+
+
+def test_every_endpoint_in_the_table_exists_once_its_feature_is_merged(app: Flask) -> None:
+    """A renamed or missing view would silently lose its limit: name it here.
+
+    Every name in the table is a write (POST). A blueprint that takes writes at all has
+    its feature merged, so each of its names in the table must exist.
+    """
+    writing_blueprints = {rule.endpoint.split(".", 1)[0] for rule in app.url_map.iter_rules()
+                          if "POST" in (rule.methods or ()) and "." in rule.endpoint}
+    missing = [name for name in expected_endpoints()
+               if name.split(".", 1)[0] in writing_blueprints and name not in app.view_functions]
+    assert missing == [], (
+        "forum/security/limits.py limits these endpoints, but their blueprints do not "
+        f"define them (renamed?): {missing}. Update LIMITS or the views.")
+
+
+def test_every_existing_limited_endpoint_is_wrapped(app: Flask) -> None:
+    for name in app.view_functions:
+        if rules_for(name):
+            assert getattr(app.view_functions[name], "_alongside_rate_limited", False), name
+
+
+def test_limits_are_off_unless_switched_on(sclient: FlaskClient, secure_app: Flask) -> None:
+    assert secure_app.extensions["forum_limiter"].enabled is False
+    for _ in range(10):
+        assert sclient.post("/_stub/accounts.login" if is_stub(secure_app, "accounts.login")
+                            else "/sign-in", data={}).status_code != 429
+
+
+def _url(app: Flask, endpoint: str, **values: Any) -> str:
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **values)
+
+
+def test_sign_in_is_limited_per_network_with_a_friendly_page(
+        sclient: FlaskClient, secure_app: Flask, rate_limits: Any) -> None:
+    url = _url(secure_app, "accounts.login")
+    form = {"login": "someone", "password": "not right"}
+    # A spoofed X-Forwarded-For is not trusted (no proxy hops configured).
+    statuses = [sclient.post(url, data=form, headers={"X-Forwarded-For": f"10.0.0.{n}"}
+                             ).status_code for n in range(6)]
+    assert 429 not in statuses
+    refused = sclient.post(url, data=form)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    page = refused.get_data(as_text=True)
+    assert "You have tried to sign in a lot of times" in page
+    assert "<title>" in page and "Traceback" not in page
+    # Another network is not affected.
+    other = sclient.post(url, data=form, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code != 429
+    # Reading the sign-in page is never limited.
+    assert sclient.get(url).status_code != 429
+
+
+def test_the_429_json_shape_for_api_clients(
+        sclient: FlaskClient, secure_app: Flask, rate_limits: Any) -> None:
+    url = _url(secure_app, "accounts.login")
+    for _ in range(6):
+        sclient.post(url, data={"login": "x", "password": "y"})
+    refused = sclient.post(url, data={"login": "x", "password": "y"},
+                           headers={"Accept": "application/json"})
+    assert refused.status_code == 429
+    body = refused.get_json()
+    assert body["error"]["code"] == "too_many_requests"
+    assert "sign in" in body["error"]["message"]
+    assert body["error"]["fields"] == {}
+    assert int(refused.headers["Retry-After"]) >= 1
+
+
+def test_password_reset_is_limited_per_address_without_revealing_it(
+        sclient: FlaskClient, secure_app: Flask, rate_limits: Any) -> None:
+    url = _url(secure_app, "accounts.request_reset")
+    for _ in range(2):
+        assert sclient.post(url, data={"email": "nobody@example.org"}).status_code != 429
+    # Same address, different spelling: same count.
+    assert sclient.post(url, data={"email": " Nobody@Example.org "}).status_code == 429
+    assert sclient.post(url, data={"email": "another@example.org"}).status_code != 429
+
+
+def test_ipv6_clients_are_grouped_by_64(secure_app: Flask) -> None:
+    with secure_app.test_request_context(environ_base={"REMOTE_ADDR": "2001:db8:1:2:aaaa::1"}):
+        first = client_network()
+    with secure_app.test_request_context(environ_base={"REMOTE_ADDR": "2001:db8:1:2:bbbb::9"}):
+        same_home = client_network()
+    with secure_app.test_request_context(environ_base={"REMOTE_ADDR": "2001:db8:1:3::1"}):
+        elsewhere = client_network()
+    with secure_app.test_request_context(environ_base={"REMOTE_ADDR": "::ffff:192.0.2.1"}):
+        mapped = client_network()
+    assert first == same_home == "2001:db8:1:2::/64"
+    assert elsewhere != first
+    assert mapped == "192.0.2.1"
+
+
+def _post_url(secure_app: Flask, smake: Factories, user: Any) -> str:
+    """Where a member posts a reply (the stub until the pages branch is merged)."""
+    if is_stub(secure_app, "threads.reply"):
+        return _url(secure_app, "threads.reply")
+    board = smake.board()
+    thread = smake.thread(board, user).thread
+    return _url(secure_app, "threads.reply", thread_id=thread.id)
+
+
+@pytest.mark.parametrize(("age_days", "window"), [(1, 30), (30, 5)])
+def test_posting_pace_depends_on_account_age(
+        sclient: FlaskClient, secure_app: Flask, smake: Factories, rate_limits: Any,
+        age_days: int, window: int) -> None:
+    user = smake.user(created_at=utcnow() - timedelta(days=age_days))
+    url = _post_url(secure_app, smake, user)
+    sign_in(sclient, user)
+    first = sclient.post(url, data={"body": "First reply, thank you all."})
+    assert first.status_code < 400
+    second = sclient.post(url, data={"body": "Second reply straight away."})
+    assert second.status_code == 429
+    retry_after = int(second.headers["Retry-After"])
+    assert window - 5 < retry_after <= window
+    assert "posting very quickly" in second.get_data(as_text=True)
+    # The count is per account: another member can still post.
+    sign_in(sclient, smake.user(created_at=utcnow() - timedelta(days=age_days)))
+    assert sclient.post(url, data={"body": "Hello from me too."}).status_code < 400
+
+
+def test_new_threads_and_tokens_have_their_rules() -> None:
+    scopes = {rule.scope for rule in rules_for("threads.new")}
+    assert {"posting", "new-threads"} <= scopes
+    assert next(r for r in rules_for("threads.new") if r.scope == "new-threads").limit \
+        == "20 per day"
+    assert {r.scope for r in rules_for("api.create_token")} >= {"tokens", "sign-in", "api"}
+    assert {r.scope for r in rules_for("api.boards")} == {"api"}
+    assert LIMITS["moderation.report"][0].limit == "20 per hour"
+
+
+def test_sign_in_slow_down_is_soft_temporary_and_the_same_for_unknown_names(
+        secure_app: Flask, rate_limits: Any) -> None:
+    with secure_app.test_request_context():
+        for name in ("maple", "no-such-member-anywhere"):
+            for _ in range(login_throttle.FAILURES):
+                assert login_throttle.is_throttled(name) == 0
+                login_throttle.record_failure(name)
+            # One more try is allowed after the fifth failure...
+            assert login_throttle.is_throttled(name) == 0
+            login_throttle.record_failure(name)
+            # ...then one a minute, never longer than the slow-down.
+            wait = login_throttle.is_throttled(name)
+            assert 0 < wait <= login_throttle.SLOW_DOWN_SECONDS
+            assert login_throttle.is_throttled(name.upper()) == wait  # typed either way
+        assert login_throttle.is_throttled("heron") == 0
+        login_throttle.record_success("maple")
+        assert login_throttle.is_throttled("maple") == 0
+
+
+def test_sign_in_slow_down_is_off_when_limits_are_off(secure_app: Flask) -> None:
+    with secure_app.test_request_context():
+        for _ in range(10):
+            login_throttle.record_failure("maple")
+        assert login_throttle.is_throttled("maple") == 0

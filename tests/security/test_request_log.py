@@ -1,0 +1,146 @@
+"""Request ids, the access log, and the rule that logs never hold what members wrote."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+from helpers import PASSWORD, Factories
+from sqlalchemy import select
+from stubs import is_stub, sign_in
+
+from forum.accounts.models import User
+from forum.logging_setup import JsonFormatter
+from forum.security.request_log import choose_request_id
+from forum.threads.models import Post
+
+
+class Capture(logging.Handler):
+    """Every record, formatted as production would (JSON, with exceptions)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture()
+def captured_logs() -> Iterator[Capture]:
+    handler = Capture()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def test_safe_request_ids_are_kept_and_others_replaced() -> None:
+    assert choose_request_id("3f2a9c1e-77aa-4c1b-9a51-0c3a6d2e8f10") \
+        == "3f2a9c1e-77aa-4c1b-9a51-0c3a6d2e8f10"
+    for unsafe in (None, "", "short", "has space in it", "line\nbreak-injected",
+                   "x" * 65, "<script>alert(1)</script>", "me@example.org-request"):
+        chosen = choose_request_id(unsafe)
+        assert chosen != unsafe
+        assert len(chosen) == 32
+
+
+def test_the_request_id_is_echoed_and_on_every_log_line(
+        sclient: FlaskClient, captured_logs: Capture) -> None:
+    given = sclient.get("/healthz", headers={"X-Request-ID": "lb-0123456789abcdef"})
+    assert given.headers["X-Request-ID"] == "lb-0123456789abcdef"
+    fresh = sclient.get("/healthz", headers={"X-Request-ID": "bad id"})
+    assert fresh.headers["X-Request-ID"] != "bad id"
+    access = [json.loads(line) for line in captured_logs.lines
+              if json.loads(line)["logger"] == "forum.access"]
+    assert [a["request_id"] for a in access] == ["lb-0123456789abcdef",
+                                                 fresh.headers["X-Request-ID"]]
+    first = access[0]
+    assert (first["method"], first["endpoint"], first["status"]) == ("GET", "health.healthz", 200)
+    assert isinstance(first["duration_ms"], float)
+
+
+def test_access_lines_name_the_endpoint_never_the_path_or_query(
+        sclient: FlaskClient, captured_logs: Capture) -> None:
+    sclient.get("/boards/hiv-support?email=someone@example.org&token=alo_secretvalue")
+    sclient.get("/healthz?email=someone@example.org")
+    text = "\n".join(captured_logs.lines)
+    assert "hiv-support" not in text
+    assert "someone@example.org" not in text
+    assert "alo_secretvalue" not in text
+    assert '"endpoint": "boards.show"' in text
+
+
+def _url(app: Flask, endpoint: str, **values: Any) -> str:
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def test_a_register_sign_in_and_post_flow_logs_no_private_words(
+        sclient: FlaskClient, secure_app: Flask, smake: Factories, sdb: Any,
+        captured_logs: Capture) -> None:
+    """Uses the real pages where this branch has them, the actions where it does not."""
+    email = "private.person.4471@example.org"
+    password = "quiet harbour lantern 4471"
+    title = "Feeling low after my diagnosis 4471"
+    body = "My consultant said the scan showed something 4471, I am scared."
+    reply_text = "Thank you for listening 4471, it helps to say it."
+    board = smake.board()
+
+    if not is_stub(secure_app, "accounts.register"):
+        response = sclient.post(_url(secure_app, "accounts.register"), data={
+            "username": "quietharbour", "email": email, "password": password,
+            "accept_guidelines": "y"})
+        assert response.status_code < 400
+        user = sdb.scalar(select(User).where(User.username == "quietharbour"))
+        sclient.post(_url(secure_app, "accounts.logout"))
+        response = sclient.post(_url(secure_app, "accounts.login"), data={
+            "login": email, "password": "wrong " + password})
+        response = sclient.post(_url(secure_app, "accounts.login"), data={
+            "login": email, "password": password})
+        assert response.status_code < 400
+    else:
+        user = smake.user("quietharbour", email=email)
+        sclient.post(_url(secure_app, "accounts.login"),
+                     data={"login": email, "password": PASSWORD})
+        sign_in(sclient, user)
+    assert user is not None
+
+    if not is_stub(secure_app, "threads.new"):
+        response = sclient.post(_url(secure_app, "threads.new", slug=board.slug),
+                                data={"title": title, "body": body})
+        assert response.status_code < 400
+    else:
+        smake.thread(board, user, title=title, body=body)
+    thread_post = sdb.scalar(select(Post).where(Post.author_id == user.id))
+    assert thread_post is not None and body in thread_post.body_source
+    thread = thread_post.thread
+    if not is_stub(secure_app, "threads.reply"):
+        response = sclient.post(_url(secure_app, "threads.reply", thread_id=thread.id),
+                                data={"body": reply_text})
+        assert response.status_code < 400
+    else:
+        smake.reply(thread, user, body=reply_text)
+    sclient.get(_url(secure_app, "threads.show", thread_id=thread.id))
+    sclient.get(_url(secure_app, "boards.show", slug=board.slug))
+    # A failure on the way must not spill the request either.
+    sclient.post("/no-such-page", data={"body": body, "email": email})
+
+    text = "\n".join(captured_logs.lines)
+    assert captured_logs.lines, "the flow was logged"
+    for secret in (email, password, PASSWORD, title, body, reply_text,
+                   user.password_hash):
+        assert secret not in text, f"{secret!r} appeared in the logs"
