@@ -97,8 +97,10 @@ def post_actions(viewer: Viewer, post: Post, thread: Thread) -> dict[str, bool]:
         "quote": can_reply(viewer, thread) and str(post.state) == "published",
         "staff": can_moderate(viewer, thread.board_id),
         # Any signed-in reader may report someone else's published post (moderation checks
-        # it again); the link is only shown when the report page would accept it.
+        # it again); the link is only shown when the report page would accept it. The
+        # board's facilitators act on posts from the review queue instead.
         "report": (viewer.is_active and post.author_id != viewer.id
+                   and not can_moderate(viewer, thread.board_id)
                    and str(post.state) == "published"
                    and can_see_post(viewer, post, thread.board_id)),
     }

@@ -66,3 +66,11 @@ def test_member_cannot_smuggle_guidance(client, login, make, db):
     assert resp.status_code == 403
     assert db.scalar(select(Post).where(Post.author_id == member.id)) is None
     assert db.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc())) == before
+
+
+def test_the_boards_facilitators_get_no_report_link(client, login, make):
+    board = make.board()
+    started = make.thread(board)
+    login(make.facilitator(board))
+    html = client.get(f"/threads/{started.thread.id}").get_data(as_text=True)
+    assert f"/posts/{started.post.id}/report" not in html
