@@ -88,7 +88,9 @@ def run_tick(app: Flask, now: datetime | None = None) -> EmailRun | None:
             lock = client.lock(TICK_LOCK, timeout=300, blocking=False)
             if not lock.acquire():
                 return None
-        return send_due_emails(app, now)
+        run = send_due_emails(app, now)
+        _maybe_purge(app, now)
+        return run
     except Exception:  # noqa: BLE001 - logged; the next tick tries again
         log.exception("email tick failed")
         return None
@@ -98,6 +100,18 @@ def run_tick(app: Flask, now: datetime | None = None) -> EmailRun | None:
                 lock.release()
             except Exception:  # noqa: BLE001 - expired or never held
                 log.debug("tick lock already released")
+
+
+def _maybe_purge(app: Flask, now: datetime | None) -> None:
+    """The retention purge rides on the same tick, at most every ``PURGE_INTERVAL_SECONDS``
+    per process (it deletes by age only, so running it from two processes is harmless).
+    A failed purge is logged and never stops the email."""
+    from forum.privacy.jobs import purge_if_due
+
+    try:
+        purge_if_due(app, now)
+    except Exception:  # noqa: BLE001 - logged; the next tick tries again
+        log.exception("retention purge failed")
 
 
 _start_lock = threading.Lock()
