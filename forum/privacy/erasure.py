@@ -67,6 +67,12 @@ def _quoting_posts(session: Session, user_id: int, own_ids: set[int]) -> list[Po
     ids = set(session.scalars(select(PostQuote.post_id).where(or_(
         PostQuote.quoted_author_id == user_id,
         PostQuote.quoted_post_id.in_(own_ids) if own_ids else false()))))
+    # Quotes pasted by hand (or made before quotes were recorded) have no PostQuote row;
+    # find them by the link their heading carries.
+    own = sorted(own_ids)
+    for start in range(0, len(own), 200):
+        links = [Post.body_source.contains(f"](#post-{i}))") for i in own[start:start + 200]]
+        ids.update(session.scalars(select(Post.id).where(or_(*links))))
     ids -= own_ids
     if not ids:
         return []

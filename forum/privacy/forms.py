@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 
@@ -16,17 +17,19 @@ class ExportForm(FlaskForm):
         validators=[InputRequired("Enter your password."), Length(max=1024)])
     format = RadioField(
         "Which kind of file?", default="json",
-        choices=[("json", "A data file (JSON), for moving your information to another service"),
-                 ("html", "A web page you can open and read in your browser")],
+        choices=[SelectChoice("json", "A data file (JSON), for moving your information to "
+                                  "another service"),
+                 SelectChoice("html", "A web page you can open and read in your browser")],
         validators=[InputRequired("Choose which kind of file you want.")])
 
 
 class DeleteAccountForm(FlaskForm):
     mode = RadioField(
         "What should happen to your posts?", default="erase",
-        choices=[("erase", "Remove what I wrote (recommended). A short note says a post was "
-                           "removed, so replies still make sense."),
-                 ("keep", "Leave my posts, shown as written by \u201cFormer member\u201d.")],
+        choices=[SelectChoice("erase", "Remove what I wrote (recommended). A short note says "
+                                       "a post was removed, so replies still make sense."),
+                 SelectChoice("keep", "Leave my posts, shown as written by "
+                                      "\u201cFormer member\u201d.")],
         validators=[InputRequired("Choose what should happen to your posts.")])
     confirmation = StringField(
         "Type \u201cdelete my account\u201d to confirm",
