@@ -105,6 +105,29 @@ SETTINGS: list[Setting] = [
     Setting("RATELIMIT_ENABLED", True,
             "Rate limits on sign-in, reset, registration, posting, reports, tokens and the API "
             "(off in the test environment except in the security tests).", kind="bool"),
+    Setting("PRIVACY_CONTACT", "privacy@alongside.invalid",
+            "Where members write about their data (the data protection contact), shown on the "
+            "privacy page."),
+    Setting("DATA_CONTROLLER", "the organisation that runs Alongside",
+            "Who is responsible for members' data (the controller), named on the privacy page."),
+    Setting("AUDIT_RETENTION_DAYS", 730,
+            "Days audit entries are kept before the daily purge deletes them.", kind="int"),
+    Setting("MODERATION_RETENTION_DAYS", 1095,
+            "Days closed moderation cases, staff notes, notices, appeals and ended sanctions "
+            "are kept.", kind="int"),
+    Setting("SAFEGUARDING_RETENTION_DAYS", 2190,
+            "Days escalated (safeguarding) cases are kept after they close.", kind="int"),
+    Setting("IP_RETENTION_DAYS", 30, "Days the network (IP) address of a sign-in is kept.",
+            kind="int"),
+    Setting("DELETED_CONTENT_RETENTION_DAYS", 90,
+            "Days earlier versions of deleted posts, and the copies of reported posts kept "
+            "with a closed (not escalated) case, are kept.", kind="int"),
+    Setting("READ_NOTIFICATION_RETENTION_DAYS", 90, "Days read notifications are kept.",
+            kind="int"),
+    Setting("EMAIL_JOB_RETENTION_DAYS", 30,
+            "Days records of sent or cancelled notification emails are kept.", kind="int"),
+    Setting("PURGE_INTERVAL_SECONDS", 3600,
+            "Seconds between retention purges run by the background jobs.", kind="int"),
 ]
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {

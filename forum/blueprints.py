@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "forum.notifications.views",
     "moderation.views",
     "moderation.api",
+    "forum.privacy.views",
 )
 
 

@@ -151,3 +151,7 @@ main.add_command(boards_cli)
 from forum.notifications.cli import jobs_cli  # noqa: E402  (the group lives with its jobs)
 
 main.add_command(jobs_cli)
+
+from forum.privacy.cli import privacy_cli  # noqa: E402
+
+main.add_command(privacy_cli)

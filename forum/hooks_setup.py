@@ -6,6 +6,12 @@ from flask import Flask
 
 
 def register_extensions(app: Flask) -> None:
+    from forum.jobs import register_job
+    from forum.privacy.jobs import purge_if_due
+
+    # The retention purge rides on the jobs tick (it deletes by age only, so running it
+    # from two processes is harmless; it limits itself to PURGE_INTERVAL_SECONDS).
+    register_job(purge_if_due)
     try:
         from moderation import init_moderation
     except ImportError:

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "forum.audit.models",
     "forum.notifications.models",
     "moderation.models",
+    "forum.privacy.models",
 )
 
 for _name in MODEL_MODULES:

@@ -143,6 +143,12 @@ def can_moderate(viewer: Viewer, board_id: int) -> bool:
 
 # ---- fetch and authorise ---------------------------------------------------------------
 
+def can_view_member_private(viewer: Viewer) -> bool:
+    """Members' emails and sign-in addresses: admins only (with a logged reason), never
+    facilitators."""
+    return viewer.is_admin
+
+
 def require_user(viewer: Viewer) -> User:
     if viewer.user is None:
         raise Unauthorised()

@@ -32,6 +32,7 @@ from forum.db import utcnow
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.mail import queue_mail
 from forum.permissions import Viewer, require_user
+from forum.privacy.models import SignInAddress
 
 SIGN_IN_FAILED = ("The username, email address or password is not right. "
                   "Please check them and try again.")
@@ -190,16 +191,19 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     return user
 
 
-def do_login(session: Session, *, login: str, password: str) -> User:
+def do_login(session: Session, *, login: str, password: str, ip: str | None = None) -> User:
     """Check a member's sign-in details (called by the sign-in page, which then starts the
-    session). Upgrades an out-of-date password hash, notes when they were last seen,
-    audits ``user:login``. Raises Invalid with one message whatever was wrong."""
+    session). Upgrades an out-of-date password hash, notes when they were last seen and
+    (when given) the network address, which is kept ``IP_RETENTION_DAYS`` and never in the
+    audit log; audits ``user:login``. Raises Invalid with one message whatever was wrong."""
     user = authenticate(session, login, password)
     if user is None:
         raise Invalid(SIGN_IN_FAILED, fields={"login": SIGN_IN_FAILED})
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_seen_at = utcnow()
+    if ip:
+        session.add(SignInAddress(user_id=user.id, ip=ip[:45], created_at=user.last_seen_at))
     record(session, actor_id=user.id, action=AuditAction.USER_LOGIN, subject_type="user",
            subject_id=user.id)
     session.commit()

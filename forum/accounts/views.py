@@ -138,7 +138,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = do_login(get_session(), login=form.login.data or "",
-                            password=form.password.data or "")
+                            password=form.password.data or "", ip=request.remote_addr)
         except Invalid as exc:
             show_errors(form, exc)
         else:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from forum.db import Base, UTCDateTime, utcnow
 
@@ -43,6 +43,10 @@ class AuditAction(enum.StrEnum):
     THREAD_UNFOLLOW = "thread:unfollow"
     NOTIFICATION_PREFERENCE = "notification:preference"
     NOTIFICATION_UNSUBSCRIBE = "notification:unsubscribe"
+    USER_DELETE = "user:delete"
+    PRIVACY_EXPORT = "privacy:export"
+    MEMBER_VIEW_PRIVATE = "member:view_private"
+    RETENTION_PURGE = "retention:purge"
 
 
 class AuditEntry(Base):
@@ -75,11 +79,33 @@ def record(session: Session, *, actor_id: int | None, action: AuditAction | str,
     return entry
 
 
+# The one exception to "append-only": the retention purge (forum.privacy.retention) deletes
+# entries older than the retention period. It sets this flag on its session for the length of
+# that delete; every other delete, ORM or bulk, still raises.
+PURGE_FLAG = "audit_retention_purge"
+
+
 @event.listens_for(AuditEntry, "before_update")
 def _refuse_update(*_args: Any) -> None:
     raise RuntimeError("audit entries are append-only")
 
 
 @event.listens_for(AuditEntry, "before_delete")
-def _refuse_delete(*_args: Any) -> None:
+def _refuse_delete(_mapper: Any, connection: Any, _target: Any) -> None:
+    session = Session.object_session(_target)
+    if session is not None and session.info.get(PURGE_FLAG):
+        return
+    raise RuntimeError("audit entries are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
+    # session.execute(delete(AuditEntry)) / update(...) skip the mapper events above.
+    if not (state.is_delete or state.is_update):
+        return
+    mapper = state.bind_mapper
+    if mapper is None or mapper.class_ is not AuditEntry:
+        return
+    if state.is_delete and state.session.info.get(PURGE_FLAG):
+        return
     raise RuntimeError("audit entries are append-only")

@@ -96,6 +96,12 @@ def make_app(with_moderation: bool = False) -> Flask:
         static_folder=str(REPO_ROOT / "static"),
         static_url_path="/static",
     )
+    # The help pages fill in settings (retention periods, privacy contact) from the config.
+    from config import SETTINGS
+
+    app.config.update({setting.name: setting.default for setting in SETTINGS
+                       if "RETENTION" in setting.name or setting.name.startswith(
+                           ("PRIVACY_", "DATA_CONTROLLER"))})
     app.config.update(SECRET_KEY="layout-tests-only", SERVICE_NAME="Alongside")
     init_templating(app)
     CSRFProtect(app)
@@ -134,7 +140,11 @@ def make_app(with_moderation: bool = False) -> Flask:
     )
     help_pages.add_url_rule("/privacy", "privacy", lambda: render_template("help/privacy.html"))
 
-    for blueprint in (boards, accounts, notifications, help_pages):
+    privacy = Blueprint("privacy", __name__)
+    privacy.add_url_rule("/settings/your-data", "export", stub("Download your data"))
+    privacy.add_url_rule("/settings/close-account", "delete_account", stub("Close your account"))
+
+    for blueprint in (boards, accounts, notifications, help_pages, privacy):
         app.register_blueprint(blueprint)
 
     if with_moderation:

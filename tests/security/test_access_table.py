@@ -104,6 +104,11 @@ TABLE: list[tuple[Any, ...]] = [
     ("POST", "api.mark_read",                 "private", 401, 415, 415, 415, 415, 415),
     ("POST", "api.reply",                     "public",  401, 415, 415, 415, 415, 415),
     ("POST", "api.reply",                     "private", 401, 415, 415, 415, 415, 415),
+    ("GET", "privacy.export",                 "-",       302, 200, 200, 200, 200, 200),
+    ("POST", "privacy.export",                "-",       302, 422, 422, 422, 422, 422),
+    ("GET", "privacy.delete_account",         "-",       302, 200, 200, 200, 200, 200),
+    ("POST", "privacy.delete_account",        "-",       302, 422, 422, 422, 422, 422),
+    ("GET", "privacy.account_closed",         "-",       *EVERYONE_OK),
 ]
 
 # Never walked: Flask's static files.

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 06:22:55.743751
+Create Date: 2026-11-26 07:06:34.421944
 """
 from alembic import op
 import sqlalchemy as sa
@@ -213,6 +213,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset_uses')),
     sa.UniqueConstraint('nonce', name=op.f('uq_password_reset_uses_nonce'))
     )
+    op.create_table('privacy_sign_in_addresses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_privacy_sign_in_addresses_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_privacy_sign_in_addresses'))
+    )
+    with op.batch_alter_table('privacy_sign_in_addresses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_privacy_sign_in_addresses_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_privacy_sign_in_addresses_user_id'), ['user_id'], unique=False)
+
     op.create_table('threads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('board_id', sa.Integer(), nullable=False),
@@ -583,6 +595,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_threads_board_activity')
 
     op.drop_table('threads')
+    with op.batch_alter_table('privacy_sign_in_addresses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_privacy_sign_in_addresses_user_id'))
+        batch_op.drop_index(batch_op.f('ix_privacy_sign_in_addresses_created_at'))
+
+    op.drop_table('privacy_sign_in_addresses')
     op.drop_table('password_reset_uses')
     op.drop_table('notification_preferences')
     with op.batch_alter_table('moderation_watched_words', schema=None) as batch_op:

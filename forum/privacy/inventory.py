@@ -1,0 +1,81 @@
+"""Every column in the schema that points at a member, and what "download my data" does
+with it.
+
+A test walks ``forum.models.metadata`` and fails when a foreign key to ``users.id`` is in
+neither :data:`EXPORTED` nor :data:`NOT_EXPORTED`, so a new table keyed to members cannot be
+forgotten: whoever adds it must decide, here, whether the member gets it and say why not.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+# (table, column) → the section of the export that holds those rows.
+EXPORTED: dict[tuple[str, str], str] = {
+    ("users", "id"): "profile",
+    ("api_tokens", "user_id"): "api_tokens",
+    ("password_reset_uses", "user_id"): "password_resets",
+    ("board_memberships", "user_id"): "board_memberships",
+    ("board_facilitators", "user_id"): "boards_facilitated",
+    ("threads", "author_id"): "threads_started",
+    ("posts", "author_id"): "posts",
+    ("reactions", "user_id"): "reactions",
+    ("thread_follows", "user_id"): "follows",
+    ("read_markers", "user_id"): "read_markers",
+    ("audit_entries", "actor_id"): "account_activity",
+    ("notifications", "user_id"): "notifications",
+    ("notification_preferences", "user_id"): "notification_preferences",
+    ("email_jobs", "user_id"): "emails",
+    ("moderation_flags", "reporter_id"): "reports_made",
+    ("moderation_sanctions", "user_id"): "sanctions",
+    ("moderation_notices", "user_id"): "moderation_notices",
+    ("moderation_appeals", "user_id"): "appeals",
+    ("privacy_sign_in_addresses", "user_id"): "sign_in_addresses",
+}
+
+# (table, column) → why the member's self-service copy leaves it out. Everything here can
+# still be asked for through a formal subject access request, where the data protection
+# contact can weigh other people's information (reporters, facilitators) before sharing.
+NOT_EXPORTED: dict[tuple[str, str], str] = {
+    ("board_memberships", "invited_by_id"):
+        "Who this member invited to a private board: the invited member's information.",
+    ("post_revisions", "editor_id"):
+        "Edits made to other members' posts (as a facilitator). Earlier versions of the "
+        "member's own posts are exported with each post.",
+    ("post_quotes", "quoted_author_id"):
+        "Other members' posts that quote this member: those posts are the other members' "
+        "words. The quoted posts themselves are exported under posts.",
+    ("notifications", "actor_id"):
+        "Notifications this member caused for other people: those belong to them.",
+    ("moderation_cases", "author_id"):
+        "Facilitators' working case file. What was decided and why is exported as "
+        "moderation notices; the file also names reporters, so it is only shared through "
+        "a subject access request.",
+    ("moderation_cases", "claimed_by_id"): "Staff work allocation, not about the member.",
+    ("moderation_cases", "closed_by_id"): "Staff work allocation, not about the member.",
+    ("moderation_case_events", "actor_id"):
+        "Facilitators' timeline entries written as staff, about other members.",
+    ("moderation_staff_notes", "subject_id"):
+        "Staff notes about the member may name reporters or other members: shared through "
+        "a subject access request after review.",
+    ("moderation_staff_notes", "author_id"):
+        "Notes this member wrote as staff about other members.",
+    ("moderation_watched_words", "created_by_id"): "Site configuration written as staff.",
+    ("moderation_message_templates", "updated_by_id"): "Site configuration written as staff.",
+    ("moderation_sanctions", "created_by_id"): "Sanctions this member gave others as staff.",
+    ("moderation_notices", "acted_by_id"):
+        "Notices this member sent others as staff (which facilitator acted is not shown to "
+        "members either).",
+    ("moderation_appeals", "decided_by_id"): "Appeals this member decided as staff.",
+    ("moderation_escalations", "raised_by_id"): "Escalations this member raised as staff.",
+}
+
+
+def user_foreign_keys(tables: list[Table]) -> set[tuple[str, str]]:
+    """(table, column) for every foreign key to ``users.id``, plus the users table itself."""
+    found: set[tuple[str, str]] = {("users", "id")}
+    for table in tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "users" and fk.column.name == "id":
+                found.add((table.name, fk.parent.name))
+    return found
