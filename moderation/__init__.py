@@ -1,7 +1,9 @@
 """Alongside moderation: flags, automatic checks, holding posts, the review queue.
 
 :func:`init_moderation` is called once at app start (``forum.hooks_setup``): it registers
-the post hook with the thread actions and adds the ``forum moderation`` commands.
+the post hook with the thread actions, the escalation-deadline job with the scheduler,
+the "not being watched" banner helper with the templates, and the ``forum moderation``
+commands.
 """
 
 from __future__ import annotations
@@ -10,10 +12,15 @@ from flask import Flask
 
 
 def init_moderation(app: Flask) -> None:
+    from forum.notifications.jobs import register_job
     from forum.threads.hooks import register_post_hook
     from moderation.cli import moderation_cli
     from moderation.hooks import moderation_post_hook
+    from moderation.jobs import run_duty_jobs
+    from moderation.views.duty import init_duty_templates
 
     register_post_hook(moderation_post_hook)
+    register_job("moderation_duty", run_duty_jobs)
+    init_duty_templates(app)
     if "moderation" not in app.cli.commands:
         app.cli.add_command(moderation_cli)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +33,24 @@ from forum.notifications.models import EmailJob
 log = logging.getLogger(__name__)
 
 TICK_LOCK = "alongside:jobs:tick"
+
+# Other packages' jobs, run on every tick after the email job (each ``fn(app, now)``).
+# Moderation registers its escalation-deadline and training-reminder job here.
+EXTRA_JOBS: dict[str, Callable[[Flask, datetime], object]] = {}
+
+
+def register_job(name: str, fn: Callable[[Flask, datetime], object]) -> None:
+    """Add a job to every tick (called once at app start, e.g. by ``init_moderation``)."""
+    EXTRA_JOBS[name] = fn
+
+
+def run_extra_jobs(app: Flask, now: datetime) -> None:
+    """Run each registered job; one failing never stops the others."""
+    for name, fn in list(EXTRA_JOBS.items()):
+        try:
+            fn(app, now)
+        except Exception:  # noqa: BLE001 - logged; the next tick tries again
+            log.exception("job %s failed", name)
 
 
 @dataclass
@@ -88,7 +107,9 @@ def run_tick(app: Flask, now: datetime | None = None) -> EmailRun | None:
             lock = client.lock(TICK_LOCK, timeout=300, blocking=False)
             if not lock.acquire():
                 return None
-        return send_due_emails(app, now)
+        run = send_due_emails(app, now)
+        run_extra_jobs(app, now or utcnow())
+        return run
     except Exception:  # noqa: BLE001 - logged; the next tick tries again
         log.exception("email tick failed")
         return None
