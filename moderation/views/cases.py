@@ -32,9 +32,13 @@ from moderation.views import bp
 
 def _queue_context(session: Session, viewer: Viewer) -> dict[str, Any]:
     board = request.args.get("board") or None
+    from moderation.duty import on_duty_now
+    from moderation.escalations import list_escalations
+
     rows = list_queue(session, viewer, board)
     return {"rows": rows, "appeals": list_pending_appeals(session, viewer),
-            "board_filter": board}
+            "board_filter": board, "on_duty": on_duty_now(session, viewer),
+            "open_escalations": list_escalations(session, viewer)}
 
 
 @bp.get("/moderation/")
