@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "forum.audit.models",
     "forum.notifications.models",
     "moderation.models",
+    "moderation.escalation_models",
     "moderation.duty_models",
 )
 
