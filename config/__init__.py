@@ -34,6 +34,15 @@ DEFAULT_CRISIS_CONTACTS: list[dict[str, str]] = [
 ]
 
 
+# Minutes: high acknowledged within 15 and acted on within 60; medium within 4 hours;
+# low within 3 days.
+DEFAULT_ESCALATION_TARGETS: dict[str, dict[str, int]] = {
+    "high": {"ack": 15, "act": 60},
+    "medium": {"ack": 240, "act": 240},
+    "low": {"ack": 4320, "act": 4320},
+}
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -128,6 +137,20 @@ SETTINGS: list[Setting] = [
             "Days records of sent or cancelled notification emails are kept.", kind="int"),
     Setting("PURGE_INTERVAL_SECONDS", 3600,
             "Seconds between retention purges run by the background jobs.", kind="int"),
+    Setting("ESCALATION_TARGETS", DEFAULT_ESCALATION_TARGETS,
+            "JSON: minutes per risk tier to acknowledge (ack) and act on (act) an escalation "
+            "before it moves up a level.", kind="json"),
+    Setting("OUT_OF_HOURS_ENABLED", True,
+            "When no trained facilitator is on duty for a board: show the \"not being "
+            "watched\" banner, hold risky posts and let report-count hides wait for a person "
+            "(off in the test environment except in its own tests).", kind="bool"),
+    Setting("UNANSWERED_HOURS", 24,
+            "Hours without a reply before a conversation is listed as unanswered.", kind="int"),
+    Setting("UNANSWERED_LOOKBACK_DAYS", 14,
+            "How far back the unanswered-posts list looks, in days.", kind="int"),
+    Setting("TRAINING_REMINDER_DAYS", 30,
+            "Days before a facilitator's training expires that a renewal reminder is emailed.",
+            kind="int"),
 ]
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -145,6 +168,8 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://localhost",
         "SCHEDULER_ENABLED": False,
+        # Most tests have nobody on duty; tests/moderation/duty switches it on.
+        "OUT_OF_HOURS_ENABLED": False,
     },
     "production": {"DEMO_CONTENT": False, "SESSION_COOKIE_SECURE": True, "LOG_FORMAT": "json"},
 }

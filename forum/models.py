@@ -14,6 +14,8 @@ MODEL_MODULES = (
     "forum.notifications.models",
     "moderation.models",
     "forum.privacy.models",
+    "moderation.escalation_models",
+    "moderation.duty_models",
 )
 
 for _name in MODEL_MODULES:

@@ -214,6 +214,18 @@ def _enter_staff(state: ClientState, viewer: Viewer, board_id: int, slug: str, v
         state.staff_rooms.setdefault(staff_room, set()).add(via)
 
 
+def _enter_leads(session: Session, state: ClientState, viewer: Viewer, via: str) -> None:
+    """Admins and named leads also hear escalations moving up and duty changes
+    (``staff:leads``, see :mod:`moderation.escalations`)."""
+    try:
+        from moderation.escalations import is_lead
+    except ModuleNotFoundError:  # moderation not installed
+        return
+    if viewer.is_admin or (viewer.is_active and is_lead(session, viewer)):
+        join_room("staff:leads")
+        state.staff_rooms.setdefault("staff:leads", set()).add(via)
+
+
 def _leave(sid: str, state: ClientState, room: str) -> None:
     leave_room(room, sid=sid)
     state.rooms.discard(room)
@@ -285,6 +297,7 @@ def _join(session: Session, viewer: Viewer, state: ClientState, data: Any) -> di
         room = f"board:{board.slug}"
         _enter(state, room)
         _enter_staff(state, viewer, board.id, board.slug, room)
+        _enter_leads(session, state, viewer, room)
         unread = unread_counts_by_board(session, viewer, [board.id]).get(board.id, 0)
         return ok(room=room, board=board.slug, unread_threads=unread)
     assert thread_id is not None

@@ -1,8 +1,10 @@
-"""Alongside moderation: flags, automatic checks, holding posts, the review queue.
+"""Alongside moderation: flags, automatic checks, holding posts, the review queue,
+escalation, shifts and training.
 
 :func:`init_moderation` is called once at app start (``forum.hooks_setup``): it registers
-the post hook with the thread actions, adds the ``forum moderation`` commands, and
-registers lifting expired sanctions as a scheduled job (:mod:`forum.jobs`).
+the post hook with the thread actions, the scheduled jobs (lifting expired sanctions;
+escalation deadlines and training reminders) with :mod:`forum.jobs`, the "not being
+watched" banner helper with the templates, and the ``forum moderation`` commands.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ def init_moderation(app: Flask) -> None:
     from forum.threads.hooks import register_post_hook
     from moderation.cli import lift_expired_job, moderation_cli
     from moderation.hooks import moderation_post_hook
+    from moderation.jobs import run_duty_jobs
+    from moderation.views.duty import init_duty_templates
 
     register_post_hook(moderation_post_hook)
     register_job(lift_expired_job)
+    register_job(run_duty_jobs)
+    init_duty_templates(app)
     if "moderation" not in app.cli.commands:
         app.cli.add_command(moderation_cli)

@@ -32,10 +32,14 @@ def require_admin(viewer: Viewer) -> None:
 
 
 def require_facilitates(viewer: Viewer, board_id: int) -> None:
-    """A staff member acting on a board that is not theirs is refused (403)."""
+    """A staff member acting on a board that is not theirs is refused (403), and so is a
+    facilitator whose required training is not current (they can still read)."""
+    from moderation.training import require_trained
+
     require_staff(viewer)
     if not viewer.facilitates(board_id):
         raise Forbidden("You are not a facilitator of that board.")
+    require_trained(viewer)
 
 
 def staff_board_ids(viewer: Viewer) -> set[int] | None:

@@ -149,7 +149,7 @@ def _perform(session: Session, viewer: Viewer, case: Case, b: CaseActionIn) -> N
     elif verb == "close":
         A.do_close_case(session, actor=viewer, case=case, state=b.state, note=b.reason)
     elif verb == "escalate":
-        A.do_escalate_case(session, actor=viewer, case=case, reason=b.reason)
+        A.do_escalate_case(session, actor=viewer, case=case, reason=b.reason, tier=b.tier)
     elif verb == "approve":
         A.do_approve_post(session, actor=viewer, post=post(), case=case, message=b.message)
     elif verb in ("reject", "hide", "restore"):

@@ -53,6 +53,8 @@ class CaseActionIn(ApiInput):
     mode: Literal["post", "message"] = "post"
     state: Literal["resolved", "rejected"] = "resolved"
     board: str = Field("", max_length=64, description="For `move`: the board's address.")
+    tier: Literal["high", "medium", "low"] = Field(
+        "medium", description="For `escalate`: the risk tier, which sets the response clock.")
 
 
 class FlagDetail(BaseModel):

@@ -48,6 +48,12 @@ class ActionForm(FlaskForm):
     ], validate_choice=False)
     board = SelectField("Move to board", validators=[Optional()], validate_choice=False)
     flag = StringField(validators=[Optional()])
+    tier = RadioField("How serious is the risk?", validators=[Optional()], choices=[
+        SelectChoice("high", "High: someone may be in danger now (acknowledge within 15 "
+                             "minutes)"),
+        SelectChoice("medium", "Medium: needs a person today"),
+        SelectChoice("low", "Low: needs a follow-up"),
+    ], validate_choice=False)
 
 
 class AppealForm(FlaskForm):

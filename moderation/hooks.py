@@ -4,7 +4,9 @@ before they commit (registered by :func:`moderation.init_moderation`).
 In order: a mute stops the write; watched words block, hold, flag or rewrite; the
 automatic checks look for risk, personal details and spam; near-duplicates and bursts
 count as spam. Risk shows the author crisis contacts at once and follows the board's risk
-policy; personal details need the author's "post anyway"; spam from a new account is held.
+policy (and is held whenever no trained facilitator is on duty for the board); urgent or
+high risk opens a high-tier escalation; personal details need the author's "post anyway";
+spam from a new account is held. Out of hours, each finding also goes to the handover queue.
 Any finding becomes one system flag (rule names, severities and spans, never a copy of the
 text beyond the flag's snapshot) on the post's case. Audits ``flag:system``; emits
 ``case.opened``/``case.updated`` to the board's staff room. Never logs post text.
@@ -29,8 +31,13 @@ from forum.markup import render_markdown
 from forum.threads.hooks import PostWrite
 from forum.threads.models import Post, PostState
 from moderation.actions._common import ModAction, add_event, open_case_for, snapshot_flag
+from moderation.duty import add_handover, out_of_hours
+from moderation.escalations import open_escalation
 from moderation.models import (
     CaseKind,
+    Escalation,
+    EscalationState,
+    EscalationTier,
     FlagReason,
     Sanction,
     SanctionKind,
@@ -206,6 +213,11 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
     if new_account and any(f.label == "spam" and f.severity in ("urgent", "high", "medium")
                            for f in findings):
         hold = True
+    # Nobody trained is watching this board: anything the risk check flags waits for a
+    # person instead of going live unseen.
+    unwatched = out_of_hours(session, board.id)
+    if unwatched and "risk" in labels:
+        hold = True
     if hold and post.state == PostState.PUBLISHED:
         post.state = PostState.HELD
     if risk_now:
@@ -226,8 +238,20 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
                subject_id=post.id, board_id=board.id,
                after={"rules": names, "severity": str(severity), "held": hold,
                       "case_id": case.id})
+        if risk_now and not session.scalar(select(Escalation.id).where(
+                Escalation.case_id == case.id, Escalation.state != EscalationState.RESOLVED)):
+            open_escalation(session, case=case, tier=EscalationTier.HIGH,
+                            reason="Automatic risk check: " + ", ".join(names), actor=None,
+                            source="risk_check")
+        if unwatched:
+            add_handover(session, board=board, kind="held" if hold else "flagged",
+                         summary=summary + (" (held)" if hold else ""), case_id=case.id,
+                         post_id=post.id, thread_id=thread.id)
         # Rule names only: the text never reaches the log.
         log.info("post %s flagged by %s", post.id, ",".join(names))
     elif post.state == PostState.HELD:
-        open_case_for(session, post, thread, kind=CaseKind.HELD, severity=Severity.LOW,
-                      summary="Waiting for approval (board posting policy)")
+        case = open_case_for(session, post, thread, kind=CaseKind.HELD, severity=Severity.LOW,
+                             summary="Waiting for approval (board posting policy)")
+        if unwatched:
+            add_handover(session, board=board, kind="held", summary=case.summary,
+                         case_id=case.id, post_id=post.id, thread_id=thread.id)

@@ -1,6 +1,8 @@
 """Moderation records: flags (with their snapshots), review cases and their timelines,
 staff notes, watched words, message templates, the sanction ladder, sanctions, notices to
-members about what was done to their content, appeals, and escalation stubs.
+members about what was done to their content, and appeals. Escalations and their
+timelines are in :mod:`moderation.escalation_models` (re-exported here); shifts, training
+and the handover queue in :mod:`moderation.duty_models`.
 
 Written only by :mod:`moderation.actions`; read by :mod:`moderation.queries`.
 """
@@ -370,17 +372,24 @@ class Appeal(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class Escalation(Base):
-    """A case raised beyond the board's facilitators. Part 2 adds tiers, deadlines and
-    acknowledgement; for now the row records that, when, by whom and why."""
+# Escalations live in their own module (this one was getting long); re-exported here so
+# ``from moderation.models import Escalation`` keeps working.
+from moderation.escalation_models import (  # noqa: E402
+    ESCALATION_OUTCOME_LABELS,
+    LEVEL_LABELS,
+    MAX_LEVEL,
+    Escalation,
+    EscalationEvent,
+    EscalationOutcome,
+    EscalationState,
+    EscalationTier,
+)
 
-    __tablename__ = "moderation_escalations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("moderation_cases.id", ondelete="CASCADE"),
-                                         index=True)
-    raised_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(20), default="raised")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+__all__ = [
+    "ESCALATION_OUTCOME_LABELS", "LEVEL_LABELS", "MAX_LEVEL", "OPEN_STATES",
+    "REASON_SEVERITY", "ActionNotice", "Appeal", "AppealState", "Case", "CaseEvent",
+    "CaseKind", "CaseState", "Escalation", "EscalationEvent", "EscalationOutcome",
+    "EscalationState", "EscalationTier", "Flag", "FlagReason", "LadderStep",
+    "MessageTemplate", "Sanction", "SanctionKind", "Severity", "StaffNote", "WatchedAction",
+    "WatchedWord",
+]

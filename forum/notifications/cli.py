@@ -14,7 +14,8 @@ from flask.cli import with_appcontext
 if TYPE_CHECKING:
     from forum.notifications.jobs import EmailRun
 
-jobs_cli = click.Group("jobs", help="Background jobs (notification email, expired sanctions).")
+jobs_cli = click.Group("jobs", help="Background jobs (notification email, expired sanctions, "
+                       "escalation deadlines, training reminders, retention purge).")
 
 
 def _report(run: EmailRun | None) -> str:

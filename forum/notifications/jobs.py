@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 TICK_LOCK = "alongside:jobs:tick"
 
-
 @dataclass
 class EmailRun:
     planned: int = 0

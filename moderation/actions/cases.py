@@ -109,27 +109,30 @@ def do_close_case(session: Session, *, actor: Viewer, case: Case, state: str,
     return case
 
 
-ESCALATION_PENDING = ("Escalation recorded. Escalation tiers, rotas and deadlines are not "
-                      "built yet, so nobody has been alerted automatically: contact your "
-                      "safeguarding lead directly now.")
+ESCALATION_OPENED = ("Escalation opened. The people on duty for this board have been alerted, "
+                     "and it moves up a level if nobody acknowledges it in time.")
 
 
-def do_escalate_case(session: Session, *, actor: Viewer, case: Case, reason: str) -> Escalation:
-    """Record that a case needs more than the board's facilitators. The escalation rota
-    comes in part 2: this writes the row and says plainly that nobody was alerted.
-    Audits ``case:escalate``; emits ``case.updated``."""
+def do_escalate_case(session: Session, *, actor: Viewer, case: Case, reason: str,
+                     tier: str = "medium") -> Escalation:
+    """A facilitator's judgement: open an escalation with a risk tier and a clock (see
+    :mod:`moderation.escalations`). Audits ``case:escalate`` and ``escalation:open``; emits
+    ``case.updated`` and ``escalation.opened``."""
+    from sqlalchemy import select
+
+    from moderation.escalations import open_escalation, parse_tier
+    from moderation.models import EscalationState
+
     require_facilitates(actor, case.board_id)
+    the_tier = parse_tier(tier)
     reason = clean_reason(reason, required=True)
-    escalation = Escalation(case_id=case.id, raised_by_id=actor.id, reason=reason,
-                            created_at=utcnow())
-    session.add(escalation)
-    session.flush()
-    case.escalated = True
-    add_event(session, case, actor, "escalated", reason, {"escalation_id": escalation.id})
+    if session.scalar(select(Escalation.id).where(
+            Escalation.case_id == case.id, Escalation.state != EscalationState.RESOLVED)):
+        raise Conflict("This item already has an open escalation.")
     record(session, actor_id=actor.id, action=ModAction.CASE_ESCALATE, subject_type="case",
            subject_id=case.id, board_id=case.board_id, reason=reason,
-           before={"escalated": False}, after={"escalated": True,
-                                               "escalation_id": escalation.id})
-    case_updated(session, case)
+           before={"escalated": case.escalated}, after={"escalated": True, "tier": tier})
+    escalation = open_escalation(session, case=case, tier=the_tier, reason=reason, actor=actor,
+                                 source="queue")
     session.commit()
     return escalation

@@ -11,6 +11,7 @@ from forum.events import queue_event
 from forum.permissions import Viewer, can_see_post, require_user
 from forum.threads.models import Post, PostState
 from moderation.actions._common import ModAction, add_event, open_case_for, snapshot_flag
+from moderation.duty import add_handover, out_of_hours
 from moderation.models import REASON_SEVERITY, CaseKind, Flag, FlagReason
 
 NOTE_MAX = 1000
@@ -31,7 +32,8 @@ def do_report_post(session: Session, *, actor: Viewer, post: Post, reason: str,
                    note: str = "") -> Flag:
     """A member reports a published post, keeping a snapshot of it. Opens (or adds to) the
     post's case; when enough different members have reported it (the board's
-    ``report_hide_threshold``) the post is hidden until a facilitator decides.
+    ``report_hide_threshold``) the post is hidden until a facilitator decides (out of
+    hours the hide waits for a person and goes to the handover queue instead).
     Audits ``flag:create`` (and ``post:auto_hide``); emits ``case.opened``/``case.updated``
     to the staff room and, on hiding, ``post.deleted`` (state hidden) to the thread."""
     user = require_user(actor)
@@ -56,6 +58,10 @@ def do_report_post(session: Session, *, actor: Viewer, post: Post, reason: str,
                          summary=f"Reported: {flag_reason.label}")
     flag = snapshot_flag(post, case_id=case.id, reporter_id=user.id, reason=flag_reason,
                          note=note, severity=severity)
+    if out_of_hours(session, thread.board_id):
+        add_handover(session, board=thread.board, kind="report",
+                     summary=f"Reported: {flag_reason.label}", case_id=case.id,
+                     post_id=post.id, thread_id=thread.id)
     session.add(flag)
     session.flush()
     add_event(session, case, None, "flag", flag_reason.label, {"flag_id": flag.id})
@@ -65,7 +71,16 @@ def do_report_post(session: Session, *, actor: Viewer, post: Post, reason: str,
     reporters = session.scalar(select(func.count(func.distinct(Flag.reporter_id))).where(
         Flag.post_id == post.id, Flag.reporter_id.is_not(None), Flag.reviewed_at.is_(None))) or 0
     threshold = thread.board.report_hide_threshold
-    if threshold > 0 and reporters >= threshold:
+    # With nobody trained on duty an automatic hide waits for a person: it goes to the
+    # handover queue instead, so a pile-on at 3 a.m. cannot silence someone unseen.
+    if threshold > 0 and reporters >= threshold and out_of_hours(session, thread.board_id):
+        add_event(session, case, None, "auto_hide_waiting",
+                  f"Reports from {reporters} members: waiting for a facilitator to decide.")
+        add_handover(session, board=thread.board, kind="auto_hide_waiting",
+                     summary=f"Reported by {reporters} members; not hidden until a "
+                             "facilitator decides", case_id=case.id, post_id=post.id,
+                     thread_id=thread.id)
+    elif threshold > 0 and reporters >= threshold:
         post.state = PostState.HIDDEN
         add_event(session, case, None, "auto_hidden",
                   f"Hidden after reports from {reporters} members.")

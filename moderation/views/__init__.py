@@ -11,4 +11,10 @@ from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)
 
-from moderation.views import admin, cases, member  # noqa: E402,F401  (registers routes)
+from moderation.views import (  # noqa: E402,F401  (registers routes)
+    admin,
+    cases,
+    duty,
+    duty_admin,
+    member,
+)

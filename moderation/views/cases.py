@@ -32,9 +32,13 @@ from moderation.views import bp
 
 def _queue_context(session: Session, viewer: Viewer) -> dict[str, Any]:
     board = request.args.get("board") or None
+    from moderation.duty import on_duty_now
+    from moderation.escalations import list_escalations
+
     rows = list_queue(session, viewer, board)
     return {"rows": rows, "appeals": list_pending_appeals(session, viewer),
-            "board_filter": board}
+            "board_filter": board, "on_duty": on_duty_now(session, viewer),
+            "open_escalations": list_escalations(session, viewer)}
 
 
 @bp.get("/moderation/")
@@ -43,7 +47,10 @@ def queue() -> str:
     session = get_session()
     context = _queue_context(session, viewer)
     slugs = sorted({s for s in _staff_slugs(session, viewer)})
-    return render_template("moderation/queue.html", staff_boards=slugs, **context)
+    from moderation.training import viewer_training
+
+    return render_template("moderation/queue.html", staff_boards=slugs,
+                           training_message=viewer_training(viewer).message, **context)
 
 
 @bp.get("/moderation/queue/items")
@@ -94,7 +101,10 @@ def _render_case(session: Session, viewer: Viewer, case_id: int, *, errors: str 
         forms[verb].board.choices = [SelectChoice(b.slug, b.name) for b in detail.boards_for_move]
     if errors in forms:
         forms[errors].board.choices = [SelectChoice(b.slug, b.name) for b in detail.boards_for_move]
+    from moderation.training import viewer_training
+
     return render_template("moderation/case.html", d=detail, f=forms, errors_for=errors,
+                           training_message=viewer_training(viewer).message,
                            error_form=form, page_has_errors=bool(errors)), status
 
 
@@ -146,7 +156,8 @@ def _close(s: Session, v: Viewer, c: Case, f: ActionForm) -> Any:
 
 
 def _escalate(s: Session, v: Viewer, c: Case, f: ActionForm) -> Any:
-    return A.do_escalate_case(s, actor=v, case=c, reason=f.reason.data or "")
+    return A.do_escalate_case(s, actor=v, case=c, reason=f.reason.data or "",
+                              tier=f.tier.data or "")
 
 
 def _approve(s: Session, v: Viewer, c: Case, f: ActionForm) -> Any:
@@ -225,7 +236,7 @@ ACTIONS: dict[str, tuple[Handler, str]] = {
     "release": (_release, "The item is back in the queue."),
     "note": (_note, "Note added."),
     "close": (_close, "Item closed."),
-    "escalate": (_escalate, A.cases.ESCALATION_PENDING),
+    "escalate": (_escalate, A.cases.ESCALATION_OPENED),
     "approve": (_approve, "Done. The post is live, or kept as it is."),
     "reject": (_reject, "The post was not published. The author has been told why."),
     "hide": (_hide, "The post is hidden. The author has been told why."),

@@ -29,7 +29,8 @@
   function schedule() { if (!pending) { pending = window.setTimeout(refresh, 300); } }
 
   var socket = window.io({ transports: ["websocket", "polling"], withCredentials: true });
-  ["case.opened", "case.updated", "appeal.created", "post.held"].forEach(function (name) {
+  ["case.opened", "case.updated", "appeal.created", "post.held", "escalation.opened",
+   "escalation.updated", "escalation.level_up", "duty.changed", "handover.added"].forEach(function (name) {
     socket.on(name, schedule);
   });
   socket.on("connect", function () {

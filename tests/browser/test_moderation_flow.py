@@ -18,7 +18,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.browser.kit import launch, require_chromium
+from tests.browser.kit import launch, require_chromium, serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +45,8 @@ with app.app_context(), job_session(app) as s:
              for n in ("guidejo", "reporterann", "writerbo")}
     board = do_create_board(s, actor=None, name="Living with COPD", slug="copd")
     do_assign_facilitator(s, actor=None, board=board, user=users["guidejo"])
+    do_create_user(s, actor=None, username="adminpat", email="adminpat@example.org",
+                   password=PASSWORD, role=Role.ADMIN)
     out = do_create_thread(s, actor=load_viewer(s, users["writerbo"]), board=board,
                            title="Pacing on bad breathing days",
                            body="Does anyone have tips for pacing on a bad breathing day?")
@@ -146,5 +148,38 @@ def test_report_reaches_live_queue_and_hide_reaches_author(site: tuple[str, int]
             expect(author.get_by_text("Reason: Name-calling another person")).to_be_visible()
             expect(author.get_by_role("link", name="Ask for this decision to be looked at "
                                                    "again")).to_be_visible()
+        finally:
+            browser.close()
+
+
+DUTY_PAGES = [("guidejo", "/moderation/escalations", "Escalations"),
+              ("guidejo", "/moderation/duty", "Who is on duty"),
+              ("guidejo", "/moderation/handover", "Handover queue"),
+              ("guidejo", "/moderation/unanswered", "Unanswered posts"),
+              ("adminpat", "/moderation/admin/rota", "Rota and coverage"),
+              ("adminpat", "/moderation/admin/training", "Training records"),
+              ("adminpat", "/moderation/admin/workload", "Workload"),
+              ("adminpat", "/moderation/admin/emergency", "Leads and emergency protocol")]
+
+
+def test_duty_pages_pass_axe_and_the_board_shows_the_unwatched_banner(
+        site: tuple[str, int]) -> None:
+    base, _ = site
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            # Nobody is on duty on this site: the board says so calmly, with help.
+            visitor = browser.new_context().new_page()
+            visitor.goto(base + "/boards/copd")
+            expect(visitor.locator("#unwatched-banner")).to_contain_text(
+                "not being watched by a facilitator right now")
+            assert serious_axe_violations(visitor) == []
+            pages = {name: _signed_in(browser, base, name) for name in ("guidejo", "adminpat")}
+            for who, path, heading in DUTY_PAGES:
+                page = pages[who]
+                page.goto(base + path)
+                expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+                assert serious_axe_violations(page) == [], path
         finally:
             browser.close()

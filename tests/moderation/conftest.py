@@ -52,3 +52,7 @@ def _layout_endpoints(app):  # type: ignore[no-untyped-def]
             app.add_url_rule(path, name, lambda: "stand-in", methods=["GET", "POST"])
     finally:
         app._got_first_request = started  # noqa: SLF001
+
+
+# The real SMTP server on loopback (aiosmtpd) from tests/forum, for escalation alerts.
+from tests.forum.conftest import mailbox  # noqa: E402,F401

@@ -153,12 +153,15 @@ def test_lock_pin_move(db, make, captured_events):
     assert _audits(db, "thread:move") == 1 and _audits(db, "thread:lock") == 1
 
 
-def test_escalate_records_stub(db, make):
+def test_escalate_opens_an_escalation_with_a_clock(db, make):
     s = build_scene(db, make)
     case = s.case(db)
-    A.do_escalate_case(db, actor=make.viewer(s.guide), case=case, reason="Child at risk")
+    A.do_escalate_case(db, actor=make.viewer(s.guide), case=case, reason="Child at risk",
+                       tier="high")
     assert case.escalated
-    assert db.scalar(select(Escalation).where(Escalation.case_id == case.id)).state == "raised"
+    esc = db.scalar(select(Escalation).where(Escalation.case_id == case.id))
+    assert esc.state == "open" and esc.tier == "high" and esc.level == 1
+    assert esc.ack_due_at is not None and esc.source == "queue"
 
 
 def test_approve_keeps_published_flagged_post(db, make):

@@ -110,7 +110,7 @@ def test_every_case_action_over_http(db, make, login):
              ("warn", {"warn-reason": "Unkind"}),
              ("mute", {"mute-reason": "Unkind", "mute-days": "3"}),
              ("edit", {"edit-body": "Kinder", "edit-reason": "Tone"}),
-             ("escalate", {"escalate-reason": "Worried"})]
+             ("escalate", {"escalate-reason": "Worried", "escalate-tier": "medium"})]
     for verb, data in steps:
         response = guide.post(f"/moderation/cases/{case.id}/{verb}", data=data)
         assert response.status_code == 302, (verb, response.get_data(as_text=True)[:500])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 07:06:34.421944
+Create Date: 2026-11-26 07:12:50.602754
 """
 from alembic import op
 import sqlalchemy as sa
@@ -45,6 +45,15 @@ def upgrade() -> None:
     sa.Column('kind', sa.Enum('WARNING', 'MUTE', 'SUSPENSION', name='sanctionkind', native_enum=False, length=20), nullable=False),
     sa.Column('days', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_ladder_steps'))
+    )
+    op.create_table('moderation_training_courses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.Column('high_risk', sa.Boolean(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_training_courses')),
+    sa.UniqueConstraint('name', name=op.f('uq_moderation_training_courses_name'))
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -153,6 +162,17 @@ def upgrade() -> None:
     with op.batch_alter_table('email_jobs', schema=None) as batch_op:
         batch_op.create_index('ix_email_jobs_due', ['sent_at', 'cancelled_at', 'next_attempt_at'], unique=False)
 
+    op.create_table('moderation_emergency_protocol',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('contacts', sa.JSON(), nullable=False),
+    sa.Column('alert_emails', sa.JSON(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_moderation_emergency_protocol_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_emergency_protocol'))
+    )
     op.create_table('moderation_message_templates',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=40), nullable=False),
@@ -163,6 +183,32 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_moderation_message_templates_updated_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_message_templates')),
     sa.UniqueConstraint('key', name=op.f('uq_moderation_message_templates_key'))
+    )
+    op.create_table('moderation_shifts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('board_ids', sa.JSON(), nullable=False),
+    sa.Column('starts_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_moderation_shifts_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_moderation_shifts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_shifts'))
+    )
+    with op.batch_alter_table('moderation_shifts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_shifts_ends_at'), ['ends_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_shifts_starts_at'), ['starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_shifts_user_id'), ['user_id'], unique=False)
+
+    op.create_table('moderation_staff_leads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=60), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_moderation_staff_leads_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_staff_leads')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_moderation_staff_leads_user_id'))
     )
     op.create_table('moderation_staff_notes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -178,6 +224,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('moderation_staff_notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_moderation_staff_notes_subject_id'), ['subject_id'], unique=False)
+
+    op.create_table('moderation_training_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('reminded_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['moderation_training_courses.id'], name=op.f('fk_moderation_training_records_course_id_moderation_training_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_moderation_training_records_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_moderation_training_records_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_training_records')),
+    sa.UniqueConstraint('user_id', 'course_id', name=op.f('uq_moderation_training_records_user_id'))
+    )
+    with op.batch_alter_table('moderation_training_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_training_records_user_id'), ['user_id'], unique=False)
 
     op.create_table('moderation_watched_words',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -411,17 +475,36 @@ def upgrade() -> None:
 
     op.create_table('moderation_escalations',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('board_id', sa.Integer(), nullable=True),
     sa.Column('raised_by_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('tier', sa.Enum('HIGH', 'MEDIUM', 'LOW', name='escalationtier', native_enum=False, length=10), nullable=False),
+    sa.Column('state', sa.Enum('OPEN', 'ACKNOWLEDGED', 'IN_PROGRESS', 'HANDED_OVER', 'RESOLVED', name='escalationstate', native_enum=False, length=20), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.Enum('SIGNPOSTED', 'PEER_SUPPORTED', 'CLINICAL_LEAD', 'EMERGENCY_SERVICES', 'NO_FURTHER_ACTION', name='escalationoutcome', native_enum=False, length=30), nullable=True),
+    sa.Column('ack_due_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('act_due_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('next_due_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('acknowledged_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('acknowledged_by_id', sa.Integer(), nullable=True),
+    sa.Column('acted_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('resolved_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['moderation_cases.id'], name=op.f('fk_moderation_escalations_case_id_moderation_cases'), ondelete='CASCADE'),
+    sa.Column('updated_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['acknowledged_by_id'], ['users.id'], name=op.f('fk_moderation_escalations_acknowledged_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_escalations_board_id_boards'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['case_id'], ['moderation_cases.id'], name=op.f('fk_moderation_escalations_case_id_moderation_cases'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['raised_by_id'], ['users.id'], name=op.f('fk_moderation_escalations_raised_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_moderation_escalations_resolved_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_escalations'))
     )
     with op.batch_alter_table('moderation_escalations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_escalations_board_id'), ['board_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_moderation_escalations_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_moderation_escalations_due', ['state', 'next_due_at'], unique=False)
 
     op.create_table('moderation_flags',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -471,6 +554,44 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('moderation_sanctions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_moderation_sanctions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('moderation_escalation_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('escalation_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_moderation_escalation_events_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['escalation_id'], ['moderation_escalations.id'], name=op.f('fk_moderation_escalation_events_escalation_id_moderation_escalations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_escalation_events'))
+    )
+    with op.batch_alter_table('moderation_escalation_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_escalation_events_escalation_id'), ['escalation_id'], unique=False)
+
+    op.create_table('moderation_handover_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('escalation_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('cleared_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('cleared_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_moderation_handover_items_board_id_boards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_id'], ['moderation_cases.id'], name=op.f('fk_moderation_handover_items_case_id_moderation_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cleared_by_id'], ['users.id'], name=op.f('fk_moderation_handover_items_cleared_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['escalation_id'], ['moderation_escalations.id'], name=op.f('fk_moderation_handover_items_escalation_id_moderation_escalations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_moderation_handover_items_post_id_posts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_moderation_handover_items_thread_id_threads'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_handover_items'))
+    )
+    with op.batch_alter_table('moderation_handover_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_handover_items_board_id'), ['board_id'], unique=False)
 
     op.create_table('moderation_notices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -533,6 +654,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_moderation_notices_user_id'))
 
     op.drop_table('moderation_notices')
+    with op.batch_alter_table('moderation_handover_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_handover_items_board_id'))
+
+    op.drop_table('moderation_handover_items')
+    with op.batch_alter_table('moderation_escalation_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_escalation_events_escalation_id'))
+
+    op.drop_table('moderation_escalation_events')
     with op.batch_alter_table('moderation_sanctions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_moderation_sanctions_user_id'))
 
@@ -544,7 +673,9 @@ def downgrade() -> None:
 
     op.drop_table('moderation_flags')
     with op.batch_alter_table('moderation_escalations', schema=None) as batch_op:
+        batch_op.drop_index('ix_moderation_escalations_due')
         batch_op.drop_index(batch_op.f('ix_moderation_escalations_case_id'))
+        batch_op.drop_index(batch_op.f('ix_moderation_escalations_board_id'))
 
     op.drop_table('moderation_escalations')
     with op.batch_alter_table('moderation_case_events', schema=None) as batch_op:
@@ -606,11 +737,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_moderation_watched_words_board_id'))
 
     op.drop_table('moderation_watched_words')
+    with op.batch_alter_table('moderation_training_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_training_records_user_id'))
+
+    op.drop_table('moderation_training_records')
     with op.batch_alter_table('moderation_staff_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_moderation_staff_notes_subject_id'))
 
     op.drop_table('moderation_staff_notes')
+    op.drop_table('moderation_staff_leads')
+    with op.batch_alter_table('moderation_shifts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_shifts_user_id'))
+        batch_op.drop_index(batch_op.f('ix_moderation_shifts_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_moderation_shifts_ends_at'))
+
+    op.drop_table('moderation_shifts')
     op.drop_table('moderation_message_templates')
+    op.drop_table('moderation_emergency_protocol')
     with op.batch_alter_table('email_jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_email_jobs_due')
 
@@ -640,6 +783,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_users_created_at')
 
     op.drop_table('users')
+    op.drop_table('moderation_training_courses')
     op.drop_table('moderation_ladder_steps')
     op.drop_table('boards')
     # ### end Alembic commands ###

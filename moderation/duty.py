@@ -1,0 +1,296 @@
+"""Who is on duty, and what the forum does when nobody is.
+
+Queries: :func:`watchers` (trained facilitators on duty for a board now),
+:func:`out_of_hours` (the board's "nobody is watching" switch), :func:`on_duty_now`,
+:func:`coverage` (the coming week's gaps), :func:`handover_items`.
+
+Actions (check permission, write, audit, emit ``duty.changed``/``handover.added``, commit):
+``do_go_on_duty``, ``do_go_off_duty``, ``do_add_shift``, ``do_delete_shift``,
+``do_clear_handover``. :func:`add_handover` is a step used by the post hook, the report
+action and escalations inside their own transaction (no commit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from forum.accounts.models import Role, User, UserStatus
+from forum.audit.models import record
+from forum.boards.models import Board, BoardFacilitator
+from forum.db import utcnow
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.events import queue_event
+from forum.permissions import Viewer
+from moderation.access import require_admin, require_staff
+from moderation.duty_models import HandoverItem, Shift
+from moderation.training import training_status
+
+MAX_SHIFT_HOURS = 24
+COVERAGE_DAYS = 7
+
+
+def _facilitated(session: Session, user: User) -> set[int] | None:
+    """Boards the user facilitates; None means every board (admins)."""
+    if user.role == Role.ADMIN:
+        return None
+    return set(session.scalars(select(BoardFacilitator.board_id).where(
+        BoardFacilitator.user_id == user.id)))
+
+
+def _live_shifts(session: Session, now: datetime) -> list[Shift]:
+    return list(session.scalars(select(Shift).where(
+        Shift.starts_at <= now, or_(Shift.ends_at.is_(None), Shift.ends_at > now))
+        .order_by(Shift.starts_at)))
+
+
+def _covers(session: Session, shift: Shift, board_id: int) -> bool:
+    user = shift.user
+    if user.status != UserStatus.ACTIVE or user.role not in (Role.FACILITATOR, Role.ADMIN):
+        return False
+    facilitated = _facilitated(session, user)
+    boards = set(shift.board_ids or [])
+    if facilitated is None:
+        return not boards or board_id in boards
+    return shift.covers(board_id, facilitated)
+
+
+def watchers(session: Session, board_id: int, now: datetime | None = None) -> list[User]:
+    """Trained facilitators on duty for the board right now."""
+    now = now or utcnow()
+    found: dict[int, User] = {}
+    for shift in _live_shifts(session, now):
+        if _covers(session, shift, board_id) and training_status(
+                session, shift.user_id, now.date()).ok:
+            found[shift.user_id] = shift.user
+    return list(found.values())
+
+
+def out_of_hours(session: Session, board_id: int, now: datetime | None = None) -> bool:
+    """True when the board should behave as unwatched (``OUT_OF_HOURS_ENABLED`` and no
+    trained facilitator on duty)."""
+    if not current_app.config.get("OUT_OF_HOURS_ENABLED", True):
+        return False
+    return not watchers(session, board_id, now)
+
+
+@dataclass
+class OnDuty:
+    user: User
+    boards: list[str]
+    until: datetime | None
+
+
+def on_duty_now(session: Session, viewer: Viewer, now: datetime | None = None) -> list[OnDuty]:
+    """Who is on duty now, for staff (names and boards)."""
+    require_staff(viewer)
+    now = now or utcnow()
+    boards = list(session.scalars(select(Board).where(Board.archived.is_(False))
+                                  .order_by(Board.name)))
+    rows: dict[int, OnDuty] = {}
+    for shift in _live_shifts(session, now):
+        names = [b.name for b in boards if _covers(session, shift, b.id)]
+        row = rows.setdefault(shift.user_id, OnDuty(shift.user, [], shift.ends_at))
+        row.boards = sorted(set(row.boards) | set(names))
+    return list(rows.values())
+
+
+def current_shift(session: Session, user_id: int, now: datetime | None = None) -> Shift | None:
+    return next((s for s in _live_shifts(session, now or utcnow()) if s.user_id == user_id),
+                None)
+
+
+def _duty_event(session: Session, shift: Shift, on: bool) -> None:
+    payload = {"user_id": shift.user_id, "username": shift.user.username, "on_duty": on}
+    boards = session.scalars(select(Board).where(Board.archived.is_(False)))
+    for board in boards:
+        if _covers(session, shift, board.id):
+            queue_event(session, "duty.changed", f"staff:{board.slug}", payload)
+    queue_event(session, "duty.changed", "staff:leads", payload)
+
+
+def _clean_boards(session: Session, viewer: Viewer, board_ids: list[int] | None) -> list[int]:
+    ids = sorted(set(board_ids or []))
+    for board_id in ids:
+        if session.get(Board, board_id) is None or not viewer.facilitates(board_id):
+            raise Invalid(fields={"boards": "Choose only boards you facilitate."})
+    return ids
+
+
+def do_go_on_duty(session: Session, *, actor: Viewer, hours: int | None = None,
+                  board_ids: list[int] | None = None) -> Shift:
+    """Start a shift now (open-ended, or for ``hours``). Audits ``shift:start``; emits
+    ``duty.changed`` to the covered boards' staff rooms and ``staff:leads``."""
+    require_staff(actor)
+    assert actor.user is not None
+    now = utcnow()
+    if current_shift(session, actor.user.id, now) is not None:
+        raise Conflict("You are already on duty.")
+    if hours is not None and not 1 <= hours <= MAX_SHIFT_HOURS:
+        raise Invalid(fields={"hours": f"Enter a number of hours from 1 to {MAX_SHIFT_HOURS}."})
+    shift = Shift(user_id=actor.user.id, user=actor.user,
+                  board_ids=_clean_boards(session, actor, board_ids), starts_at=now,
+                  ends_at=now + timedelta(hours=hours) if hours else None,
+                  created_by_id=actor.user.id, created_at=now)
+    session.add(shift)
+    session.flush()
+    record(session, actor_id=actor.id, action="shift:start", subject_type="shift",
+           subject_id=shift.id, after={"boards": shift.board_ids, "hours": hours})
+    _duty_event(session, shift, True)
+    session.commit()
+    return shift
+
+
+def do_go_off_duty(session: Session, *, actor: Viewer) -> Shift:
+    """End the actor's current shift now. Audits ``shift:end``; emits ``duty.changed``."""
+    require_staff(actor)
+    assert actor.user is not None
+    now = utcnow()
+    shift = current_shift(session, actor.user.id, now)
+    if shift is None:
+        raise Conflict("You are not on duty.")
+    shift.ends_at = now
+    record(session, actor_id=actor.id, action="shift:end", subject_type="shift",
+           subject_id=shift.id, after={"ended_at": now.isoformat()})
+    _duty_event(session, shift, False)
+    session.commit()
+    return shift
+
+
+def do_add_shift(session: Session, *, actor: Viewer, user: User | None, starts_at: datetime | None,
+                 ends_at: datetime | None, board_ids: list[int] | None = None) -> Shift:
+    """An admin puts a facilitator on the rota. Audits ``shift:create``. Emits nothing
+    (the shift is in the future)."""
+    require_admin(actor)
+    if user is None or user.role not in (Role.FACILITATOR, Role.ADMIN):
+        raise Invalid(fields={"user": "Choose a facilitator."})
+    if starts_at is None:
+        raise Invalid(fields={"starts_at": "Enter when the shift starts."})
+    if ends_at is None or ends_at <= starts_at:
+        raise Invalid(fields={"ends_at": "The shift must end after it starts."})
+    if ends_at - starts_at > timedelta(hours=MAX_SHIFT_HOURS):
+        raise Invalid(fields={"ends_at": f"A shift can be at most {MAX_SHIFT_HOURS} hours."})
+    ids = sorted(set(board_ids or []))
+    facilitated = _facilitated(session, user)
+    if facilitated is not None and not set(ids) <= facilitated:
+        raise Invalid(fields={"boards": f"{user.username} does not facilitate every board "
+                                        "chosen."})
+    shift = Shift(user_id=user.id, user=user, board_ids=ids, starts_at=starts_at,
+                  ends_at=ends_at, created_by_id=actor.id, created_at=utcnow())
+    session.add(shift)
+    session.flush()
+    record(session, actor_id=actor.id, action="shift:create", subject_type="shift",
+           subject_id=shift.id, after={"user_id": user.id, "boards": ids,
+                                       "starts_at": starts_at.isoformat(),
+                                       "ends_at": ends_at.isoformat()})
+    session.commit()
+    return shift
+
+
+def do_delete_shift(session: Session, *, actor: Viewer, shift_id: int) -> None:
+    """Take a shift off the rota. Audits ``shift:delete``. Emits nothing."""
+    require_admin(actor)
+    shift = session.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound("We could not find that shift.")
+    record(session, actor_id=actor.id, action="shift:delete", subject_type="shift",
+           subject_id=shift.id, before={"user_id": shift.user_id,
+                                        "starts_at": shift.starts_at.isoformat()})
+    session.delete(shift)
+    session.commit()
+
+
+# ---- the handover queue ---------------------------------------------------------------
+
+def add_handover(session: Session, *, board: Board, kind: str, summary: str,
+                 case_id: int | None = None, post_id: int | None = None,
+                 thread_id: int | None = None, escalation_id: int | None = None) -> HandoverItem:
+    """Keep something for the next shift (no commit). Emits ``handover.added``."""
+    item = HandoverItem(board_id=board.id, kind=kind, summary=summary[:300], case_id=case_id,
+                        post_id=post_id, thread_id=thread_id, escalation_id=escalation_id,
+                        created_at=utcnow())
+    session.add(item)
+    session.flush()
+    queue_event(session, "handover.added", f"staff:{board.slug}",
+                {"item_id": item.id, "kind": kind, "board": board.slug})
+    return item
+
+
+def _staff_board_filter(viewer: Viewer) -> set[int] | None:
+    return None if viewer.is_admin else {b for b in viewer.facilitated_board_ids
+                                         if viewer.facilitates(b)}
+
+
+def handover_items(session: Session, viewer: Viewer, *, include_cleared: bool = False
+                   ) -> list[HandoverItem]:
+    """The handover queue for the viewer's boards, oldest first."""
+    require_staff(viewer)
+    query = select(HandoverItem).order_by(HandoverItem.created_at, HandoverItem.id)
+    boards = _staff_board_filter(viewer)
+    if boards is not None:
+        query = query.where(HandoverItem.board_id.in_(boards or {-1}))
+    if not include_cleared:
+        query = query.where(HandoverItem.cleared_at.is_(None))
+    return list(session.scalars(query))
+
+
+def do_clear_handover(session: Session, *, actor: Viewer, item_ids: list[int]) -> int:
+    """Mark handover items as read by the new shift. Audits ``handover:clear``. Emits
+    ``handover.cleared`` to each board's staff room."""
+    require_staff(actor)
+    if not item_ids:
+        raise Invalid(fields={"items": "Choose at least one item."})
+    items = list(session.scalars(select(HandoverItem).where(HandoverItem.id.in_(item_ids))))
+    if len(items) != len(set(item_ids)) or any(not actor.facilitates(i.board_id) for i in items):
+        raise Forbidden("You can clear only items on boards you facilitate.")
+    now = utcnow()
+    for item in items:
+        if item.cleared_at is None:
+            item.cleared_at, item.cleared_by_id = now, actor.id
+    record(session, actor_id=actor.id, action="handover:clear", subject_type="handover",
+           after={"items": sorted(item_ids)})
+    for slug in sorted({i.board.slug for i in items}):
+        queue_event(session, "handover.cleared", f"staff:{slug}", {"items": sorted(item_ids)})
+    session.commit()
+    return len(items)
+
+
+# ---- coverage for the coming week -------------------------------------------------------
+
+@dataclass
+class BoardCoverage:
+    board: Board
+    gaps: list[tuple[datetime, datetime]]
+    shifts: list[Shift]
+
+
+def coverage(session: Session, viewer: Viewer, now: datetime | None = None,
+             days: int = COVERAGE_DAYS) -> list[BoardCoverage]:
+    """Per board: the rota's shifts in the coming ``days`` and the gaps between them.
+    Open-ended "on duty now" shifts count only for the present hour: they are not a plan."""
+    require_admin(viewer)
+    now = now or utcnow()
+    end = now + timedelta(days=days)
+    shifts = list(session.scalars(select(Shift).where(
+        Shift.starts_at < end, or_(Shift.ends_at.is_(None), Shift.ends_at > now))
+        .order_by(Shift.starts_at)))
+    result = []
+    for board in session.scalars(select(Board).where(Board.archived.is_(False))
+                                 .order_by(Board.name)):
+        mine = [s for s in shifts if _covers(session, s, board.id)
+                and training_status(session, s.user_id, now.date()).ok]
+        spans = sorted((max(s.starts_at, now),
+                        min(s.ends_at or now + timedelta(hours=1), end)) for s in mine)
+        gaps, cursor = [], now
+        for start, stop in spans:
+            if start > cursor:
+                gaps.append((cursor, start))
+            cursor = max(cursor, stop)
+        if cursor < end:
+            gaps.append((cursor, end))
+        result.append(BoardCoverage(board, gaps, mine))
+    return result

@@ -1,0 +1,391 @@
+"""Escalations: a risk with a clock.
+
+Opened from the queue (a facilitator's judgement,
+:func:`moderation.actions.cases.do_escalate_case`) or by the
+automatic risk check inside the post hook (:func:`open_escalation`, no commit). Each has a
+tier, a state (open → acknowledged → in progress → handed over → resolved with an outcome)
+and a level (1 the board's facilitators, 2 the leads, 3 the emergency protocol). Deadlines
+are columns; :func:`check_escalation_deadlines` (the background job's action) moves an
+escalation whose target passed unmet up a level and alerts the next level live
+(``escalation.level_up`` to ``staff:<slug>`` and ``staff:leads``) and by email.
+
+Every action appends to the escalation's timeline, audits ``escalation:<verb>`` and emits
+``escalation.updated`` to the board's staff room and ``staff:leads``. Never logs post text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.accounts.models import Role, User, UserStatus
+from forum.audit.models import record
+from forum.boards.models import BoardFacilitator
+from forum.db import utcnow
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.events import queue_event
+from forum.mail import Mail, queue_mail
+from forum.permissions import Viewer
+from moderation.access import require_staff
+from moderation.actions._common import add_event as add_case_event
+from moderation.actions._common import case_updated
+from moderation.duty_models import EmergencyProtocol, StaffLead
+from moderation.models import (
+    LEVEL_LABELS,
+    MAX_LEVEL,
+    Case,
+    Escalation,
+    EscalationEvent,
+    EscalationOutcome,
+    EscalationState,
+    EscalationTier,
+)
+from moderation.training import require_trained
+
+NOTE_MAX = 5000
+
+
+# ---- clocks ----------------------------------------------------------------------------
+
+def targets(tier: EscalationTier) -> tuple[timedelta, timedelta]:
+    """(acknowledge within, act within) for the tier, from ``ESCALATION_TARGETS``."""
+    from config import DEFAULT_ESCALATION_TARGETS
+
+    table = current_app.config.get("ESCALATION_TARGETS") or DEFAULT_ESCALATION_TARGETS
+    row = table.get(str(tier)) or DEFAULT_ESCALATION_TARGETS[str(tier)]
+    return timedelta(minutes=int(row["ack"])), timedelta(minutes=int(row["act"]))
+
+
+def parse_tier(value: str | None) -> EscalationTier:
+    try:
+        return EscalationTier(value or "")
+    except ValueError:
+        raise Invalid(fields={"tier": "Choose how serious the risk is: high, medium or "
+                                      "low."}) from None
+
+
+# ---- who hears -------------------------------------------------------------------------
+
+def is_lead(session: Session, viewer: Viewer) -> bool:
+    return viewer.id is not None and session.scalar(
+        select(StaffLead.id).where(StaffLead.user_id == viewer.id)) is not None
+
+
+def can_handle(session: Session, viewer: Viewer, esc: Escalation) -> bool:
+    """Board facilitators, leads and admins."""
+    if not viewer.is_active:
+        return False
+    if viewer.is_admin or is_lead(session, viewer):
+        return True
+    return esc.board_id is not None and viewer.facilitates(esc.board_id)
+
+
+def access_escalation(session: Session, viewer: Viewer, escalation_id: int) -> Escalation:
+    require_staff_or_lead(session, viewer)
+    esc = session.get(Escalation, escalation_id)
+    if esc is None or not can_handle(session, viewer, esc):
+        raise NotFound("We could not find that escalation.")
+    return esc
+
+
+def require_staff_or_lead(session: Session, viewer: Viewer) -> None:
+    if viewer.is_active and is_lead(session, viewer):
+        return
+    require_staff(viewer)
+
+
+def _active(users: list[User]) -> list[User]:
+    seen: dict[int, User] = {}
+    for u in users:
+        if u.status == UserStatus.ACTIVE:
+            seen.setdefault(u.id, u)
+    return list(seen.values())
+
+
+def level_recipients(session: Session, esc: Escalation, level: int) -> list[User]:
+    """Level 1: the board's facilitators on duty (all of them if none is). Level 2: the
+    leads (admins if no lead is named). Level 3: the leads and the admins."""
+    from moderation.duty import watchers
+
+    if level <= 1 and esc.board_id is not None:
+        on_duty = watchers(session, esc.board_id)
+        if on_duty:
+            return _active(on_duty)
+        return _active(list(session.scalars(select(User).join(
+            BoardFacilitator, BoardFacilitator.user_id == User.id).where(
+            BoardFacilitator.board_id == esc.board_id))))
+    leads = list(session.scalars(select(User).join(StaffLead, StaffLead.user_id == User.id)))
+    admins = list(session.scalars(select(User).where(User.role == Role.ADMIN)))
+    if level == 2:
+        return _active(leads or admins)
+    return _active(leads + admins)
+
+
+def protocol(session: Session) -> EmergencyProtocol | None:
+    return session.scalar(select(EmergencyProtocol).order_by(EmergencyProtocol.id))
+
+
+def _json(esc: Escalation) -> dict[str, Any]:
+    return {"escalation_id": esc.id, "case_id": esc.case_id, "tier": str(esc.tier),
+            "state": str(esc.state), "level": esc.level,
+            "board": esc.board.slug if esc.board else None,
+            "ack_due_at": esc.ack_due_at.isoformat() if esc.ack_due_at else None,
+            "act_due_at": esc.act_due_at.isoformat() if esc.act_due_at else None}
+
+
+def _emit(session: Session, esc: Escalation, name: str = "escalation.updated") -> None:
+    if esc.board is not None:
+        queue_event(session, name, f"staff:{esc.board.slug}", _json(esc))
+    queue_event(session, name, "staff:leads", _json(esc))
+
+
+def _timeline(session: Session, esc: Escalation, actor_id: int | None, kind: str,
+              text: str = "", data: dict[str, Any] | None = None) -> None:
+    now = utcnow()
+    session.add(EscalationEvent(escalation_id=esc.id, actor_id=actor_id, kind=kind, text=text,
+                                data=data or {}, created_at=now))
+    esc.updated_at = now
+
+
+def _alert(session: Session, esc: Escalation, level: int, *, why: str) -> list[int]:
+    """Email the level's people (content-free: tier, board, a link). Returns user ids."""
+    base = str(current_app.config.get("BASE_URL", "")).rstrip("/")
+    service = current_app.config.get("SERVICE_NAME", "Alongside")
+    board = esc.board.name if esc.board else "a board"
+    link = f"{base}/moderation/escalations/{esc.id}"
+    users = level_recipients(session, esc, level)
+    text = (f"{why}\n\nA {esc.tier.label.lower()} escalation on {board} needs you now "
+            f"(level {level}: {LEVEL_LABELS[level]}).\n\nOpen it: {link}\n")
+    extra: list[str] = []
+    if level >= MAX_LEVEL:
+        proto = protocol(session)
+        if proto is not None:
+            text += "\nEmergency protocol:\n" + proto.text + "\n"
+            for c in proto.contacts or []:
+                text += f"- {c.get('name', '')}: {c.get('detail', '')}\n"
+            extra = [e for e in proto.alert_emails or [] if e]
+    subject = f"{service}: {esc.tier.label.lower()} escalation needs you (level {level})"
+    for user in users:
+        queue_mail(session, Mail(to=user.email, subject=subject, text=text, user_id=user.id,
+                                 kind="escalation"))
+    for address in extra:
+        queue_mail(session, Mail(to=address, subject=subject, text=text, kind="escalation"))
+    return [u.id for u in users]
+
+
+# ---- opening ---------------------------------------------------------------------------
+
+def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reason: str,
+                    actor: Viewer | None, source: str) -> Escalation:
+    """Open an escalation on ``case`` in the caller's transaction (no commit): deadlines
+    set, level 1 alerted, and, when nobody is on duty, a handover item. Audits
+    ``escalation:open``; emits ``escalation.opened``."""
+    from moderation.duty import add_handover, out_of_hours
+
+    now = utcnow()
+    ack, act = targets(tier)
+    esc = Escalation(case_id=case.id, case=case, board_id=case.board_id, board=case.board,
+                     raised_by_id=actor.id if actor else None, source=source, reason=reason,
+                     tier=tier, state=EscalationState.OPEN, level=1, ack_due_at=now + ack,
+                     act_due_at=now + act, created_at=now, updated_at=now)
+    esc.set_due()
+    session.add(esc)
+    session.flush()
+    case.escalated = True
+    _timeline(session, esc, actor.id if actor else None, "opened", reason,
+              {"tier": str(tier), "source": source})
+    alerted = _alert(session, esc, 1, why="A new escalation has been opened.")
+    _timeline(session, esc, None, "alerted", f"Level 1 alerted ({len(alerted)} people).",
+              {"level": 1, "users": alerted})
+    add_case_event(session, case, actor, "escalated", reason, {"escalation_id": esc.id})
+    record(session, actor_id=actor.id if actor else None, action="escalation:open",
+           subject_type="escalation", subject_id=esc.id, board_id=case.board_id,
+           after={"case_id": case.id, "tier": str(tier), "source": source})
+    if out_of_hours(session, case.board_id, now):
+        add_handover(session, board=case.board, kind="escalation",
+                     summary=f"{tier.label} escalation opened ({source.replace('_', ' ')})",
+                     case_id=case.id, post_id=case.post_id, thread_id=case.thread_id,
+                     escalation_id=esc.id)
+    _emit(session, esc, "escalation.opened")
+    case_updated(session, case)
+    return esc
+
+
+# ---- the state machine -----------------------------------------------------------------
+
+def _require_can_act(session: Session, actor: Viewer, esc: Escalation) -> None:
+    require_staff_or_lead(session, actor)
+    if not can_handle(session, actor, esc):
+        raise Forbidden("You cannot act on this escalation.")
+    if not esc.is_open:
+        raise Conflict("This escalation has already been resolved.")
+    require_trained(actor, high_risk=esc.tier == EscalationTier.HIGH)
+
+
+def _audit(session: Session, actor: Viewer, esc: Escalation, verb: str,
+           before: dict[str, Any], **after: Any) -> None:
+    record(session, actor_id=actor.id, action=f"escalation:{verb}", subject_type="escalation",
+           subject_id=esc.id, board_id=esc.board_id, before=before,
+           after={"state": str(esc.state), "level": esc.level, **after})
+
+
+def do_acknowledge_escalation(session: Session, *, actor: Viewer, escalation: Escalation
+                              ) -> Escalation:
+    """"I have seen it and I am on it": stops the acknowledgement clock."""
+    _require_can_act(session, actor, escalation)
+    if escalation.state not in (EscalationState.OPEN, EscalationState.HANDED_OVER):
+        raise Conflict("This escalation has already been acknowledged.")
+    before = {"state": str(escalation.state)}
+    now = utcnow()
+    escalation.state = EscalationState.ACKNOWLEDGED
+    escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
+    escalation.ack_due_at = None
+    escalation.set_due()
+    _timeline(session, escalation, actor.id, "acknowledged")
+    _audit(session, actor, escalation, "acknowledge", before)
+    _emit(session, escalation)
+    session.commit()
+    return escalation
+
+
+def do_start_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
+                        note: str = "") -> Escalation:
+    """Work has begun (in progress): stops both clocks."""
+    _require_can_act(session, actor, escalation)
+    if escalation.state == EscalationState.IN_PROGRESS:
+        raise Conflict("This escalation is already in progress.")
+    note = _clean_note(note, required=False)
+    before = {"state": str(escalation.state)}
+    now = utcnow()
+    if escalation.acknowledged_at is None:
+        escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
+    escalation.state = EscalationState.IN_PROGRESS
+    escalation.acted_at = escalation.acted_at or now
+    escalation.ack_due_at = escalation.act_due_at = None
+    escalation.set_due()
+    _timeline(session, escalation, actor.id, "in_progress", note)
+    _audit(session, actor, escalation, "start", before)
+    _emit(session, escalation)
+    session.commit()
+    return escalation
+
+
+def _clean_note(note: str | None, *, required: bool) -> str:
+    text = (note or "").replace("\r\n", "\n").strip()
+    if required and not text:
+        raise Invalid(fields={"note": "Write a handover note: what has been done and what "
+                                      "happens next."})
+    if len(text) > NOTE_MAX:
+        raise Invalid(fields={"note": f"The note must be {NOTE_MAX:,} characters or fewer."})
+    return text
+
+
+def do_handover_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
+                           note: str) -> Escalation:
+    """Hand over to the next shift with a note. The next person must acknowledge it, so
+    the acknowledgement clock starts again."""
+    _require_can_act(session, actor, escalation)
+    note = _clean_note(note, required=True)
+    before = {"state": str(escalation.state)}
+    ack, _ = targets(escalation.tier)
+    escalation.state = EscalationState.HANDED_OVER
+    escalation.ack_due_at = utcnow() + ack
+    escalation.set_due()
+    _timeline(session, escalation, actor.id, "handover", note)
+    _audit(session, actor, escalation, "handover", before)
+    _emit(session, escalation)
+    session.commit()
+    return escalation
+
+
+def do_resolve_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
+                          outcome: str, note: str = "") -> Escalation:
+    """Close with an outcome (required). Stops every clock."""
+    _require_can_act(session, actor, escalation)
+    try:
+        result = EscalationOutcome(outcome or "")
+    except ValueError:
+        raise Invalid(fields={"outcome": "Choose the outcome."}) from None
+    note = _clean_note(note, required=False)
+    before = {"state": str(escalation.state)}
+    now = utcnow()
+    escalation.state = EscalationState.RESOLVED
+    escalation.outcome = result
+    escalation.resolved_at, escalation.resolved_by_id = now, actor.id
+    escalation.acted_at = escalation.acted_at or now
+    escalation.acknowledged_at = escalation.acknowledged_at or now
+    escalation.acknowledged_by_id = escalation.acknowledged_by_id or actor.id
+    escalation.ack_due_at = escalation.act_due_at = None
+    escalation.set_due()
+    _timeline(session, escalation, actor.id, "resolved", note, {"outcome": str(result)})
+    _audit(session, actor, escalation, "resolve", before, outcome=str(result))
+    _emit(session, escalation)
+    session.commit()
+    return escalation
+
+
+# ---- the deadline job ------------------------------------------------------------------
+
+def check_escalation_deadlines(session: Session, now: datetime | None = None) -> int:
+    """The background job's action: every open escalation whose acknowledgement or action
+    target has passed moves up a level (staying at 3 once there) and the level is alerted
+    live and by email; the missed clock restarts for the new level. Audits
+    ``escalation:level_up`` (no actor). Returns how many moved. Commits."""
+    now = now or utcnow()
+    due = list(session.scalars(select(Escalation).where(
+        Escalation.state != EscalationState.RESOLVED, Escalation.next_due_at.is_not(None),
+        Escalation.next_due_at <= now).order_by(Escalation.next_due_at)
+        .with_for_update(skip_locked=True)))
+    ack, act = timedelta(), timedelta()
+    for esc in due:
+        ack, act = targets(esc.tier)
+        missed = []
+        if esc.ack_due_at is not None and esc.ack_due_at <= now:
+            missed.append("acknowledged")
+            esc.ack_due_at = now + ack
+        if esc.act_due_at is not None and esc.act_due_at <= now:
+            missed.append("acted on")
+            esc.act_due_at = now + act
+        esc.set_due()
+        before = esc.level
+        esc.level = min(esc.level + 1, MAX_LEVEL)
+        why = (f"This escalation was not {' or '.join(missed)} in time, so it has moved to "
+               f"level {esc.level}: {LEVEL_LABELS[esc.level]}.")
+        _timeline(session, esc, None, "level_up", why,
+                  {"from": before, "to": esc.level, "missed": missed})
+        alerted = _alert(session, esc, esc.level, why=why)
+        _timeline(session, esc, None, "alerted",
+                  f"Level {esc.level} alerted ({len(alerted)} people).",
+                  {"level": esc.level, "users": alerted})
+        record(session, actor_id=None, action="escalation:level_up", subject_type="escalation",
+               subject_id=esc.id, board_id=esc.board_id, before={"level": before},
+               after={"level": esc.level, "missed": missed})
+        _emit(session, esc, "escalation.level_up")
+    session.commit()
+    return len(due)
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+def list_escalations(session: Session, viewer: Viewer, *, resolved: bool = False
+                     ) -> list[Escalation]:
+    """Open (or resolved) escalations the viewer may handle: high tier and highest level
+    first, then the nearest deadline."""
+    require_staff_or_lead(session, viewer)
+    query = select(Escalation)
+    query = query.where(Escalation.state == EscalationState.RESOLVED) if resolved else \
+        query.where(Escalation.state != EscalationState.RESOLVED)
+    rows = [e for e in session.scalars(query.order_by(Escalation.id.desc()).limit(200))
+            if can_handle(session, viewer, e)]
+    tier_rank = {EscalationTier.HIGH: 0, EscalationTier.MEDIUM: 1, EscalationTier.LOW: 2}
+    far = datetime.max.replace(tzinfo=utcnow().tzinfo)
+    return sorted(rows, key=lambda e: (tier_rank[e.tier], -e.level, e.next_due_at or far))
+
+
+def timeline(session: Session, esc: Escalation) -> list[EscalationEvent]:
+    return list(session.scalars(select(EscalationEvent).where(
+        EscalationEvent.escalation_id == esc.id).order_by(EscalationEvent.id)))

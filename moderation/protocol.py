@@ -1,0 +1,108 @@
+"""Admins configure who is alerted above the board's facilitators: the leads (level 2)
+and the deployment's emergency protocol (level 3: its text, contacts and the addresses
+alerted). Actions check permission, write, audit and commit; they emit nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.accounts.models import User
+from forum.audit.models import record
+from forum.db import utcnow
+from forum.errors import Conflict, Invalid, NotFound
+from forum.permissions import Viewer
+from moderation.access import require_admin
+from moderation.duty_models import EmergencyProtocol, StaffLead
+
+TEXT_MAX = 5000
+TITLES = ("Lead facilitator", "Clinical lead")
+
+
+def get_protocol(session: Session) -> EmergencyProtocol | None:
+    return session.scalar(select(EmergencyProtocol).order_by(EmergencyProtocol.id))
+
+
+def parse_contacts(text: str) -> list[dict[str, str]]:
+    """One contact a line: ``Name: how to reach them``."""
+    contacts = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        name, sep, detail = line.partition(":")
+        if not sep or not name.strip() or not detail.strip():
+            raise Invalid(fields={"contacts": f"Line {number}: write the name, a colon, then "
+                                              "how to reach them."})
+        contacts.append({"name": name.strip()[:120], "detail": detail.strip()[:300]})
+    return contacts
+
+
+def parse_emails(text: str) -> list[str]:
+    emails = [e.strip() for e in (text or "").replace(",", "\n").splitlines() if e.strip()]
+    for e in emails:
+        if "@" not in e or " " in e or len(e) > 254:
+            raise Invalid(fields={"alert_emails": f"\u201c{e}\u201d is not an email address."})
+    return emails
+
+
+def do_save_protocol(session: Session, *, actor: Viewer, text: str, contacts: str,
+                     alert_emails: str) -> EmergencyProtocol:
+    """Save the level-3 protocol. Audits ``protocol:update`` (no addresses)."""
+    require_admin(actor)
+    body = (text or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise Invalid(fields={"text": "Write what staff must do in an emergency."})
+    if len(body) > TEXT_MAX:
+        raise Invalid(fields={"text": f"Keep this to {TEXT_MAX:,} characters or fewer."})
+    people, emails = parse_contacts(contacts), parse_emails(alert_emails)
+    proto = get_protocol(session)
+    if proto is None:
+        proto = EmergencyProtocol(version=0)
+        session.add(proto)
+    proto.text, proto.contacts, proto.alert_emails = body, people, emails
+    proto.updated_by_id, proto.updated_at = actor.id, utcnow()
+    proto.version = (proto.version or 0) + 1
+    session.flush()
+    record(session, actor_id=actor.id, action="protocol:update", subject_type="protocol",
+           subject_id=proto.id, after={"version": proto.version, "contacts": len(people),
+                                       "alert_emails": len(emails)})
+    session.commit()
+    return proto
+
+
+def do_add_lead(session: Session, *, actor: Viewer, username: str, title: str) -> StaffLead:
+    """Name a lead (alerted at level 2). Audits ``lead:add``."""
+    require_admin(actor)
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise Invalid(fields={"username": "There is no account with that user name."})
+    if title not in TITLES:
+        raise Invalid(fields={"title": "Choose lead facilitator or clinical lead."})
+    if session.scalar(select(StaffLead).where(StaffLead.user_id == user.id)):
+        raise Conflict(f"{user.username} is already a lead.")
+    lead = StaffLead(user_id=user.id, user=user, title=title, created_at=utcnow())
+    session.add(lead)
+    session.flush()
+    record(session, actor_id=actor.id, action="lead:add", subject_type="user",
+           subject_id=user.id, after={"title": title})
+    session.commit()
+    return lead
+
+
+def do_remove_lead(session: Session, *, actor: Viewer, lead_id: int) -> None:
+    """Audits ``lead:remove``."""
+    require_admin(actor)
+    lead = session.get(StaffLead, lead_id)
+    if lead is None:
+        raise NotFound("We could not find that lead.")
+    record(session, actor_id=actor.id, action="lead:remove", subject_type="user",
+           subject_id=lead.user_id, before={"title": lead.title})
+    session.delete(lead)
+    session.commit()
+
+
+def list_leads(session: Session, viewer: Viewer) -> list[StaffLead]:
+    require_admin(viewer)
+    return list(session.scalars(select(StaffLead).order_by(StaffLead.id)))

@@ -1,0 +1,167 @@
+"""Staff pages for part 2: escalations (list, one with its timeline and actions), who is
+on duty (go on or off duty), the handover queue, and unanswered posts. Also the template
+helper behind the "not being watched" banner on board and thread pages.
+
+Views parse input, call one action or query, and render; they never commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from forum.auth import current_viewer
+from forum.db import get_session
+from forum.errors import Invalid, NotFound
+from moderation import duty as D
+from moderation import escalations as E
+from moderation.duty_forms import DutyForm, EscalationForm, HandoverForm
+from moderation.forms import apply_errors
+from moderation.unanswered import quiet_members, unanswered_threads
+from moderation.views import bp
+
+
+def init_duty_templates(app: Flask) -> None:
+    """``board_watch(board)`` in templates: None when watched, else the banner's words."""
+
+    def board_watch(board: Any) -> dict[str, Any] | None:
+        if board is None or not D.out_of_hours(get_session(), board.id):
+            return None
+        return {"contacts": list(current_app.config.get("CRISIS_CONTACTS") or [])[:3]}
+
+    app.jinja_env.globals["board_watch"] = board_watch
+
+
+# ---- escalations -----------------------------------------------------------------------
+
+@bp.get("/moderation/escalations")
+def escalations() -> str:
+    viewer = current_viewer()
+    session = get_session()
+    resolved = request.args.get("show") == "resolved"
+    return render_template("moderation/escalations.html", resolved=resolved,
+                           rows=E.list_escalations(session, viewer, resolved=resolved))
+
+
+def _render_escalation(escalation_id: int, form: EscalationForm | None = None,
+                       errors_for: str | None = None, status: int = 200) -> tuple[str, int]:
+    viewer = current_viewer()
+    session = get_session()
+    esc = E.access_escalation(session, viewer, escalation_id)
+    from moderation.escalations import protocol
+
+    return render_template(
+        "moderation/escalation.html", e=esc, events=E.timeline(session, esc),
+        form=form or EscalationForm(formdata=None), errors_for=errors_for,
+        protocol=protocol(session) if esc.level >= 3 else None), status
+
+
+@bp.get("/moderation/escalations/<int:escalation_id>")
+def escalation(escalation_id: int) -> tuple[str, int]:
+    return _render_escalation(escalation_id)
+
+
+ESCALATION_VERBS = {
+    "acknowledge": "Acknowledged. The acknowledgement clock has stopped.",
+    "start": "Marked as in progress.",
+    "handover": "Handed over. The next person must acknowledge it.",
+    "resolve": "Resolved. Thank you.",
+}
+
+
+@bp.post("/moderation/escalations/<int:escalation_id>/<verb>")
+def escalation_action(escalation_id: int, verb: str) -> Response | tuple[str, int]:
+    viewer = current_viewer()
+    session = get_session()
+    esc = E.access_escalation(session, viewer, escalation_id)
+    if verb not in ESCALATION_VERBS:
+        raise NotFound("We could not find that action.")
+    form = EscalationForm()
+    note = form.note.data or ""
+    try:
+        if verb == "acknowledge":
+            E.do_acknowledge_escalation(session, actor=viewer, escalation=esc)
+        elif verb == "start":
+            E.do_start_escalation(session, actor=viewer, escalation=esc, note=note)
+        elif verb == "handover":
+            E.do_handover_escalation(session, actor=viewer, escalation=esc, note=note)
+        else:
+            E.do_resolve_escalation(session, actor=viewer, escalation=esc,
+                                    outcome=form.outcome.data or "", note=note)
+    except Invalid as exc:
+        session.rollback()
+        apply_errors(form, exc.fields or {"note": exc.message})
+        return _render_escalation(escalation_id, form, verb, 422)
+    flash(ESCALATION_VERBS[verb], "success")
+    return redirect(url_for("moderation.escalation", escalation_id=escalation_id))
+
+
+# ---- duty and handover -----------------------------------------------------------------
+
+@bp.route("/moderation/duty", methods=["GET", "POST"])
+def duty() -> Response | tuple[str, int]:
+    viewer = current_viewer()
+    session = get_session()
+    form = DutyForm()
+    status = 200
+    if request.method == "POST":
+        D.on_duty_now(session, viewer)  # staff only, before anything is read from the form
+        try:
+            if request.form.get("go") == "off":
+                D.do_go_off_duty(session, actor=viewer)
+                flash("You are off duty. Thank you.", "success")
+                return redirect(url_for("moderation.duty"))
+            raw = (form.hours.data or "").strip()
+            if raw and not raw.isdigit():
+                raise Invalid(fields={"hours": "Enter the number of hours as a whole number, "
+                                               "like 8."})
+            D.do_go_on_duty(session, actor=viewer, hours=int(raw) if raw else None)
+        except Invalid as exc:
+            session.rollback()
+            apply_errors(form, exc.fields or {"hours": exc.message})
+            status = 422
+        else:
+            waiting = len(D.handover_items(session, viewer))
+            if waiting:
+                flash(f"You are on duty. {waiting} things happened while nobody was "
+                      "watching: read the handover queue first.", "warning")
+                return redirect(url_for("moderation.handover"))
+            flash("You are on duty.", "success")
+            return redirect(url_for("moderation.duty"))
+    rows = D.on_duty_now(session, viewer)
+    mine = D.current_shift(session, viewer.id) if viewer.id else None
+    return render_template("moderation/duty.html", rows=rows, mine=mine, form=form,
+                           page_has_errors=status != 200), status
+
+
+@bp.route("/moderation/handover", methods=["GET", "POST"])
+def handover() -> Response | str:
+    viewer = current_viewer()
+    session = get_session()
+    items = D.handover_items(session, viewer)
+    form = HandoverForm()
+    if request.method == "POST":
+        ids = [int(x) for x in request.form.getlist("item") if x.isdigit()]
+        if request.form.get("all"):
+            ids = [i.id for i in items]
+        try:
+            count = D.do_clear_handover(session, actor=viewer, item_ids=ids)
+        except Invalid:
+            session.rollback()
+            flash("Choose at least one item to mark as read.", "warning")
+        else:
+            flash(f"{count} marked as read.", "success")
+        return redirect(url_for("moderation.handover"))
+    return render_template("moderation/handover.html", items=items, form=form)
+
+
+@bp.get("/moderation/unanswered")
+def unanswered() -> str:
+    viewer = current_viewer()
+    session = get_session()
+    return render_template("moderation/unanswered.html",
+                           threads=unanswered_threads(session, viewer),
+                           members=quiet_members(session, viewer),
+                           hours=int(current_app.config.get("UNANSWERED_HOURS", 24)))

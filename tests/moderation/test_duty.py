@@ -1,0 +1,173 @@
+"""Shifts and out-of-hours safety: who is on duty, the banner, risky posts held, report
+hides waiting, the handover queue, unanswered posts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from forum.audit.models import AuditEntry
+from forum.db import utcnow
+from forum.errors import Conflict, Forbidden, Invalid
+from forum.threads.models import Post, PostState, Thread
+from moderation import duty as D
+from moderation.actions import do_report_post
+from moderation.duty_models import HandoverItem, Shift
+from moderation.unanswered import quiet_members, unanswered_threads
+from tests.moderation.duty_scene import add_course, train
+from tests.moderation.mod_scene import build_scene
+
+pytestmark = pytest.mark.usefixtures("fake_checks")
+
+
+@pytest.fixture()
+def out_of_hours_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "OUT_OF_HOURS_ENABLED", True)
+
+
+@pytest.mark.usefixtures("out_of_hours_on")
+def test_nobody_on_duty_risky_post_is_held_and_banner_shows(db, make, client):
+    board = make.board(risk_policy="publish_and_flag")
+    guide = make.facilitator(board)
+    assert D.out_of_hours(db, board.id)
+    outcome = make.thread(board, body="I can't go on [risk]")
+    assert outcome.post.state == PostState.HELD
+    assert "waiting for a facilitator" in outcome.notices[0]["text"]
+    calm = make.thread(board, body="Mornings are hard")
+    assert calm.post.state == PostState.PUBLISHED  # only risky posts wait
+    page = client.get(f"/boards/{board.slug}").get_data(as_text=True)
+    assert "This board is not being watched by a facilitator right now" in page
+    assert "116 123" in page
+    thread_page = client.get(f"/threads/{calm.thread.id}").get_data(as_text=True)
+    assert "not being watched" in thread_page
+    # A facilitator goes on duty: the banner goes, the queue holds what happened.
+    D.do_go_on_duty(db, actor=make.viewer(guide))
+    assert not D.out_of_hours(db, board.id)
+    assert "not being watched" not in client.get(f"/boards/{board.slug}").get_data(
+        as_text=True)
+    items = D.handover_items(db, make.viewer(guide))
+    assert {i.kind for i in items} >= {"held", "escalation"}
+    assert all(i.post_id == outcome.post.id for i in items)
+    later = make.thread(board, body="Another bad night [risk]")
+    assert later.post.state == PostState.PUBLISHED  # watched again: board policy applies
+
+
+@pytest.mark.usefixtures("out_of_hours_on")
+def test_going_on_duty_over_http_leads_to_the_handover_queue(db, make, login):
+    board = make.board()
+    guide = make.facilitator(board)
+    make.thread(board, body="Tonight [risk]")
+    client = login(guide)
+    response = client.post("/moderation/duty", data={"go": "on"})
+    assert response.status_code == 302 and response.location.endswith("/moderation/handover")
+    page = client.get("/moderation/handover").get_data(as_text=True)
+    assert "Automatic check: risk (held)" in page
+    item = db.scalar(select(HandoverItem).where(HandoverItem.kind == "held"))
+    assert client.post("/moderation/handover", data={"item": str(item.id)}).status_code == 302
+    db.refresh(item)
+    assert item.cleared_by_id == guide.id
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "handover:clear"))
+    assert "Go off duty" in client.get("/moderation/duty").get_data(as_text=True)
+    assert client.post("/moderation/duty", data={"go": "off"}).status_code == 302
+    assert D.current_shift(db, guide.id) is None
+
+
+@pytest.mark.usefixtures("out_of_hours_on")
+def test_report_count_hide_waits_for_a_person(db, make):
+    board = make.board(report_hide_threshold=2)
+    make.facilitator(board)
+    outcome = make.thread(board, body="Something unkind")
+    for _ in range(2):
+        do_report_post(db, actor=make.viewer(make.user()), post=outcome.post, reason="abuse")
+    assert db.get(Post, outcome.post.id).state == PostState.PUBLISHED
+    kinds = set(db.scalars(select(HandoverItem.kind)))
+    assert "auto_hide_waiting" in kinds
+    assert not db.scalar(select(AuditEntry).where(AuditEntry.action == "post:auto_hide"))
+
+
+@pytest.mark.usefixtures("out_of_hours_on")
+def test_untrained_facilitator_on_duty_does_not_count(db, make):
+    board = make.board()
+    guide = make.facilitator(board)
+    course = add_course(db, "Safeguarding adults")
+    D.do_go_on_duty(db, actor=make.viewer(guide))
+    assert D.out_of_hours(db, board.id)  # on duty, but training missing
+    train(db, guide, course)
+    assert not D.out_of_hours(db, board.id)
+
+
+def test_shift_actions_audit_and_refuse(db, make, captured_events):
+    s = build_scene(db, make, reported=False)
+    guide = make.viewer(s.guide)
+    shift = D.do_go_on_duty(db, actor=guide, hours=8)
+    assert shift.ends_at - shift.starts_at == timedelta(hours=8)
+    assert ("duty.changed", f"staff:{s.board.slug}") in [(e.name, e.room)
+                                                          for e in captured_events]
+    assert ("duty.changed", "staff:leads") in [(e.name, e.room) for e in captured_events]
+    with pytest.raises(Conflict):
+        D.do_go_on_duty(db, actor=guide)
+    names = [r.user.username for r in D.on_duty_now(db, guide)]
+    assert names == [s.guide.username]
+    with pytest.raises(Forbidden):
+        D.do_go_on_duty(db, actor=make.viewer(s.member))
+    with pytest.raises(Forbidden):
+        D.on_duty_now(db, make.viewer(s.member))
+    assert db.scalar(select(Shift).where(Shift.user_id == s.member.id)) is None
+    with pytest.raises(Invalid):
+        D.do_go_on_duty(db, actor=make.viewer(s.guide2), hours=30)
+    D.do_go_off_duty(db, actor=guide)
+    assert {a for a in db.scalars(select(AuditEntry.action))} >= {"shift:start", "shift:end"}
+
+
+def test_coverage_shows_gaps_for_the_coming_week(db, make):
+    s = build_scene(db, make, reported=False)
+    admin = make.viewer(s.admin)
+    now = utcnow()
+    start = now + timedelta(days=1)
+    D.do_add_shift(db, actor=admin, user=s.guide, starts_at=start,
+                   ends_at=start + timedelta(hours=8), board_ids=[s.board.id])
+    with pytest.raises(Invalid):
+        D.do_add_shift(db, actor=admin, user=s.guide, starts_at=start, ends_at=start,
+                       board_ids=[s.board.id])
+    with pytest.raises(Invalid):
+        D.do_add_shift(db, actor=admin, user=s.guide, starts_at=start,
+                       ends_at=start + timedelta(hours=2), board_ids=[s.other_board.id])
+    with pytest.raises(Forbidden):
+        D.coverage(db, make.viewer(s.guide), now)
+    rows = {c.board.id: c for c in D.coverage(db, admin, now)}
+    mine = rows[s.board.id]
+    assert [(a, b) for a, b in mine.gaps] == [(now, start),
+                                             (start + timedelta(hours=8),
+                                              now + timedelta(days=7))]
+    assert rows[s.other_board.id].gaps == [(now, now + timedelta(days=7))]
+
+
+def test_unanswered_posts_on_a_seeded_board(db, make):
+    board = make.board()
+    guide = make.facilitator(board)
+    lonely = make.user("lonely")
+    old = utcnow() - timedelta(hours=30)
+    quiet = make.thread(board, lonely, title="Nobody answered").thread
+    answered = make.thread(board, make.user(), title="Got a reply").thread
+    make.reply(answered, make.user())
+    fresh = make.thread(board, make.user(), title="Just posted").thread
+    second = make.thread(board, make.user(), title="Asked again").thread
+    make.reply(second, lonely, body="Any ideas?")  # lonely's reply is the last word
+    for t in (quiet, answered, second):
+        t.created_at = old
+        for p in db.scalars(select(Post).where(Post.thread_id == t.id)):
+            p.created_at = old
+    db.commit()
+    viewer = make.viewer(guide)
+    titles = [t.title for t in unanswered_threads(db, viewer)]
+    assert titles == ["Nobody answered"]
+    assert fresh.title not in titles
+    members = quiet_members(db, viewer)
+    assert members[0].user.id == lonely.id and members[0].unanswered == 2
+    with pytest.raises(Forbidden):
+        unanswered_threads(db, make.viewer(make.user()))
+    other = make.facilitator(make.board())
+    assert unanswered_threads(db, make.viewer(other)) == []
+    assert db.get(Thread, quiet.id).reply_count == 0

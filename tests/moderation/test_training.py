@@ -1,0 +1,103 @@
+"""Training: expired required training means read-only; the high tier needs the named
+training; renewal reminders by the job; admins record training."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from forum.audit.models import AuditEntry
+from forum.db import utcnow
+from forum.errors import Forbidden, Invalid
+from moderation import actions as A
+from moderation import escalations as E
+from moderation.duty_models import TrainingRecord
+from moderation.models import CaseState
+from moderation.training import do_record_training, do_save_course, do_send_training_reminders
+from tests.moderation.duty_scene import add_course, days_ago, escalate, train
+from tests.moderation.mod_scene import build_scene
+
+pytestmark = pytest.mark.usefixtures("fake_checks")
+
+
+def test_expired_training_is_read_only(db, make, login):
+    s = build_scene(db, make)
+    course = add_course(db, "Peer support induction")
+    train(db, s.guide, course, expires_in_days=-1)
+    case = s.case(db)
+    with pytest.raises(Forbidden) as err:
+        A.do_claim_case(db, actor=make.viewer(s.guide), case=case)
+    assert "Please renew" in err.value.message
+    assert case.claimed_by_id is None
+    client = login(s.guide)
+    page = client.get("/moderation/").get_data(as_text=True)
+    assert "Please renew" in page  # can still read the queue, and is told why not act
+    assert client.get(f"/moderation/cases/{case.id}").status_code == 200
+    assert client.post(f"/moderation/cases/{case.id}/claim").status_code == 403
+    assert db.get(type(case), case.id).state == CaseState.OPEN
+    train_rec = db.scalar(select(TrainingRecord).where(TrainingRecord.user_id == s.guide.id))
+    train_rec.expires_on = utcnow().date() + timedelta(days=90)
+    db.commit()
+    A.do_claim_case(db, actor=make.viewer(s.guide), case=case)
+    assert case.claimed_by_id == s.guide.id
+
+
+def test_high_tier_needs_the_named_training(db, make):
+    s = build_scene(db, make)
+    add_course(db, "Peer support induction")
+    suicide = add_course(db, "Responding to suicidal content", required=False, high_risk=True)
+    induction = add_course(db, "Induction 2", required=True)
+    for guide in (s.guide, s.guide2):
+        for course in db.scalars(select(type(induction)).where(type(induction).required)):
+            train(db, guide, course)
+    train(db, s.guide2, suicide)
+    high = escalate(db, make, s, "high")
+    with pytest.raises(Forbidden) as err:
+        E.do_acknowledge_escalation(db, actor=make.viewer(s.guide), escalation=high)
+    assert "Responding to suicidal content" in err.value.message
+    assert high.acknowledged_at is None
+    E.do_acknowledge_escalation(db, actor=make.viewer(s.guide2), escalation=high)
+    assert high.acknowledged_by_id == s.guide2.id
+
+
+def test_renewal_reminders_go_once_before_expiry(app, db, make, mailbox):
+    s = build_scene(db, make, reported=False)
+    course = add_course(db, "Safeguarding adults")
+    soon = train(db, s.guide, course, expires_in_days=10)
+    train(db, s.guide2, course, expires_in_days=200)
+    assert do_send_training_reminders(db, now=utcnow()) == 1
+    [mail] = mailbox.messages
+    assert mail["To"] == s.guide.email and "renew" in mail["Subject"]
+    assert "Safeguarding adults" in mailbox.body(mail)
+    assert soon.reminded_at is not None
+    assert do_send_training_reminders(db, now=utcnow()) == 0
+    assert len(mailbox.messages) == 1
+
+
+def test_admin_records_training_and_others_cannot(db, make):
+    s = build_scene(db, make, reported=False)
+    admin = make.viewer(s.admin)
+    course = do_save_course(db, actor=admin, name="Safeguarding adults", required=True,
+                            high_risk=False)
+    with pytest.raises(Invalid):
+        do_save_course(db, actor=admin, name="Safeguarding adults", required=True,
+                       high_risk=False)
+    with pytest.raises(Invalid):
+        do_record_training(db, actor=admin, user=s.guide, course=course,
+                           completed_on=days_ago(5), expires_on=days_ago(10))
+    rec = do_record_training(db, actor=admin, user=s.guide, course=course,
+                             completed_on=days_ago(5), expires_on=None)
+    assert rec.is_current(utcnow().date())
+    with pytest.raises(Invalid):
+        do_record_training(db, actor=admin, user=s.member, course=course,
+                           completed_on=days_ago(5), expires_on=None)
+    with pytest.raises(Forbidden):
+        do_record_training(db, actor=make.viewer(s.guide), user=s.guide2, course=course,
+                           completed_on=days_ago(5), expires_on=None)
+    assert db.scalar(select(TrainingRecord).where(TrainingRecord.user_id == s.guide2.id)) \
+        is None
+    actions = sorted(db.scalars(select(AuditEntry.action).where(
+        AuditEntry.action.like("training%"))))
+    assert actions == ["training:record", "training_course:save"]
