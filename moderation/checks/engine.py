@@ -21,8 +21,15 @@ MODEL_RULE = "model.minilm-risk"
 #: With a mitigating cue (negation, recovery story, idiom, helpline, quoted question) and
 #: no rule finding, the model must be at least this sure before it flags.
 CUED_THRESHOLD = 0.93
+#: Very short posts ("Knackered.", "Anyone awake?") give the encoder little to go on and
+#: it reads any first-person feeling as risk-like: below SHORT_WORDS words the model must
+#: clear its threshold by SHORT_MARGIN. Explicit short risk ("kms", "want to die") is
+#: caught by the rules, which do not depend on length.
+SHORT_WORDS = 6
+SHORT_MARGIN = 0.10
 MAX_CHUNK_CHARS = 700
 MAX_CHUNKS = 8
+MAX_WINDOWS = 12
 
 
 def _mask_urls(text: str) -> str:
@@ -63,10 +70,32 @@ def risk_score(text: str, hide: list[tuple[int, int]] | None = None) -> float | 
     head = heads.load_head()
     if emb is None or head is None:
         return None
-    masked = re.sub(r"\s+", " ", _hide(_mask_urls(normalise(text)), hide or [])).strip()
-    if not masked:
+    pieces = model_inputs(_hide(_mask_urls(normalise(text)), hide or []))
+    if not pieces:
         return 0.0
-    return max(float(head.predict_proba(emb.embed(c))) for c in _chunks(masked))
+    return max(float(head.score(emb.embed(c))) for c in pieces)
+
+
+def model_inputs(masked: str) -> list[str]:
+    """The texts the encoder scores for one (already masked) post: the whole post in
+    sentence-aligned chunks, plus, for posts of three or more sentences, each pair of
+    neighbouring sentences. Why: in a long post the one or two sentences that matter
+    ("I've put the tablets by the bed...") are diluted in the mean-pooled embedding.
+    Training calibrates the threshold on exactly these inputs."""
+    flat = re.sub(r"\s+", " ", masked).strip()
+    if not flat:
+        return []
+    out = _chunks(flat)
+    sents = [masked[a:b].strip() for a, b in sentences(masked)]
+    sents = [re.sub(r"\s+", " ", x) for x in sents if x.strip()]
+    if len(sents) >= 3:
+        out += [" ".join(sents[i:i + 2])[:MAX_CHUNK_CHARS]
+                for i in range(min(len(sents) - 1, MAX_WINDOWS))]
+    return out
+
+
+def _word_count(text: str, hide: list[tuple[int, int]]) -> int:
+    return len(_hide(_mask_urls(normalise(text)), hide).split())
 
 
 def _model_finding(text: str, scan: RiskScan, other_labels: bool) -> Finding | None:
@@ -85,6 +114,8 @@ def _model_finding(text: str, scan: RiskScan, other_labels: bool) -> Finding | N
     # the post is already spam: the model's known misfires. Never stricter than CUED.
     cautious = not has_rule and (bool(scan.cues) or other_labels)
     threshold = max(head.threshold, CUED_THRESHOLD) if cautious else head.threshold
+    if not has_rule and _word_count(text, scan.masks) < SHORT_WORDS:
+        threshold = max(threshold, head.threshold + SHORT_MARGIN)
     if p < threshold:
         return None
     sev = "high" if p >= 0.9 else "medium"

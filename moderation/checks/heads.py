@@ -1,7 +1,11 @@
-"""Classifier heads on sentence embeddings: L2-regularised logistic regression in numpy.
+"""Classifier heads on sentence embeddings: L2-regularised logistic regression in numpy,
+optionally blended with a nearest-neighbour vote over the training examples.
 
-A head is a weight vector, a bias and a decision threshold, stored as a small .npz next
-to this module (``data/risk_head.npz``) so the app works without training first.
+A head is a weight vector, a bias, a decision threshold and (optionally) a "bank" of the
+training embeddings with their labels, stored as one .npz next to this module
+(``data/risk_head.npz``) so the app works without training first. The bank is why: a
+linear head on MiniLM scores any short, personal sentence as risk-like, while the nearest
+written examples of everyday chat ("so tired tonight", "how do you cope?") pull it back.
 """
 
 from __future__ import annotations
@@ -24,23 +28,60 @@ class Head:
     bias: float
     threshold: float
     model_id: str
+    bank: np.ndarray | None = None
+    bank_labels: np.ndarray | None = None
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Probability of the positive class for each row of ``x`` (or a single vector)."""
         z = np.asarray(x, dtype=np.float64) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """The decision score the threshold applies to: the mean of the logistic
+        probability and the neighbour vote when a bank is stored, else the probability."""
+        p = self.predict_proba(x)
+        if self.bank is None or self.bank_labels is None or len(self.bank_labels) == 0:
+            return p
+        return (p + knn_vote(np.asarray(x, dtype=np.float32), self.bank, self.bank_labels)) / 2
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, weights=self.weights.astype(np.float32), bias=np.float64(self.bias),
-                 threshold=np.float64(self.threshold), name=np.str_(self.name),
-                 model_id=np.str_(self.model_id))
+        extra: dict[str, Any] = {}
+        if self.bank is not None and self.bank_labels is not None:
+            extra = {"bank": self.bank.astype(np.float16),
+                     "bank_labels": self.bank_labels.astype(np.int8)}
+        np.savez_compressed(path, weights=self.weights.astype(np.float32),
+                            bias=np.float64(self.bias), threshold=np.float64(self.threshold),
+                            name=np.str_(self.name), model_id=np.str_(self.model_id), **extra)
 
     @classmethod
     def load(cls, path: Path) -> Head:
         with np.load(path, allow_pickle=False) as z:
+            bank = z["bank"].astype(np.float32) if "bank" in z.files else None
+            labels = z["bank_labels"].astype(np.float32) if "bank_labels" in z.files else None
             return cls(str(z["name"]), z["weights"].astype(np.float64), float(z["bias"]),
-                       float(z["threshold"]), str(z["model_id"]))
+                       float(z["threshold"]), str(z["model_id"]), bank, labels)
+
+
+KNN_K = 10
+KNN_SHARPNESS = 10.0
+
+
+def knn_vote(x: np.ndarray, bank: np.ndarray, labels: np.ndarray, k: int = KNN_K) -> np.ndarray:
+    """Similarity-weighted share of risk examples among the ``k`` nearest bank rows.
+
+    ``x`` is one normalised embedding or a matrix of them; rows of ``bank`` are normalised
+    too, so the dot product is the cosine similarity.
+    """
+    single = x.ndim == 1
+    q = x[None, :] if single else x
+    sims = q @ bank.T
+    k = min(k, bank.shape[0])
+    idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    top = np.take_along_axis(sims, idx, axis=1)
+    wts = np.exp(KNN_SHARPNESS * (top - top.max(axis=1, keepdims=True)))
+    vote = (wts * labels[idx]).sum(axis=1) / wts.sum(axis=1)
+    return vote[0] if single else vote
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, epochs: int = 3000,

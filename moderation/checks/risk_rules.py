@@ -16,6 +16,10 @@ from moderation.checks.types import Finding
 _I = re.I
 
 # --- building blocks -------------------------------------------------------------------
+# "carry on" / "go on" that ends the thought ("I'm not going to carry on."), unlike
+# "I'm not going on holiday" or "not going to carry on with the diet".
+_END_OF_THOUGHT = (r"(?=\s*(?:[.!?,;\n]|$|\s+(?:any\s*more|like\s+this|after|if|without|much"
+                   r"\s+longer|for\s+much\s+longer|with\s+(?:life|this\s+life|living))\b))")
 _SELF = r"(?:myself|himself|herself|themselves|themself|ourselves)"
 _PILLS = (
     r"(?:pills?|tablets?|meds|medication|medicines?|capsules?|paracetamol|co-?codamol|"
@@ -65,6 +69,10 @@ _OD_RECENT = (
     r"\b(?:can't|cannot)\s+(?:stay\s+awake|breathe|see\s+straight|feel\s+my)|"
     r"\bheart\s+(?:is\s+)?(?:racing|pounding)|\bvomit|\bthrowing\s+up|\bringing\s+in\s+my\s+ears)"
 )
+OVERDOSE_MIXED = re.compile(
+    r"\b(?:drank|drunk|downed|necked|had|drinking)\b[^.!?]{0,30}\b(?:bottle|bottles|loads|lots|"
+    r"cans|pints)\b[^.!?]{0,40}\b(?:with|and|on\s+top\s+of)\s+(?:all\s+)?(?:my\s+|the\s+)?"
+    + _PILLS, _I)
 OVERDOSE_TAKE = re.compile(_OD_TAKE + r"[^.!?]{0,30}?" + _OD_AMOUNT + r"[^.!?]{0,40}?"
                            + _PILLS, _I)
 OVERDOSE_RECENT = re.compile(_OD_RECENT, _I)
@@ -96,7 +104,16 @@ RULES: tuple[_Rule, ...] = (
        r"\bnot\s+(?:worth|going\s+to\s+stick)\s+(?:living|around)\b|"
        r"\b(?:isn't|is\s+not|not)\s+worth\s+living\b|\bno\s+(?:reason|point)\s+"
        r"(?:to|in)\s+(?:live|living|carrying\s+on|going\s+on|being\s+here)\b|"
-       r"\bwhat's\s+the\s+point\s+(?:in|of)\s+(?:carrying\s+on|living|going\s+on|being\s+alive)",
+       r"\bwhat's\s+the\s+point\s+(?:in|of)\s+(?:carrying\s+on|living|going\s+on|being\s+alive)|"
+       # a conditional plan: "if the scan is bad I'm not going to carry on"
+       r"\b(?:I'm|I\s+am|I'll|I\s+will)\s+not\s+(?:going\s+to\s+|gonna\s+)?(?:carry(?:ing)?\s+on|"
+       r"go(?:ing)?\s+on|keep(?:ing)?\s+going|bother\s+(?:carrying|going)\s+on)"
+       + _END_OF_THOUGHT + "|"
+       r"\bnot\s+(?:going\s+to|gonna)\s+(?:carry\s+on|go\s+on|keep\s+going)" + _END_OF_THOUGHT + "|"
+       # no future in view: "can't see myself getting to Christmas"
+       r"\b(?:can't|cant|cannot|can\s+not|don't|dont|do\s+not)\s+(?:see|imagine|picture)\s+(?:myself|me)\s+"
+       r"(?:still\s+)?(?:being\s+(?:around|here|alive)|around|here|alive|getting\s+to|"
+       r"making\s+it\s+(?:to|through|past))\b",
        "high", "Expresses not wanting to live.", neg=False),
     _r("risk.suicidal", r"\b(?:kms|kys|unaliv\w*|sewerslide|su1c1de|suic1de|ctb|"
        r"catch\s+the\s+bus)\b", "high", "Uses slang for suicide."),
@@ -112,6 +129,13 @@ RULES: tuple[_Rule, ...] = (
        r"\bspeed\s+it\s+up\b|\bjoin\s+(?:my\s+|her\s+|his\s+)?(?:dad|mum|husband|wife|son|"
        r"daughter|partner)\b(?!\s+(?:for|at|in|on))",
        "high", "Passive or indirect wish to die.", neg=False),
+    # method-seeking: asking how to, how much, how long (never negated: a question)
+    _r("risk.method", r"\bhow\s+(?:many|much)\s+(?:of\s+(?:my|these|the)\s+)?" + _PILLS +
+       r"[^.!?]{0,30}\b(?:would|does|will|to)\s+(?:it\s+take|kill|be\s+(?:fatal|lethal|enough))|"
+       r"\bhow\s+long\s+(?:does|would|will|do)\s+(?:it\s+take\s+for\s+)?(?:an?\s+)?"
+       r"(?:overdose|od)\b|\b(?:lethal|fatal)\s+(?:dose|amount)\b|"
+       r"\b(?:most\s+)?(?:painless|quickest|easiest|surest)\s+way\s+to\s+(?:die|go|end\s+it)\b",
+       "high", "Asks about a method or amount: possible planning.", neg=False, past=False),
     # preparation / means
     _r("risk.preparation", r"\b(?:saving|saved|stockpil\w+|hoard\w*|hiding|hidden|collecting|"
        r"stashing|stashed)\s+(?:up\s+)?(?:all\s+)?(?:my|his|her|their)?\s*" + _PILLS,
@@ -160,7 +184,7 @@ RULES: tuple[_Rule, ...] = (
 
 # --- mitigating cues ---------------------------------------------------------------------
 _PAST = re.compile(
-    r"\b(?:ago|used\s+to|as\s+a\s+(?:teen\w*|kid|child|student)|when\s+I\s+was|back\s+in|"
+    r"\b(?:(?:years?|months?|weeks?|decades?|long|a\s+while)\s+ago|used\s+to|as\s+a\s+(?:teen\w*|kid|child|student)|when\s+I\s+was|back\s+in|"
     r"in\s+(?:19|20)\d\d|for\s+a\s+while|at\s+the\s+time|years?\s+(?:free|clean)|"
     r"(?:free|clean|recovered|recovering)\s+from|recovery|survived|survivor|since\s+I\s+last|"
     r"in\s+my\s+(?:teens|twenties|thirties|forties|fifties|youth|early\s+\w+)|"
@@ -211,6 +235,12 @@ def _overdose(text: str) -> list[Finding]:
             out.append(Finding("risk.overdose_in_progress", "risk", "urgent",
                                "Describes taking too much medication recently: possible "
                                "overdose in progress. Act now.", (m.start(), m.end())))
+    for m in OVERDOSE_MIXED.finditer(text):
+        s, e = sentence_at(text, m.start())
+        if OVERDOSE_RECENT.search(text[s:min(len(text), e + 120)]) and not resolved:
+            out.append(Finding("risk.overdose_in_progress", "risk", "urgent",
+                               "Describes mixing a lot of alcohol with medication recently: "
+                               "possible overdose. Act now.", (m.start(), m.end())))
     for m in OVERDOSE_DIRECT.finditer(text):
         if not _is_past(text, m.start()) and not resolved:
             out.append(Finding("risk.overdose_in_progress", "risk", "urgent",

@@ -21,11 +21,19 @@ FOLDS = 5
 L2 = 0.1
 LEARNING_RATE = 4.0
 EPOCHS = 3000
+#: Highest out-of-fold share of everyday ordinary examples the engine may flag: the
+#: target is under 5% of ordinary posts flagged for anything, and the rules for personal
+#: details and spam need a margin too.
+MAX_FPR = 0.04
+THRESHOLD_GRID = np.round(np.arange(0.50, 0.951, 0.01), 2)
 
 
-def load_examples(path: Path) -> tuple[list[str], np.ndarray]:
+def load_examples(path: Path, with_everyday: bool = False) -> Any:
+    """Texts and 0/1 risk labels (and, with ``with_everyday``, a mask of the ordinary
+    examples marked ``"everyday": true``: plain chat, not written as hard negatives)."""
     texts: list[str] = []
     labels: list[int] = []
+    everyday: list[bool] = []
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -35,7 +43,11 @@ def load_examples(path: Path) -> tuple[list[str], np.ndarray]:
                 raise ValueError(f"{path.name}:{n}: needs 'text' and 'labels'")
             texts.append(obj["text"])
             labels.append(1 if "risk" in obj["labels"] else 0)
-    return texts, np.asarray(labels, dtype=np.int64)
+            everyday.append(bool(obj.get("everyday")) and labels[-1] == 0)
+    y = np.asarray(labels, dtype=np.int64)
+    if with_everyday:
+        return texts, y, np.asarray(everyday, dtype=bool)
+    return texts, y
 
 
 def _key(text: str) -> str:
@@ -78,47 +90,101 @@ def _prf(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return {"precision": round(p, 4), "recall": round(r, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
+def _engine_view(texts: list[str], x: np.ndarray,
+                 emb: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """What the engine would see for each example: whether a rule fires, whether a
+    mitigating cue makes the model stricter, the word count, and the embedding of the
+    text with idioms/negated mentions blanked (as :func:`engine.risk_score` does)."""
+    from moderation.checks import engine  # late: engine imports heads, not training
+    from moderation.checks.risk_rules import scan_risk
+
+    rule = np.zeros(len(texts), dtype=bool)
+    cued = np.zeros(len(texts), dtype=bool)
+    words = np.zeros(len(texts), dtype=np.int64)
+    xm: list[np.ndarray] = []
+    for i, t in enumerate(texts):
+        norm = engine._mask_urls(normalise(t))
+        scan = scan_risk(norm)
+        rule[i] = bool(scan.findings)
+        cued[i] = not rule[i] and bool(scan.cues)
+        hidden = engine._hide(norm, scan.masks)
+        words[i] = len(hidden.split())
+        pieces = engine.model_inputs(hidden)
+        if not scan.masks and len(pieces) == 1:
+            xm.append(x[i][None, :])  # the same text as the training embedding
+        else:
+            xm.append(np.stack([emb.embed(p) for p in pieces]) if pieces else x[i][None, :])
+    return rule, cued, words, xm
+
+
+def _engine_predict(score: np.ndarray, rule: np.ndarray, cued: np.ndarray, words: np.ndarray,
+                    t: float) -> np.ndarray:
+    from moderation.checks import engine
+
+    thr = np.where(cued, max(t, engine.CUED_THRESHOLD), t)
+    thr = np.where(words < engine.SHORT_WORDS, np.maximum(thr, t + engine.SHORT_MARGIN), thr)
+    return (rule | (score >= thr)).astype(np.int64)
+
+
+def choose_threshold(score: np.ndarray, y: np.ndarray, everyday: np.ndarray, rule: np.ndarray,
+                     cued: np.ndarray, words: np.ndarray) -> float:
+    """The lowest threshold on the grid whose out-of-fold false-positive rate on everyday
+    ordinary examples (all ordinary ones if none are marked) is at most MAX_FPR.
+
+    Why everyday ones: most of the other ordinary examples are deliberately hard (negated,
+    recovered, idioms) and the rules handle them; the issue is ordinary chat being flagged.
+    """
+    negatives = everyday if everyday.any() else (y == 0)
+    for t in THRESHOLD_GRID:
+        pred = _engine_predict(score, rule, cued, words, float(t))
+        if pred[negatives].mean() <= MAX_FPR:
+            return float(t)
+    return float(THRESHOLD_GRID[-1])
+
+
 def train(training_path: Path | None = None, out_dir: Path | None = None) -> dict[str, Any]:
     """Embed the training examples, cross-validate, fit the risk head and save it.
 
-    Returns a metrics summary (cross-validated precision/recall at the chosen threshold).
+    The threshold is calibrated on out-of-fold scores, through the engine's own decision
+    (rules first, stricter with cues or short texts): see :func:`choose_threshold`.
+    Returns a metrics summary (cross-validated figures at the chosen threshold).
     Raises RuntimeError if the embedding model is unavailable.
     """
     path = Path(training_path) if training_path else TRAINING_PATH
     out = Path(out_dir) if out_dir else DATA_DIR
-    texts, y = load_examples(path)
+    texts, y, everyday = load_examples(path, with_everyday=True)
     _refuse_dev_overlap(texts)
     emb = semantic.get_embedder()
     if emb is None:
         raise RuntimeError(f"embedding model unavailable: {semantic.status()['reason']}")
     x = np.stack([emb.embed(" ".join(normalise(t).split())) for t in texts])
+    rule, cued, words, xm = _engine_view(texts, x, emb)
 
     oof = np.zeros(len(y))
     for test_idx in _folds(y):
         train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
         w, b = heads.fit_logistic(x[train_idx], y[train_idx], l2=L2, lr=LEARNING_RATE,
-                                    epochs=EPOCHS)
-        oof[test_idx] = 1.0 / (1.0 + np.exp(-(x[test_idx] @ w + b)))
+                                  epochs=EPOCHS)
+        fold = heads.Head("risk", w, b, 0.5, semantic.MODEL_ID, x[train_idx].astype(np.float32),
+                          y[train_idx].astype(np.float32))
+        oof[test_idx] = [float(np.max(fold.score(xm[i]))) for i in test_idx]
 
-    # Threshold: best F1 on out-of-fold scores, kept in [0.5, 0.75]. The rules carry the
-    # explicit cases, so the head is tuned for balance rather than for recall alone.
-    best_t, best_f = 0.5, -1.0
-    for t in np.round(np.arange(0.50, 0.751, 0.01), 2):
-        m = _prf(y, (oof >= t).astype(np.int64))
-        p, r = m["precision"], m["recall"]
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        if f1 > best_f + 1e-9:
-            best_t, best_f = float(t), f1
+    best_t = choose_threshold(oof, y, everyday, rule, cued, words)
+    pred = _engine_predict(oof, rule, cued, words, best_t)
     w, b = heads.fit_logistic(x, y, l2=L2, lr=LEARNING_RATE, epochs=EPOCHS)
-    head = heads.Head("risk", w, b, best_t, semantic.MODEL_ID)
+    head = heads.Head("risk", w, b, best_t, semantic.MODEL_ID, x.astype(np.float32),
+                      y.astype(np.float32))
     out_path = out / heads.RISK_HEAD_PATH.name
     head.save(out_path)
     heads.clear_cache()
+    negatives = everyday if everyday.any() else (y == 0)
     return {
         "examples": int(len(y)),
         "positives": int(y.sum()),
+        "everyday_ordinary": int(everyday.sum()),
         "threshold": best_t,
-        "cv": _prf(y, (oof >= best_t).astype(np.int64)),
+        "cv": _prf(y, pred),
+        "cv_everyday_fp_rate": round(float(pred[negatives].mean()), 4),
         "head_path": str(out_path),
         "training_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "model_id": semantic.MODEL_ID,

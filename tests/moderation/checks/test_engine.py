@@ -102,3 +102,28 @@ def test_never_raises_and_spans_in_bounds(text: str, meta: AuthorMeta | None) ->
         if f.span is not None:
             assert 0 <= f.span[0] <= f.span[1] <= len(text)
     json.dumps(res.to_json())
+
+
+@pytest.mark.parametrize("text", [
+    "How do you *cope*?",
+    "My neighbour keeps parking across my drive",
+    "I feel so tired tonight, going to sleep early",
+    "Knackered.",
+    "Goodbye for now, off on holiday",
+])
+def test_ordinary_everyday_posts_are_not_flagged(text: str) -> None:
+    assert run_checks(text).labels == []
+
+
+def test_short_posts_need_more_evidence_but_short_explicit_risk_is_caught(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderation.checks import engine, heads
+
+    head = heads.load_head()
+    assert head is not None
+    just_over = head.threshold + engine.SHORT_MARGIN / 2
+    monkeypatch.setattr(engine, "risk_score", lambda text, hide=None: just_over)
+    assert run_checks("Long day, bed now.").labels == []
+    assert run_checks("It has been a long and strange day and I am off to bed now").labels \
+        == ["risk"]
+    assert "risk" in run_checks("kms").labels  # rules do not depend on length

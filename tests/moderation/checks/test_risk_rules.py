@@ -100,3 +100,29 @@ def test_helpline_post_is_not_risk() -> None:
 def test_safeguarding_child() -> None:
     assert "risk.safeguarding" in rules("An adult keeps messaging my 13-year-old and says "
                                         "to keep it secret.")
+
+
+@pytest.mark.parametrize("text", [
+    "If the scan is bad next week I'm not going to carry on.",
+    "i cant see myself getting to the summer",
+    "How many of my co-codamol would it take",
+    "what's the most painless way to go",
+    "Drank a bottle of wine with my sleeping pills half an hour ago, feel dizzy",
+])
+def test_conditional_plans_methods_and_mixed_overdose_are_risk(text: str) -> None:
+    assert scan_risk(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not going on holiday this year, too expensive",
+    "I'm not going to carry on with the diet, it's miserable",
+    "I can't see myself going back to that job",
+    "Had a glass of wine with my tablets, feeling sleepy",
+])
+def test_everyday_uses_of_those_words_are_not_risk(text: str) -> None:
+    assert not scan_risk(text).findings
+
+
+def test_an_hour_ago_is_not_the_past() -> None:
+    assert scan_risk("I cut myself an hour ago and it's still bleeding").findings
+    assert "past" in scan_risk("I self-harmed years ago").cues
