@@ -135,7 +135,8 @@ def run(host: str, port: int) -> None:
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Alongside is running at http://{host}:{port}/ (press Ctrl+C to stop)")
     socketio.run(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
-                 debug=False, use_reloader=False, allow_unsafe_werkzeug=True)
+                 debug=False, use_reloader=False, allow_unsafe_werkzeug=True,
+                 log_output=False)  # its access lines carry full paths: health data
 
 
 def register_cli(app: Flask) -> None:
