@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-
 from datetime import timedelta
 
 from flask import Flask, current_app, g, request

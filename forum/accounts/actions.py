@@ -26,8 +26,13 @@ from forum.accounts.passwords import (
     password_problem,
     verify_password,
 )
-from forum.accounts.sessions import Device, end_all_sessions, end_session_row, key_digest, \
-    start_session
+from forum.accounts.sessions import (
+    Device,
+    end_all_sessions,
+    end_session_row,
+    key_digest,
+    start_session,
+)
 from forum.accounts.usernames import email_key, username_key, username_problem
 from forum.audit.models import AuditAction, record
 from forum.auth import TOKEN_PREFIX, hash_token

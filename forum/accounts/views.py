@@ -48,8 +48,8 @@ from forum.accounts.forms import (
 )
 from forum.accounts.models import User
 from forum.accounts.queries import list_tokens
-from forum.accounts.sessions import Device
 from forum.accounts.reset import check_reset_token, do_request_password_reset, do_reset_password
+from forum.accounts.sessions import Device
 from forum.auth import current_viewer
 from forum.db import get_session
 from forum.errors import Invalid
