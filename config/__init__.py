@@ -95,6 +95,9 @@ SETTINGS: list[Setting] = [
     Setting("JOBS_INTERVAL_SECONDS", 30, "Seconds between background job runs.", kind="int"),
     Setting("DIGEST_HOUR", 7,
             "Hour (UTC, 0-23) when daily and weekly (Monday) summary emails go out.", kind="int"),
+    Setting("PRESENCE_INTERVAL_SECONDS", 2.0,
+            "At most how often a thread's readers hear how many people are reading it.",
+            kind="float"),
     Setting("LOG_FORMAT", "text", "text (development) or json (one object a line, production)."),
     Setting("TRUSTED_PROXY_HOPS", 0,
             "How many reverse proxies in front of the app to trust for the client's address "
@@ -123,6 +126,8 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "TESTING": True,
         "DEMO_CONTENT": False,
         "DATABASE_URL": "sqlite://",
+        # Tests see every presence change at once; tests/forum/realtime sets an interval.
+        "PRESENCE_INTERVAL_SECONDS": 0.0,
         "SECRET_KEY": "test-secret-key-not-for-use",
         # Most tests post forms directly; tests/security checks CSRF with it switched on.
         "WTF_CSRF_ENABLED": False,
@@ -147,6 +152,8 @@ class ConfigError(RuntimeError):
 def _parse(setting: Setting, raw: str) -> Any:
     if setting.kind == "int":
         return int(raw)
+    if setting.kind == "float":
+        return float(raw)
     if setting.kind == "bool":
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if setting.kind == "json":

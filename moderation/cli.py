@@ -4,10 +4,11 @@ lift sanctions whose time is up. Thin over :mod:`moderation.checks` and the acti
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 moderation_cli = click.Group("moderation", help="Moderation checks and housekeeping.")
@@ -50,13 +51,22 @@ def status() -> None:
         click.echo(f"{key}: {value}")
 
 
-@moderation_cli.command("lift-expired")
-@with_appcontext
-def lift_expired() -> None:
-    """Lift mutes and suspensions whose time is up (run it on a schedule)."""
+def lift_expired_job(app: Flask, now: datetime) -> int:
+    """The scheduled job (registered in :mod:`forum.jobs` by ``init_moderation``): lift
+    mutes and suspensions whose time is up. Returns how many were lifted."""
     from forum.db import job_session
     from moderation.actions import do_lift_expired_sanctions
 
-    with job_session(current_app) as session:
-        count = do_lift_expired_sanctions(session)
+    with job_session(app) as session:
+        return do_lift_expired_sanctions(session)
+
+
+@moderation_cli.command("lift-expired")
+@with_appcontext
+def lift_expired() -> None:
+    """Lift mutes and suspensions whose time is up now (the jobs tick does it too)."""
+    from forum.db import utcnow
+
+    count = lift_expired_job(current_app._get_current_object(),  # type: ignore[attr-defined]
+                             utcnow())
     click.echo(f"Lifted {count} sanction{'s' if count != 1 else ''}.", file=sys.stdout)

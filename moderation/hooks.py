@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from forum.audit.models import record
+from forum.blocking import run_off_event_loop
 from forum.boards.models import Board, RiskPolicy
 from forum.db import utcnow
 from forum.errors import Forbidden, Invalid
@@ -157,7 +158,7 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
 
     age = (utcnow() - user.created_at).total_seconds() / 86400
     meta = engine.AuthorMeta(account_age_days=age, post_count=user.post_count)
-    result = engine.run_checks(post.body_source, meta)
+    result = run_off_event_loop(engine.run_checks, post.body_source, meta)
     findings = _drop_member_mentions(list(result.findings), post.body_source)
     pii_kinds = sorted({f.kind or "personal" for f in findings if f.label == "pii"})
     if pii_kinds and not write.confirmed:

@@ -2,8 +2,9 @@
 
 This is the one seam through which moderation speaks to members: it records an
 :class:`ActionNotice` (shown on the "Notices about my posts" page, appealable where the
-action affects them) and emits ``moderation.notice`` to the member's own room. When the
-notifications package offers a general notify helper, call it from here as well.
+action affects them), emits ``moderation.notice`` to the member's own room, and creates a
+``notice`` notification (the bell, and email as the member's preferences say) through
+:func:`forum.notifications.fanout.notify_member`, which queues ``notification``.
 Called by the moderation actions; does not commit.
 """
 
@@ -11,9 +12,24 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from forum.boards.models import Board, Visibility
 from forum.db import utcnow
 from forum.events import queue_event
+from forum.notifications.fanout import notify_member
+from forum.notifications.models import NotificationKind
 from moderation.models import ActionNotice
+
+# Said instead of the title when the notice concerns a private board: a title can name the
+# board ("You cannot post on <board>..."), and notification texts travel by email.
+PRIVATE_NOTICE_TEXT = "The facilitators have sent you a notice"
+
+
+def _bell_text(session: Session, title: str, board_id: int | None) -> str:
+    if board_id is not None:
+        board = session.get(Board, board_id)
+        if board is not None and board.visibility == Visibility.PRIVATE:
+            return PRIVATE_NOTICE_TEXT
+    return title
 
 
 def tell_member(session: Session, *, user_id: int, kind: str, title: str, message: str,
@@ -31,4 +47,9 @@ def tell_member(session: Session, *, user_id: int, kind: str, title: str, messag
     queue_event(session, "moderation.notice", f"user:{user_id}",
                 {"notice_id": notice.id, "kind": kind, "title": notice.title,
                  "post_id": post_id, "thread_id": thread_id})
+    # The bell links to the notice itself (which links on to the post), never the message
+    # text: only the member reads that, on the notices page.
+    notify_member(session, user_id, NotificationKind.NOTICE,
+                  _bell_text(session, notice.title, board_id),
+                  f"/my/notices#notice-{notice.id}", post_id=post_id, thread_id=thread_id)
     return notice

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 if TYPE_CHECKING:
     from forum.notifications.jobs import EmailRun
 
-jobs_cli = click.Group("jobs", help="Background jobs (notification email).")
+jobs_cli = click.Group("jobs", help="Background jobs (notification email, expired sanctions).")
 
 
 def _report(run: EmailRun | None) -> str:

@@ -1,4 +1,5 @@
-"""The email job: ``send_due_emails(app, now)``, run on a schedule.
+"""The email job: ``send_due_emails(app, now)``, run on a schedule, followed on each tick
+by the jobs other packages register in :mod:`forum.jobs` (e.g. lifting expired sanctions).
 
 Embedded mode: an APScheduler ``BackgroundScheduler`` in the web process, started on the
 first request when ``SCHEDULER_ENABLED`` is true (so CLI commands never start one). Scale
@@ -76,9 +77,13 @@ def send_due_emails(app: Flask, now: datetime | None = None, *, limit: int = 100
 
 
 def run_tick(app: Flask, now: datetime | None = None) -> EmailRun | None:
-    """One scheduled tick: ``send_due_emails`` under the Redis lock when there is Redis.
-    Returns None when another process holds the lock. Never raises: a scheduler thread
-    that dies would stop all email."""
+    """One scheduled tick under the Redis lock when there is Redis: ``send_due_emails``,
+    then every job registered in :mod:`forum.jobs`. Returns the email run, or None when
+    another process holds the lock or email failed. Never raises: a scheduler thread that
+    dies would stop all email."""
+    from forum.jobs import run_jobs
+
+    now = now or utcnow()
     lock = None
     try:
         if app.config.get("REDIS_URL"):
@@ -88,9 +93,15 @@ def run_tick(app: Flask, now: datetime | None = None) -> EmailRun | None:
             lock = client.lock(TICK_LOCK, timeout=300, blocking=False)
             if not lock.acquire():
                 return None
-        return send_due_emails(app, now)
-    except Exception:  # noqa: BLE001 - logged; the next tick tries again
-        log.exception("email tick failed")
+        try:
+            run: EmailRun | None = send_due_emails(app, now)
+        except Exception:  # noqa: BLE001 - logged; the next tick tries again
+            log.exception("email tick failed")
+            run = None
+        run_jobs(app, now)  # each job is guarded on its own
+        return run
+    except Exception:  # noqa: BLE001 - e.g. Redis unreachable; the next tick tries again
+        log.exception("jobs tick failed")
         return None
     finally:
         if lock is not None:

@@ -113,7 +113,14 @@ def _follow(session: Session, user_id: int, thread_id: int) -> None:
 
 
 def publish_counters(post: Post, thread: Thread, *, new_thread: bool) -> None:
-    """Update the denormalised counts when a post becomes visible to members."""
+    """Update the denormalised counts when a post becomes visible to members.
+
+    Counts go up once, the first time a post is published, and never down: a post that is
+    later deleted by its author or hidden by a facilitator keeps its place in the
+    conversation as a placeholder ("This post was deleted", "hidden by a facilitator"),
+    and the thread's pages count those placeholders too. So ``reply_count`` and the board's
+    ``post_count`` stay in step with what members page through, and restoring a hidden
+    post does not count it twice. See docs/ARCHITECTURE.md ("Counts")."""
     board = thread.board
     now = post.created_at
     thread.last_activity_at = now

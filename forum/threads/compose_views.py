@@ -118,20 +118,22 @@ def reply(thread_id: int) -> str | Response | tuple[str, int]:
             form.body.data = quote_source(quoted)
             form.quote.data = str(quoted.id)
         return render_template("threads/reply.html", thread=thread, board=thread.board,
-                               form=form)
+                               form=form, can_guide=viewer.facilitates(thread.board_id))
     if form.validate():
         try:
             outcome = do_reply(db, actor=viewer, thread=thread, body=form.body.data or "",
                                quote_post_id=_quote_id(form.quote.data),
                                max_length=_max_length(),
-                               confirmed=bool(form.confirmed.data))
+                               confirmed=bool(form.confirmed.data),
+                               guidance=bool(form.guidance.data))
         except Invalid as exc:
             db.rollback()  # nothing half-written survives a refused post
             apply_errors(form, exc.fields or {"body": exc.message})
         else:
-            return _after_post(outcome, "Your reply has been posted.")
+            return _after_post(outcome, "Your guidance has been posted."
+                               if outcome.post.is_guidance else "Your reply has been posted.")
     return render_template("threads/reply.html", thread=thread, board=thread.board,
-                           form=form), 422
+                           form=form, can_guide=viewer.facilitates(thread.board_id)), 422
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

@@ -46,6 +46,8 @@ class NewThreadForm(PostBodyMixin, FlaskForm):
 
 class ReplyForm(PostBodyMixin, FlaskForm):
     quote = HiddenField()
+    # Only offered to the board's facilitators; do_reply refuses it from anyone else.
+    guidance = BooleanField("Post as facilitator guidance", default=False)
 
 
 class EditPostForm(FlaskForm):

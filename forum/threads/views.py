@@ -96,6 +96,13 @@ def post_actions(viewer: Viewer, post: Post, thread: Thread) -> dict[str, bool]:
         "react": can_react(viewer, post, thread),
         "quote": can_reply(viewer, thread) and str(post.state) == "published",
         "staff": can_moderate(viewer, thread.board_id),
+        # Any signed-in reader may report someone else's published post (moderation checks
+        # it again); the link is only shown when the report page would accept it. The
+        # board's facilitators act on posts from the review queue instead.
+        "report": (viewer.is_active and post.author_id != viewer.id
+                   and not can_moderate(viewer, thread.board_id)
+                   and str(post.state) == "published"
+                   and can_see_post(viewer, post, thread.board_id)),
     }
 
 
@@ -127,6 +134,7 @@ def show(thread_id: int) -> str | Response:
     return render_template(
         "threads/show.html", thread=thread, board=thread.board, view=view, viewer=viewer,
         reply_form=reply_form, can_reply=can_reply(viewer, thread), first_new=first_new,
+        can_guide=viewer.facilitates(thread.board_id),
         notices=session.pop(NOTICES_KEY, []),
     )
 

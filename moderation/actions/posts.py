@@ -18,6 +18,7 @@ from forum.db import utcnow
 from forum.errors import Conflict, Invalid
 from forum.events import queue_event
 from forum.markup import render_markdown
+from forum.notifications.fanout import notify_for_post
 from forum.permissions import Viewer
 from forum.threads.actions import PostOutcome, _clean_body, post_events, publish_counters
 from forum.threads.models import Post, PostRevision, PostState, Thread
@@ -61,12 +62,14 @@ def _is_opening_post(session: Session, post: Post) -> bool:
 
 
 def _publish(session: Session, post: Post, thread: Thread) -> None:
-    """Make a never-published post visible: counters, then the events members would have
-    heard had it gone straight out."""
+    """Make a never-published post visible: counters, then the events and notifications
+    (followers, @mentions) members would have had if it had gone straight out. Nobody is
+    notified about a post while it is held, so this is the first and only time."""
     new_thread = _is_opening_post(session, post)
     post.state = PostState.PUBLISHED
     publish_counters(post, thread, new_thread=new_thread)
     post_events(session, post, thread, new_thread=new_thread)
+    notify_for_post(session, post, thread)
 
 
 def _hidden_from(session: Session, post: Post) -> str:

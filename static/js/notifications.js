@@ -65,8 +65,13 @@
   }
 
   function listen() {
-    var shared = window.AlongsideRealtime && window.AlongsideRealtime.socket;
-    var socket = shared || window.io();
+    // Reuse the live page's connection (realtime.js) when there is one: one per page.
+    window.AlongsideRealtime = window.AlongsideRealtime || {};
+    var socket = window.AlongsideRealtime.socket;
+    if (!socket) {
+      socket = window.io({ transports: ["websocket", "polling"], withCredentials: true });
+      window.AlongsideRealtime.socket = socket;
+    }
     socket.on("notification", function (data) {
       if (!data) { return; }
       setCount(Number(data.unread_count) || 0);

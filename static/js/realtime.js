@@ -416,6 +416,9 @@
 
   // Cookie sign-in; same origin. Reconnects on its own with growing delays.
   var socket = window.io({ transports: ["websocket", "polling"], withCredentials: true });
+  // Shared with notifications.js (the header's live count), so a page opens one connection.
+  window.AlongsideRealtime = window.AlongsideRealtime || {};
+  window.AlongsideRealtime.socket = socket;
   Object.keys(HANDLERS).forEach(function (name) { socket.on(name, HANDLERS[name]); });
 
   function joinRooms() {

@@ -166,3 +166,37 @@ def test_scrolled_up_reader_gets_a_new_replies_button_and_deletions_show_a_place
             expect(b.locator(f"#post-{post_id}")).not_to_contain_text("Keeping a diary")
         finally:
             browser.close()
+
+
+def test_thread_page_opens_one_connection_shared_with_the_notification_count(live):
+    author, reader = live["users"][0], live["users"][1]
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            context = browser.new_context()
+            context.add_cookies([{"name": "session", "value": session_cookie(reader),
+                                  "url": live["base"]}])
+            b = context.new_page()
+            sockets: list[str] = []
+            b.on("websocket", lambda ws: sockets.append(ws.url))
+            b.goto(f"{live['base']}/threads/{live['thread']}")
+            expect(b.locator("#thread")).to_have_attribute("data-live", "joined",
+                                                           timeout=WAIT_MS)
+            # Both scripts have run by now (deferred, before DOMContentLoaded's listeners).
+            b.wait_for_load_state("load")
+            assert b.evaluate("Boolean(window.AlongsideRealtime && "
+                              "window.AlongsideRealtime.socket.connected)") is True
+            assert len(sockets) == 1, sockets
+            # The shared connection still brings the bell its count: the author's reply
+            # notifies the reader, who follows the thread once they have replied in it.
+            b.locator(".app-reply-form textarea").fill("Thank you, that helps.")
+            b.get_by_role("button", name="Post your reply").click()
+            expect(b.locator("#thread")).to_have_attribute("data-live", "joined",
+                                                           timeout=WAIT_MS)
+            a = signed_in_page(browser, live, author)
+            a.locator(".app-reply-form textarea").fill("You are welcome.")
+            a.get_by_role("button", name="Post your reply").click()
+            expect(b.locator("#notification-link .app-count")).to_be_visible(timeout=WAIT_MS)
+            assert len(sockets) == 2, sockets  # one per page load, never two at once
+        finally:
+            browser.close()

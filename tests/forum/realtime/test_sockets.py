@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+import forum.sockets
 from forum.accounts.models import UserStatus
 from forum.boards.actions import do_invite_member
 from forum.boards.models import PostingPolicy, Visibility
+from forum.extensions import socketio
 from forum.threads.actions import do_delete_post, do_edit_post
 from forum.threads.models import Post, PostState
 
@@ -303,3 +305,21 @@ def test_sockets_never_write(make, sock, db):
     client.emit("typing", {"thread": thread.id}, callback=True)
     db.expire_all()
     assert db.scalar(select(Post.id).order_by(Post.id.desc()).limit(1)) == before
+
+
+def test_presence_is_coalesced_to_one_count_per_interval(app, make, sock, monkeypatch):
+    monkeypatch.setitem(app.config, "PRESENCE_INTERVAL_SECONDS", 0.3)
+    thread = make.thread(make.board()).thread
+    watcher = sock()
+    watcher.emit("join", {"thread": thread.id}, callback=True)
+    others = [sock(make.user()) for _ in range(4)]
+    for other in others:
+        assert other.emit("join", {"thread": thread.id}, callback=True)["ok"] is True
+    # Joins inside the interval are not announced one by one...
+    counts = [p["count"] for p in named(watcher, "presence")]
+    assert len(counts) <= 1
+    # ...but the latest count follows once the interval has passed.
+    socketio.sleep(0.6)
+    later = [p["count"] for p in named(watcher, "presence")]
+    assert later[-1] == 5
+    forum.sockets._presence_next_at.clear()  # ids are reused after rollback: start clean
