@@ -151,6 +151,19 @@ SETTINGS: list[Setting] = [
     Setting("TRAINING_REMINDER_DAYS", 30,
             "Days before a facilitator's training expires that a renewal reminder is emailed.",
             kind="int"),
+    Setting("MEMBER_SESSION_IDLE_MINUTES", 120,
+            "A member's sign-in ends after this many minutes without a visit (without "
+            "\"keep me signed in\").", kind="int"),
+    Setting("MEMBER_REMEMBERED_IDLE_DAYS", 14,
+            "With \"keep me signed in\", a member's sign-in ends after this many days "
+            "without a visit.", kind="int"),
+    Setting("MEMBER_SESSION_MAX_DAYS", 30,
+            "A member's sign-in ends this many days after it began, however active.", kind="int"),
+    Setting("STAFF_SESSION_IDLE_MINUTES", 30,
+            "A facilitator's or admin's sign-in ends after this many minutes without a visit.",
+            kind="int"),
+    Setting("STAFF_SESSION_MAX_HOURS", 12,
+            "A facilitator's or admin's sign-in ends this many hours after it began.", kind="int"),
 ]
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -170,6 +183,9 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "SCHEDULER_ENABLED": False,
         # Most tests have nobody on duty; tests/moderation/duty switches it on.
         "OUT_OF_HOURS_ENABLED": False,
+        # Tests sign people in by writing "<id>:<version>" into the session; real sign-ins
+        # always carry a session key, and outside tests an id without one is refused.
+        "ALLOW_KEYLESS_SESSIONS": True,
     },
     "production": {"DEMO_CONTENT": False, "SESSION_COOKIE_SECURE": True, "LOG_FORMAT": "json"},
 }

@@ -1,25 +1,30 @@
 """Who is asking: Flask-Login sessions for browsers, bearer tokens for API clients.
 
-The session cookie holds ``"<user id>:<session version>"``; bumping a member's session
-version (password change, sign out everywhere, suspension, role change) ends every
-session and remember-me cookie they have at once.
+The session cookie (and the remember-me cookie) holds ``"<user id>:<session version>:
+<session key>"``. The key names a server-side :class:`~forum.accounts.models.UserSession`
+row, checked on every request (ended? idle or too old?), so one browser can be signed out
+for real; bumping a member's session version (password change, suspension, role change)
+ends every session and remember-me cookie they have at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import timedelta
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from forum.accounts.models import ApiToken, User, UserStatus
-from forum.db import get_session
+from forum.accounts.sessions import find_live_session, touch_session
+from forum.db import get_session, utcnow
 from forum.extensions import login_manager
 from forum.permissions import Viewer, load_viewer
 
 TOKEN_PREFIX = "alo_"  # noqa: S105 - a visible prefix, not a secret
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
 
 
 def hash_token(secret: str) -> str:
@@ -40,6 +45,11 @@ def user_from_token(raw: str) -> User | None:
     if user.status != UserStatus.ACTIVE:
         return None
     g.api_token_id = token.id
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_EVERY:
+        # Bookkeeping only (at most once a minute): shown in settings as "last used".
+        token.last_used_at = now
+        session.commit()
     return user
 
 
@@ -81,7 +91,7 @@ def init_auth(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        raw_id, _, version = user_id.partition(":")
+        raw_id, version, key = ([*user_id.split(":", 2), "", ""])[:3]
         try:
             user = get_session().get(User, int(raw_id))
         except ValueError:
@@ -90,4 +100,12 @@ def init_auth(app: Flask) -> None:
             return None
         if user.status != UserStatus.ACTIVE:
             return None
+        if not key:
+            # Only the test environment writes ids without a key (tests/conftest.py).
+            return user if current_app.config.get("ALLOW_KEYLESS_SESSIONS") else None
+        row = find_live_session(get_session(), user, key, current_app.config)
+        if row is None:
+            return None
+        user.session_key = key  # type: ignore[attr-defined]
+        touch_session(get_session(), row)
         return user

@@ -30,10 +30,16 @@ def bind_socketio(app: Flask) -> None:
         "logger": False,
         "engineio_logger": False,
     }
+    from forum.session_sockets import EmbeddedManager, ScaleManager
+
+    # Our client managers also disconnect a member's sockets when their session ends.
     if app.config.get("REDIS_URL"):
-        options["message_queue"] = app.config["REDIS_URL"]
         # One channel per deployment (and per test run), so two never hear each other.
-        options["channel"] = app.config.get("SOCKETIO_CHANNEL") or "alongside"
+        options["client_manager"] = ScaleManager(
+            app.config["REDIS_URL"], channel=app.config.get("SOCKETIO_CHANNEL") or "alongside",
+            write_only=False)
+    else:
+        options["client_manager"] = EmbeddedManager()
     socketio.init_app(app, **options)
     app.extensions["socketio_server"] = socketio.server
     from forum.sockets import register_handlers

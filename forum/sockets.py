@@ -27,7 +27,8 @@ from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 from sqlalchemy.orm import Session
 
-from forum.accounts.models import ApiToken, User, UserStatus
+from forum.accounts.models import ApiToken, User, UserSession, UserStatus
+from forum.accounts.sessions import key_digest, session_room
 from forum.auth import user_from_token
 from forum.boards.queries import unread_counts_by_board
 from forum.db import get_session
@@ -54,6 +55,7 @@ class Credential:
     user_id: int
     session_version: int | None = None  # cookie sign-in
     token_id: int | None = None  # personal access token
+    session_digest: str | None = None  # the server-side session of a cookie sign-in
 
 
 @dataclass
@@ -134,6 +136,10 @@ def _load_viewer(session: Session, state: ClientState) -> Viewer:
         raise _Revoked()
     if cred.session_version is not None and user.session_version != cred.session_version:
         raise _Revoked()
+    if cred.session_digest is not None:
+        row = session.get(UserSession, cred.session_digest)
+        if row is None or row.revoked_at is not None:
+            raise _Revoked()
     if cred.token_id is not None:
         token = session.get(ApiToken, cred.token_id)
         if token is None or token.revoked_at is not None:
@@ -373,13 +379,18 @@ def on_connect(auth: Any = None) -> None:
                     {"code": "unauthorised", "message": "That access token is not valid."})
             credential = Credential(user_id=user.id, token_id=g.api_token_id)
         elif current_user.is_authenticated:
+            key = getattr(current_user, "session_key", None)
             credential = Credential(user_id=current_user.id,
-                                    session_version=current_user.session_version)
+                                    session_version=current_user.session_version,
+                                    session_digest=key_digest(key) if key else None)
     with _clients_lock:
         _clients[sid] = ClientState(credential=credential)
     if credential is not None:
         # Notifications and the author's own held posts arrive here.
         join_room(f"user:{credential.user_id}")
+    if credential is not None and credential.session_digest is not None:
+        # Signing this one browser out ends its connections too (forum/session_sockets.py).
+        join_room(session_room(credential.session_digest))
     _start_refresher()
 
 

@@ -9,6 +9,7 @@ pattern: check, write, audit, queue mail or events, commit. Mail is queued on th
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from forum.accounts import emails
-from forum.accounts.models import ApiToken, Role, User, UserStatus
+from forum.accounts.models import ApiToken, Role, User, UserSession, UserStatus
 from forum.accounts.passwords import (
     MAX_LENGTH,
     dummy_hash,
@@ -24,6 +25,13 @@ from forum.accounts.passwords import (
     needs_rehash,
     password_problem,
     verify_password,
+)
+from forum.accounts.sessions import (
+    Device,
+    end_all_sessions,
+    end_session_row,
+    key_digest,
+    start_session,
 )
 from forum.accounts.usernames import email_key, username_key, username_problem
 from forum.audit.models import AuditAction, record
@@ -77,7 +85,7 @@ def _email_taken(session: Session, email: str) -> bool:
 
 
 def do_register(session: Session, *, username: str, email: str, password: str,
-                accepted_guidelines: bool) -> User | None:
+                accepted_guidelines: bool, device: Device | None = None) -> User | None:
     """A member signs up (called by the register page). Audits ``user:register`` and
     queues a welcome email.
 
@@ -106,6 +114,7 @@ def do_register(session: Session, *, username: str, email: str, password: str,
                 role=Role.MEMBER, accepted_guidelines_at=utcnow())
     session.add(user)
     _flush_new_user(session)
+    start_session(session, user, device or Device())  # the new member is signed in
     record(session, actor_id=user.id, action=AuditAction.USER_REGISTER, subject_type="user",
            subject_id=user.id)
     queue_mail(session, emails.welcome(user))
@@ -151,7 +160,7 @@ def do_set_role(session: Session, *, actor: Viewer | None, user: User, role: Rol
     before = str(user.role)
     if before != str(role):
         user.role = Role(role)
-        user.session_version += 1
+        end_all_sessions(session, user)
         record(session, actor_id=actor.id if actor else None,
                action=AuditAction.USER_CHANGE_ROLE, subject_type="user", subject_id=user.id,
                before={"role": before}, after={"role": str(role)})
@@ -191,30 +200,56 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     return user
 
 
-def do_login(session: Session, *, login: str, password: str, ip: str | None = None) -> User:
-    """Check a member's sign-in details (called by the sign-in page, which then starts the
-    session). Upgrades an out-of-date password hash, notes when they were last seen and
-    (when given) the network address, which is kept ``IP_RETENTION_DAYS`` and never in the
-    audit log; audits ``user:login``. Raises Invalid with one message whatever was wrong."""
+@dataclass(frozen=True)
+class LoginResult:
+    """What the sign-in page does next: the session has started (``session_key``), or the
+    member must give a code (``second_step="code"``) or set two-step sign-in up
+    (``second_step="setup"``) before it does."""
+
+    user: User
+    session_key: str | None = None
+    second_step: str | None = None
+
+
+def do_login(session: Session, *, login: str, password: str,
+             device: Device | None = None, ip: str | None = None) -> LoginResult:
+    """Check a member's sign-in details (called by the sign-in page). Upgrades an
+    out-of-date password hash. When no second step is needed, starts a server-side session
+    for ``device``, notes when they were last seen and audits ``user:login``; staff (and
+    members who turned it on) are sent to the two-step page instead, with nothing started.
+    The network address (``ip``) is kept ``IP_RETENTION_DAYS`` and never in the audit log.
+    Raises Invalid with one message whatever was wrong."""
+    from forum.accounts.two_factor import needs_two_factor
+
     user = authenticate(session, login, password)
     if user is None:
         raise Invalid(SIGN_IN_FAILED, fields={"login": SIGN_IN_FAILED})
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if needs_two_factor(user):
+        session.commit()
+        return LoginResult(user=user, second_step="code" if user.has_two_factor else "setup")
+    key = start_session(session, user, device or Device())
     user.last_seen_at = utcnow()
     if ip:
         session.add(SignInAddress(user_id=user.id, ip=ip[:45], created_at=user.last_seen_at))
     record(session, actor_id=user.id, action=AuditAction.USER_LOGIN, subject_type="user",
            subject_id=user.id)
     session.commit()
-    return user
+    return LoginResult(user=user, session_key=key)
 
 
-def do_logout(session: Session, *, actor: Viewer) -> None:
+def do_logout(session: Session, *, actor: Viewer, session_key: str | None = None) -> None:
     """A member signs out (called by the sign-out button before the session is cleared).
-    Audits ``user:logout``; does nothing for someone not signed in."""
+    Ends this browser's session row for real (its remember-me cookie dies with it) and
+    tells its live connections. Audits ``user:logout``; does nothing for someone not
+    signed in."""
     if actor.user is None:
         return
+    if session_key:
+        row = session.get(UserSession, key_digest(session_key))
+        if row is not None and row.user_id == actor.user.id and row.revoked_at is None:
+            end_session_row(session, row)
     record(session, actor_id=actor.user.id, action=AuditAction.USER_LOGOUT,
            subject_type="user", subject_id=actor.user.id)
     session.commit()
@@ -231,17 +266,20 @@ def _check_current_password(user: User, current_password: str) -> None:
 
 
 def do_change_password(session: Session, *, actor: Viewer, current_password: str,
-                       new_password: str) -> User:
-    """A member chooses a new password (settings page). Ends every other session by
-    bumping the session version, emails the member, audits ``user:change_password``.
-    The caller signs the current browser in again with the new session version."""
+                       new_password: str, device: Device | None = None) -> User:
+    """A member chooses a new password (settings page). Ends every session, remember-me
+    cookie and live connection (:func:`end_all_sessions`), emails the member, audits
+    ``user:change_password``. With ``device`` a fresh session is started for the browser
+    that made the change (``user.session_key``), which the caller signs in again."""
     user = require_user(actor)
     _check_current_password(user, current_password)
     problem = password_problem(new_password or "", username=user.username, email=user.email)
     if problem:
         raise Invalid(fields={"new_password": problem})
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    end_all_sessions(session, user)
+    if device is not None:
+        start_session(session, user, device)
     record(session, actor_id=user.id, action=AuditAction.USER_CHANGE_PASSWORD,
            subject_type="user", subject_id=user.id)
     queue_mail(session, emails.password_changed(user))

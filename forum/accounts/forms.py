@@ -106,6 +106,23 @@ class TokenForm(FlaskForm):
                     Length(max=80, message="The name must be 80 characters or fewer.")])
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        description="The 6-digit code from your authenticator app. If you cannot use your "
+                    "app, enter one of your recovery codes instead.",
+        validators=[_required("Enter the code from your authenticator app."),
+                    Length(max=40, message="That code is too long.")])
+
+
+class DisableTwoFactorForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        description="We ask for this to check it is really you.",
+        validators=[_required("Enter your current password."),
+                    Length(max=_PASSWORD_MAX, message="Your password is too long.")])
+
+
 class PlainForm(FlaskForm):
     """A form with only the CSRF field, for buttons such as "Revoke"."""
 

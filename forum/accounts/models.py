@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import Base, UTCDateTime, utcnow
@@ -45,6 +45,12 @@ class User(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Counted at write time so that posting rules need no extra query.
     post_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Two-step sign-in: the TOTP secret, encrypted with a key derived from SECRET_KEY
+    # (forum.accounts.two_factor). Set but not enabled while the member is setting it up.
+    totp_secret_enc: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The time step of the last code accepted, so a code cannot be used twice.
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
                                                   cascade="all, delete-orphan")
@@ -63,7 +69,16 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
+        # The session key ties the cookie (and the remember-me cookie, which carries this
+        # same id) to one UserSession row, so ending that row ends both.
+        key = getattr(self, "session_key", None)
+        if key:
+            return f"{self.id}:{self.session_version}:{key}"
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -104,6 +119,37 @@ class PasswordResetUse(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UserSession(Base):
+    """One signed-in browser. Its id is a SHA-256 of the random key held in the browser's
+    (signed) cookie, so the table alone cannot be used to forge a session."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The member's session version when it began: a later bump ends it.
+    session_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # "Firefox on Android": browser and system only, never the full header.
+    user_agent: Mapped[str] = mapped_column(String(80), default="")
+    # Truncated to the /24 (IPv4) or /64 (IPv6) network.
+    ip_network: Mapped[str] = mapped_column(String(64), default="")
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RecoveryCode(Base):
+    """A single-use two-step recovery code; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 Index("ix_users_created_at", User.created_at)

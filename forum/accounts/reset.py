@@ -25,6 +25,7 @@ from forum.accounts import emails
 from forum.accounts.actions import normalise_email
 from forum.accounts.models import PasswordResetUse, User, UserStatus
 from forum.accounts.passwords import hash_password, password_problem
+from forum.accounts.sessions import end_all_sessions
 from forum.accounts.usernames import email_key
 from forum.audit.models import AuditAction, record
 from forum.errors import Invalid
@@ -126,7 +127,7 @@ def do_reset_password(session: Session, *, token: str, new_password: str,
         raise Invalid(fields={"password": problem})
     session.add(PasswordResetUse(user_id=user.id, nonce=nonce))
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    end_all_sessions(session, user)
     record(session, actor_id=user.id, action=AuditAction.USER_RESET_PASSWORD,
            subject_type="user", subject_id=user.id)
     queue_mail(session, emails.password_changed(user))

@@ -7,12 +7,15 @@ error goes to the app's error pages.
 
 from __future__ import annotations
 
+import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -46,16 +49,22 @@ from forum.accounts.forms import (
 from forum.accounts.models import User
 from forum.accounts.queries import list_tokens
 from forum.accounts.reset import check_reset_token, do_request_password_reset, do_reset_password
+from forum.accounts.sessions import Device
 from forum.auth import current_viewer
 from forum.db import get_session
 from forum.errors import Invalid
 from forum.permissions import require_user
+from forum.security import login_throttle
 
 bp = Blueprint("accounts", __name__)
 
 REGISTERED = ("Thank you for joining. We have sent an email to the address you gave. "
               "If you do not see it, check your spam folder.")
 MAX_NEXT_LENGTH = 2000
+SLOWED_DOWN = ("To keep accounts safe, please wait {seconds} seconds before trying to sign in "
+               "again. If you have forgotten your password, you can set a new one.")
+PENDING = "pending_sign_in"
+PENDING_SECONDS = 5 * 60
 
 
 @bp.after_request
@@ -87,10 +96,45 @@ def _home() -> str:
     return url_for("boards.index")
 
 
+def device(remember: bool) -> Device:
+    """The browser making this request, as the session list will describe it."""
+    return Device(user_agent=request.headers.get("User-Agent", ""),
+                  ip=request.remote_addr or "", remember=remember)
+
+
 def _start_session(user: User, *, remember: bool) -> None:
     # A new session on every sign-in, so an id planted before sign-in is worth nothing.
+    # ``user.session_key`` was set by the action that started the server-side session.
     session.clear()
     login_user(user, remember=remember)
+
+
+def begin_pending(user: User, *, remember: bool, target: str, step: str) -> None:
+    """Half signed in: the password was right, the second step is still to come. Nothing
+    here signs anyone in; it lasts five minutes."""
+    session.clear()
+    session[PENDING] = {"uid": user.id, "ver": user.session_version, "remember": remember,
+                        "next": target, "step": step,
+                        "until": int(time.time()) + PENDING_SECONDS}
+
+
+def pending_sign_in() -> tuple[User, dict[str, Any]] | None:
+    """The member half-way through signing in, if the five minutes have not run out."""
+    data = session.get(PENDING)
+    if not isinstance(data, dict) or int(data.get("until", 0)) < time.time():
+        session.pop(PENDING, None)
+        return None
+    user = get_session().get(User, int(data.get("uid", 0)))
+    if user is None or user.session_version != data.get("ver") or not user.is_active:
+        session.pop(PENDING, None)
+        return None
+    return user, data
+
+
+def finish_pending(user: User, data: dict[str, Any]) -> Response:
+    """Sign the half-signed-in member in for real and send them on."""
+    _start_session(user, remember=bool(data.get("remember")))
+    return redirect(safe_next(data.get("next")) or _home(), 303)
 
 
 def _has_remember_cookie() -> bool:
@@ -112,7 +156,8 @@ def register() -> ResponseReturnValue:
         try:
             user = do_register(get_session(), username=form.username.data or "",
                                email=form.email.data or "", password=form.password.data or "",
-                               accepted_guidelines=bool(form.accept_guidelines.data))
+                               accepted_guidelines=bool(form.accept_guidelines.data),
+                               device=device(False))
         except Invalid as exc:
             show_errors(form, exc)
         else:
@@ -136,13 +181,32 @@ def login() -> ResponseReturnValue:
             return redirect(form.next.data or _home())
     target = safe_next(form.next.data) or _home()
     if form.validate_on_submit():
+        typed = form.login.data or ""
+        wait = login_throttle.is_throttled(typed)
+        if wait:
+            # Counted by what was typed, so the answer is the same for every login.
+            form.form_errors.append(SLOWED_DOWN.format(seconds=wait))
+            response = make_response(render_template(
+                "accounts/login.html", form=form,
+                remember_days=current_app.config["REMEMBER_COOKIE_DAYS"]), 429)
+            response.headers["Retry-After"] = str(wait)
+            return response
+        remember = bool(form.remember.data)
         try:
-            user = do_login(get_session(), login=form.login.data or "",
-                            password=form.password.data or "", ip=request.remote_addr)
+            result = do_login(get_session(), login=typed, password=form.password.data or "",
+                              device=device(remember), ip=request.remote_addr)
         except Invalid as exc:
+            login_throttle.record_failure(typed)
             show_errors(form, exc)
         else:
-            _start_session(user, remember=bool(form.remember.data))
+            login_throttle.record_success(typed)
+            if result.second_step is not None:
+                begin_pending(result.user, remember=remember, target=target,
+                              step=result.second_step)
+                endpoint = ("accounts.two_factor_code" if result.second_step == "code"
+                            else "accounts.two_factor_setup")
+                return redirect(url_for(endpoint), 303)
+            _start_session(result.user, remember=remember)
             return redirect(target, 303)
     return _form_page("accounts/login.html", form,
                       remember_days=current_app.config["REMEMBER_COOKIE_DAYS"])
@@ -150,7 +214,8 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/sign-out")
 def logout() -> ResponseReturnValue:
-    do_logout(get_session(), actor=current_viewer())
+    do_logout(get_session(), actor=current_viewer(),
+              session_key=getattr(current_user, "session_key", None))
     session.clear()
     logout_user()  # after clear(): it marks the remember-me cookie for deletion
     flash("You have signed out.", "info")
@@ -181,7 +246,8 @@ def change_password() -> ResponseReturnValue:
         try:
             user = do_change_password(get_session(), actor=current_viewer(),
                                       current_password=form.current_password.data or "",
-                                      new_password=form.new_password.data or "")
+                                      new_password=form.new_password.data or "",
+                                      device=device(_has_remember_cookie()))
         except Invalid as exc:
             show_errors(form, exc)
         else:
@@ -265,3 +331,7 @@ def reset_password(token: str) -> ResponseReturnValue:
             return render_template("accounts/reset_invalid.html", message=exc.message), 400
         show_errors(form, exc)
     return _form_page("accounts/reset_password.html", form, token=token)
+
+
+# The two-step sign-in and "Where you're signed in" pages add their routes to ``bp``.
+from forum.accounts import security_views  # noqa: E402,F401

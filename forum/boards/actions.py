@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.accounts.models import Role, User
+from forum.accounts.sessions import end_all_sessions
 from forum.audit.models import AuditAction, record
 from forum.boards.models import (
     SUPPORT_MODEL_FIELDS,
@@ -199,7 +200,7 @@ def do_assign_facilitator(session: Session, *, actor: Viewer | None, board: Boar
     if assign and existing is None:
         if user.role == Role.MEMBER:
             user.role = Role.FACILITATOR
-            user.session_version += 1
+            end_all_sessions(session, user)
         session.add(BoardFacilitator(board_id=board.id, user_id=user.id))
         if session.scalar(select(BoardMembership.id).where(
                 BoardMembership.board_id == board.id,

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum.accounts.models import Role, User, UserStatus
+from forum.accounts.sessions import end_all_sessions
 from forum.audit.models import record
 from forum.boards.models import Board
 from forum.db import utcnow
@@ -102,8 +103,8 @@ def _sanction(session: Session, *, actor: Viewer, user: User, board: Board | Non
     before = {"status": str(user.status)}
     if kind == SanctionKind.SUSPENSION:
         user.status = UserStatus.SUSPENDED
-        # Ends every session and remember-me cookie at once.
-        user.session_version += 1
+        # Ends every session, remember-me cookie and live connection at once.
+        end_all_sessions(session, user)
     tell_member(session, user_id=user.id, kind=str(kind), title=t.title,
                 message=f"{text}\n\nReason: {reason}",
                 post_id=case.post_id if case else None,

@@ -81,7 +81,7 @@ def session_cookie(user: dict[str, Any]) -> str:
     signer.secret_key = SECRET
     serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
     assert serializer is not None
-    return serializer.dumps({"_user_id": f"{user['id']}:1", "_fresh": True})
+    return serializer.dumps({"_user_id": user["session_id"], "_fresh": True})
 
 
 def signed_in_page(browser: Any, live: dict[str, Any], user: dict[str, Any]) -> Any:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 07:12:50.602754
+Create Date: 2026-11-26 07:16:11.912163
 """
 from alembic import op
 import sqlalchemy as sa
@@ -69,6 +69,9 @@ def upgrade() -> None:
     sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
     sa.Column('last_seen_at', forum.db.UTCDateTime(), nullable=True),
     sa.Column('post_count', sa.Integer(), nullable=False),
+    sa.Column('totp_secret_enc', sa.String(length=255), nullable=True),
+    sa.Column('totp_enabled_at', forum.db.UTCDateTime(), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email_key', name=op.f('uq_users_email_key')),
     sa.UniqueConstraint('username_key', name=op.f('uq_users_username_key'))
@@ -289,6 +292,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_privacy_sign_in_addresses_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_privacy_sign_in_addresses_user_id'), ['user_id'], unique=False)
 
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('used_at', forum.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes'))
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
+
     op.create_table('threads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('board_id', sa.Integer(), nullable=False),
@@ -307,6 +321,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.create_index('ix_threads_board_activity', ['board_id', 'last_activity_at'], unique=False)
+
+    op.create_table('user_sessions',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('created_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', forum.db.UTCDateTime(), nullable=False),
+    sa.Column('user_agent', sa.String(length=80), nullable=False),
+    sa.Column('ip_network', sa.String(length=64), nullable=False),
+    sa.Column('remember', sa.Boolean(), nullable=False),
+    sa.Column('revoked_at', forum.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('posts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -722,10 +752,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_posts_author_id'))
 
     op.drop_table('posts')
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+
+    op.drop_table('user_sessions')
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.drop_index('ix_threads_board_activity')
 
     op.drop_table('threads')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
     with op.batch_alter_table('privacy_sign_in_addresses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_privacy_sign_in_addresses_user_id'))
         batch_op.drop_index(batch_op.f('ix_privacy_sign_in_addresses_created_at'))

@@ -103,7 +103,7 @@ def test_sign_in_starts_a_fresh_session(client, make, sign_in) -> None:
     sign_in(client, "Rowan")
     with client.session_transaction() as sess:
         assert "planted" not in sess
-        assert sess["_user_id"] == user.get_id()
+        assert sess["_user_id"].startswith(f"{user.id}:{user.session_version}:")
 
 
 def test_sign_in_upgrades_an_old_password_hash(client, db, make, sign_in) -> None:

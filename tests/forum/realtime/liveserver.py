@@ -26,6 +26,7 @@ def seed() -> None:
 
     from forum import create_app
     from forum.accounts.models import ApiToken
+    from forum.accounts.sessions import Device, start_session
     from forum.auth import TOKEN_PREFIX, hash_token
     from forum.db import job_session
     from forum.models import metadata
@@ -45,12 +46,15 @@ def seed() -> None:
             session.add(ApiToken(user_id=user.id, name="test", token_hash=hash_token(secret),
                                  prefix=secret[:12]))
             tokens.append(secret)
+            # A server-side session, so a browser test can sign in with a cookie.
+            start_session(session, user, Device())
         session.commit()
         print(json.dumps({
             "board": board.slug, "other_board": other.slug,
             "thread": thread.id, "other_thread": other_thread.id,
             "last_post_id": thread.last_post_id,
-            "users": [{"id": u.id, "username": u.username, "token": t}
+            "users": [{"id": u.id, "username": u.username, "token": t,
+                       "session_id": u.get_id()}
                       for u, t in zip(members, tokens, strict=True)],
         }), flush=True)
 
