@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.accounts.models import ApiToken, PasswordResetUse, User
+from forum.accounts.models import ApiToken, PasswordResetUse, User, UserSession
 from forum.audit.models import AuditAction, AuditEntry
 from forum.boards.models import Board, BoardFacilitator, BoardMembership
 from forum.notifications.models import (
@@ -31,6 +31,7 @@ SECTION_TITLES: dict[str, str] = {
     "profile": "Your account",
     "sessions": "Signing in",
     "sign_in_history": "When you signed in and out",
+    "staff_work": "Your duty shifts and training (facilitators)",
     "sign_in_addresses": "Network addresses you signed in from",
     "api_tokens": "Personal access tokens",
     "password_resets": "Password reset links you used",
@@ -97,18 +98,33 @@ def _account(session: Session, user: User) -> dict[str, Any]:
     activity = [{"action": e.action, "at": _when(e.created_at),
                  "subject_type": e.subject_type, "subject_id": e.subject_id} for e in entries]
     return {
-        "sessions": {
-            "signed_in_browsers": "Kept in each browser's cookie, not on our server. Signing "
-                                  "out everywhere, changing your password or closing your "
-                                  "account ends them all.",
-            "session_version": user.session_version,
-            "remember_me_days": None,
-        },
+        "sessions": [
+            {"browser": row.user_agent, "network": row.ip_network, "remember_me": row.remember,
+             "started": _when(row.created_at), "last_seen": _when(row.last_seen_at),
+             "ended": _when(row.revoked_at)}
+            for row in session.scalars(select(UserSession).where(
+                UserSession.user_id == user.id).order_by(UserSession.created_at))],
+        "staff_work": _staff_work(session, user),
         "sign_in_history": signins,
         "account_activity": activity,
         "sign_in_addresses": [{"ip": a.ip, "at": _when(a.created_at)} for a in session.scalars(
             select(SignInAddress).where(SignInAddress.user_id == user.id)
             .order_by(SignInAddress.id))],
+    }
+
+
+def _staff_work(session: Session, user: User) -> dict[str, Any]:
+    """Facilitators' own duty shifts and training records (empty for members)."""
+    from moderation.duty_models import Shift, TrainingRecord
+
+    return {
+        "duty_shifts": [{"boards": s.board_ids, "starts": _when(s.starts_at),
+                         "ends": _when(s.ends_at)} for s in session.scalars(
+            select(Shift).where(Shift.user_id == user.id).order_by(Shift.starts_at))],
+        "training": [{"course_id": r.course_id, "completed_on": r.completed_on.isoformat(),
+                      "expires_on": r.expires_on.isoformat() if r.expires_on else None}
+                     for r in session.scalars(select(TrainingRecord).where(
+                         TrainingRecord.user_id == user.id).order_by(TrainingRecord.id))],
     }
 
 
@@ -209,7 +225,7 @@ def build_export(session: Session, user: User, *, now: datetime, service_name: s
             select(PasswordResetUse).where(PasswordResetUse.user_id == user.id))],
     }
     data.update(_account(session, user))
-    data["sessions"]["remember_me_days"] = remember_days
+    data["profile"]["remember_me_days"] = remember_days
     data.update(_community(session, user))
     data.update(_notifications(session, user))
     data.update(_moderation(session, user))

@@ -31,6 +31,9 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("moderation_notices", "user_id"): "moderation_notices",
     ("moderation_appeals", "user_id"): "appeals",
     ("privacy_sign_in_addresses", "user_id"): "sign_in_addresses",
+    ("user_sessions", "user_id"): "sessions",
+    ("moderation_shifts", "user_id"): "staff_work",
+    ("moderation_training_records", "user_id"): "staff_work",
 }
 
 # (table, column) → why the member's self-service copy leaves it out. Everything here can
@@ -68,6 +71,22 @@ NOT_EXPORTED: dict[tuple[str, str], str] = {
         "members either).",
     ("moderation_appeals", "decided_by_id"): "Appeals this member decided as staff.",
     ("moderation_escalations", "raised_by_id"): "Escalations this member raised as staff.",
+    ("moderation_escalations", "acknowledged_by_id"):
+        "Escalations this member acknowledged as staff, about other members.",
+    ("moderation_escalations", "resolved_by_id"):
+        "Escalations this member resolved as staff, about other members.",
+    ("moderation_escalation_events", "actor_id"):
+        "Escalation timeline entries written as staff, about other members.",
+    ("moderation_shifts", "created_by_id"): "Rota entries this member made as an admin.",
+    ("moderation_handover_items", "cleared_by_id"): "Handover work done as staff.",
+    ("moderation_training_records", "recorded_by_id"):
+        "Training records this member entered for others as an admin.",
+    ("moderation_staff_leads", "user_id"):
+        "Whether this member is a named lead: staff configuration, shown to them on the "
+        "escalation pages.",
+    ("moderation_emergency_protocol", "updated_by_id"): "Site configuration written as staff.",
+    ("recovery_codes", "user_id"):
+        "Hashes of two-step recovery codes: secrets, never shown again after set-up.",
 }
 
 
