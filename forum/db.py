@@ -6,6 +6,7 @@ event outbox (see :mod:`forum.events`) that is emitted only after a successful c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,9 +15,12 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -102,11 +106,37 @@ def init_db(app: Flask) -> None:
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
-            session.close()
+            close_quietly(session)
 
     # A request reuses an app context that is already pushed (tests push one around many
     # requests), so the request's session must also end with the request itself.
     app.teardown_request(_close_session)
+
+
+def close_quietly(session: Session) -> None:
+    """Close a request's session after its response is built, even if the database went away.
+
+    Closing rolls back the open transaction; if the connection was cut after the page was
+    rendered, that ROLLBACK fails. The response is already good and nothing is left to
+    undo (the server ends a cut connection's transaction itself), so the connection is
+    thrown away instead of turning a finished 200 into a 500. Called at request teardown.
+    """
+    transaction = session.get_transaction()
+    # SessionTransaction has no public accessor for its connections; they are needed
+    # because a failed close leaves them checked out of the pool.
+    connections = [entry[0] for entry in getattr(transaction, "_connections", {}).values()]
+    try:
+        session.close()
+    except DBAPIError as exc:
+        # The type only: the message can hold SQL and parameters (member text).
+        log.warning("discarding a lost database connection at teardown (%s)",
+                    type(exc.orig or exc).__name__)
+        for connection in connections:
+            try:
+                # Hands the broken connection back to the pool as unusable.
+                connection.invalidate()
+            except SQLAlchemyError:
+                log.debug("discarding a lost connection failed")
 
 
 def new_session(app: Flask | None = None) -> Session:

@@ -199,6 +199,7 @@ def case_action(case_id: int, body: CaseActionIn) -> Result:
 
 
 @api.route("/flags", methods=["POST"], body=FlagIn, responses={201: FlagOut}, auth=True,
+           errors=[404],
            tags=TAGS)
 def report(body: FlagIn) -> Result:
     """Report a post. A facilitator will read it; enough reports hide it until then."""

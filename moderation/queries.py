@@ -163,9 +163,7 @@ def get_case_detail(session: Session, viewer: Viewer, case_id: int) -> CaseDetai
         if scope is not None:
             query = query.where(scope)
         recent = list(session.scalars(query))
-        notes = list(session.scalars(select(StaffNote).options(joinedload(StaffNote.author))
-                                     .where(StaffNote.subject_id == author.id)
-                                     .order_by(StaffNote.id.desc())))
+        notes = _notes_query(session, viewer, author.id)
         suggested = suggest_step(session, author.id)
     notices = list(session.scalars(select(ActionNotice).where(ActionNotice.case_id == case.id)
                                    .order_by(ActionNotice.id)))
@@ -345,6 +343,17 @@ def preview_watched_word(session: Session, viewer: Viewer, *, pattern: str, acti
 
 def staff_notes_about(session: Session, viewer: Viewer, user_id: int) -> list[StaffNote]:
     require_staff(viewer)
-    return list(session.scalars(select(StaffNote).options(joinedload(StaffNote.author))
-                                .where(StaffNote.subject_id == user_id)
-                                .order_by(StaffNote.id.desc())))
+    return _notes_query(session, viewer, user_id)
+
+
+def _notes_query(session: Session, viewer: Viewer, user_id: int) -> list[StaffNote]:
+    """Notes about a member that the viewer may read: community-wide notes (no board) and
+    notes from boards they facilitate. A note made on another board stays there: it would
+    tell a facilitator elsewhere that the member belongs to that (perhaps private,
+    condition) board."""
+    query = (select(StaffNote).options(joinedload(StaffNote.author))
+             .where(StaffNote.subject_id == user_id).order_by(StaffNote.id.desc()))
+    ids = staff_board_ids(viewer)
+    if ids is not None:
+        query = query.where(or_(StaffNote.board_id.is_(None), StaffNote.board_id.in_(ids)))
+    return list(session.scalars(query))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import itertools
 from functools import lru_cache
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -92,3 +94,90 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert error["code"] == code
     return error
+
+
+# ---- active content in HTML (content fuzzing) -------------------------------------------
+
+SAFE_TAGS = {"p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul",
+             "ol", "li", "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
+SAFE_SCHEMES = {"", "http", "https", "mailto"}
+# Elements whose content is not text: member words inside them would run or style.
+RAW_TEXT = {"script", "style", "iframe", "noscript", "template", "textarea", "title", "xmp"}
+
+
+def _tag_problems(tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
+    problems = []
+    if tag not in SAFE_TAGS:
+        problems.append(f"tag {tag}")
+    for name, value in attrs:
+        if name.startswith("on") or name in {"style", "src", "srcdoc", "formaction"}:
+            problems.append(f"attribute {name}")
+        if name == "href" and value is not None:
+            scheme = urlsplit(value.strip()).scheme.lower()
+            if scheme not in SAFE_SCHEMES:
+                problems.append(f"href scheme {scheme}")
+    return problems
+
+
+class _ActiveContentFinder(HTMLParser):
+    """Parses HTML as a browser would and lists anything that could run, load or style.
+
+    With ``marker`` (a whole page), only what member text put there counts: a tag whose
+    name or attributes carry the marker, or the marker inside a script, style or other
+    raw-text element. The page's own scripts, forms and styles are the layout's.
+    """
+
+    def __init__(self, marker: str | None = None) -> None:
+        super().__init__(convert_charrefs=True)
+        self.marker = marker.lower() if marker else None
+        self.problems: list[str] = []
+        self.raw: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in RAW_TEXT:
+            self.raw.append(tag)
+        if self.marker is None:
+            self.problems += _tag_problems(tag, attrs)
+            return
+        marker = self.marker
+        if marker in tag or any(marker in name for name, _ in attrs):
+            # Tags and attribute names never come from member text in the layout: this
+            # element was made by member text, and must be an inert, allowed one.
+            self.problems += [f"{p} (from member text)" for p in _tag_problems(tag, attrs)]
+            return
+        for name, value in attrs:
+            if not value or marker not in value.lower():
+                continue
+            # Member text in an attribute value is fine (escaped), unless the attribute
+            # runs, loads or styles it.
+            if name.startswith("on") or name in {"style", "src", "srcdoc", "formaction"}:
+                self.problems.append(f"member text in {tag} {name}")
+            if name == "href" and urlsplit(value.strip()).scheme.lower() not in SAFE_SCHEMES:
+                self.problems.append(f"member text as a {tag} href scheme")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in RAW_TEXT and self.raw:
+            self.raw.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.raw and self.raw[-1] == tag:
+            self.raw.pop()
+
+    def handle_data(self, data: str) -> None:
+        # Member text inside <title> or <textarea> is normal (escaped) text.
+        if (self.marker and self.raw and self.raw[-1] not in {"title", "textarea"}
+                and self.marker in data.lower()):
+            self.problems.append(f"member text inside <{self.raw[-1]}>")
+
+
+def active_content(html: str, marker: str | None = None) -> list[str]:
+    """What in ``html`` could run script, load a frame, submit a form or style the page.
+
+    Without ``marker`` the whole fragment must be inert (sanitised post HTML). With it, a
+    whole page or email is checked for active content that came from member text carrying
+    ``marker``. Used by tests/forum/test_markup.py and the content-injection tests."""
+    finder = _ActiveContentFinder(marker)
+    finder.feed(html)
+    finder.close()
+    return finder.problems

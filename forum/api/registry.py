@@ -43,6 +43,7 @@ STATUS_TEXT = {
     401: "Not signed in, or the token is not valid",
     403: "Signed in, but not allowed to do this",
     404: "Not found, or not visible to you",
+    409: "That has changed, or was already done",
     413: "The request body is too large",
     415: "The request body is not JSON",
     422: "Some fields need changing; `fields` says which and why",
@@ -82,6 +83,7 @@ class ApiRoute:
     auth: bool
     csrf: bool
     tags: list[str] = field(default_factory=list)
+    errors: frozenset[int] = frozenset()
 
 
 # ---- input --------------------------------------------------------------------------------
@@ -209,12 +211,15 @@ class ApiRegistry:
 
     def route(self, rule: str, *, methods: Iterable[str], responses: dict[int, ResponseSpec],
               body: type[ApiInput] | None = None, query: type[BaseModel] | None = None,
-              auth: bool = False, csrf: bool = True, tags: Iterable[str] = ()
+              auth: bool = False, csrf: bool = True, tags: Iterable[str] = (),
+              errors: Iterable[int] = ()
               ) -> Callable[[Callable[..., Result]], Callable[..., Response]]:
         """Declare a view. It is called with its path values, plus ``body=`` (a validated
         ``body`` model) and ``query=`` when declared, and returns data, ``(data, status)``
         or ``(data, status, headers)``. ``auth`` requires a signed-in, active member (401
-        otherwise); ``csrf=False`` is only for routes that carry their own credentials."""
+        otherwise); ``csrf=False`` is only for routes that carry their own credentials.
+        ``errors`` documents error statuses the route's shape does not imply (e.g. 404 for
+        an id given in the body)."""
         methods = [m.upper() for m in methods]
 
         def decorator(view: Callable[..., Result]) -> Callable[..., Response]:
@@ -243,7 +248,8 @@ class ApiRegistry:
                 self.routes.append(ApiRoute(
                     rule=rule, method=method, endpoint=endpoint, summary=summary.strip(),
                     description=" ".join(description.split()), body=body, query=query,
-                    responses=responses, auth=auth, csrf=csrf, tags=list(tags)))
+                    responses=responses, auth=auth, csrf=csrf, tags=list(tags),
+                    errors=frozenset(errors)))
             return wrapper
 
         return decorator
@@ -325,7 +331,7 @@ class ApiRegistry:
             elif isinstance(spec, dict):
                 entry["content"] = {"application/json": {"schema": spec}}
             responses[str(status)] = entry
-        errors = {401}
+        errors = {401, *route.errors}
         if route.auth:
             errors.add(403)
         if "<" in route.rule:

@@ -199,6 +199,8 @@ def revisions(post_id: int) -> str:
     db = get_session()
     post = access_post(db, viewer, post_id)
     thread = post.thread
+    # Signed out: ask to sign in (a facilitator may simply have been signed out).
+    require_user(viewer)
     if not can_moderate(viewer, thread.board_id):
         raise Forbidden("Only the board's facilitators can see earlier versions of a post.")
     return render_template("threads/revisions.html", post=post, thread=thread,

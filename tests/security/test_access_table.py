@@ -12,6 +12,17 @@ of the target board; "other member" belongs only to a different private board;
 "facilitator" facilitates the target board; "other facilitator" facilitates only the
 other board. A cell is a status code or a tuple of acceptable codes.
 
+The issue also asks for "facilitator (trained)" and "facilitator (training expired)". That
+distinction cannot exist yet: training records arrive with issue 5, and until then every
+facilitator of a board is treated as trained. When ``TrainingRecord`` lands, add an
+``expired_facilitator`` column (a facilitator of the target board whose training has
+lapsed: expected to get the member's answers on staff routes).
+
+Fixtures per target board: a thread and reply by the member, the reply reported by the
+facilitator (an open case), a warning to the member on that board with the member's
+appeal (a notice and an appeal). Shared: a watched word, a notification for the member,
+the member's unsubscribe token, the "hide" message template.
+
 Blueprints still being built on another branch (no write routes yet: the skeleton views)
 keep their lines in the table but are only checked once their feature is merged.
 """
@@ -24,11 +35,17 @@ from typing import Any
 import pytest
 from flask import Flask, url_for
 from helpers import Factories
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stubs import is_stub, sign_in
 
 from forum.boards.actions import do_invite_member
 from forum.boards.models import Visibility
+from forum.notifications.emails import unsubscribe_token
+from forum.notifications.fanout import notify_member
+from forum.permissions import load_viewer
+from moderation.actions import do_appeal, do_report_post, do_save_watched_word, do_warn_member
+from moderation.models import ActionNotice, Case
 
 ROLES = ("anonymous", "member", "other_member", "facilitator", "other_facilitator", "admin")
 Cell = int | tuple[int, ...]
@@ -109,6 +126,116 @@ TABLE: list[tuple[Any, ...]] = [
     ("GET", "privacy.delete_account",         "-",       302, 200, 200, 200, 200, 200),
     ("POST", "privacy.delete_account",        "-",       302, 422, 422, 422, 422, 422),
     ("GET", "privacy.account_closed",         "-",       *EVERYONE_OK),
+    # Boards, threads, notifications and moderation (pages and /api/v1/moderation). Pages
+    # answer a signed-out visitor 401 (the sign-in page, with its link) where a route needs
+    # an account, or 302 to sign-in where the view redirects itself; admin pages are 403 to
+    # everyone else; moderation pages are 403 to members, and a case or appeal of a board
+    # you do not facilitate is 404. The facilitator here is the one who warned the member:
+    # deciding the appeal against their own decision is refused (403), an admin may (422,
+    # empty form). The member cannot report their own post (403). Moderation API writes
+    # are sent with no JSON body (415 once signed in).
+    ("DELETE", "moderation_api.delete_watched_word", "-",       401, 403, 403, 403, 403, 204),
+    ("GET", "boards.admin_edit",                    "public",  401, 403, 403, 403, 403, 200),
+    ("GET", "boards.admin_edit",                    "private", 401, 403, 403, 403, 403, 200),
+    ("GET", "boards.admin_facilitators",            "public",  401, 403, 403, 403, 403, 200),
+    ("GET", "boards.admin_facilitators",            "private", 401, 403, 403, 403, 403, 200),
+    ("GET", "boards.admin_list",                    "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "boards.admin_new",                     "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "boards.invite",                        "public",  401, 403, 403, 200, 403, 200),
+    ("GET", "boards.invite",                        "private", 404, 403, 404, 200, 404, 200),
+    ("GET", "moderation.appeal",                    "public",  401, 403, 403, 200, 404, 200),
+    ("GET", "moderation.appeal",                    "private", 401, 403, 403, 200, 404, 200),
+    ("GET", "moderation.appeal_notice",             "public",  401, 200, 404, 404, 404, 404),
+    ("GET", "moderation.appeal_notice",             "private", 401, 200, 404, 404, 404, 404),
+    ("GET", "moderation.audit_log",                 "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "moderation.case",                      "public",  401, 403, 403, 200, 404, 200),
+    ("GET", "moderation.case",                      "private", 401, 403, 403, 200, 404, 200),
+    ("GET", "moderation.ladder",                    "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "moderation.message_template",          "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "moderation.message_templates",         "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "moderation.my_notices",                "-",       401, 200, 200, 200, 200, 200),
+    ("GET", "moderation.my_reports",                "-",       401, 200, 200, 200, 200, 200),
+    ("GET", "moderation.queue",                     "-",       401, 403, 403, 200, 200, 200),
+    ("GET", "moderation.queue_items",               "-",       401, 403, 403, 200, 200, 200),
+    ("GET", "moderation.report",                    "public",  401, 200, 200, 200, 200, 200),
+    ("GET", "moderation.report",                    "private", 401, 200, 404, 200, 404, 200),
+    ("GET", "moderation.staff_notes",               "-",       401, 403, 403, 200, 200, 200),
+    ("GET", "moderation.watched_word",              "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "moderation.watched_words",             "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "moderation_api.audit",                 "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "moderation_api.case",                  "public",  401, 403, 403, 200, 404, 200),
+    ("GET", "moderation_api.case",                  "private", 401, 403, 403, 200, 404, 200),
+    ("GET", "moderation_api.my_notices",            "-",       401, 200, 200, 200, 200, 200),
+    ("GET", "moderation_api.my_reports",            "-",       401, 200, 200, 200, 200, 200),
+    ("GET", "moderation_api.queue",                 "-",       401, 403, 403, 200, 200, 200),
+    ("GET", "moderation_api.watched_words",         "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "notifications.index",                  "-",       302, 200, 200, 200, 200, 200),
+    ("GET", "notifications.open",                   "-",       302, 302, 404, 404, 404, 404),
+    ("GET", "notifications.settings",               "-",       302, 200, 200, 200, 200, 200),
+    ("GET", "notifications.unsubscribe",            "-",       200, 200, 200, 200, 200, 200),
+    ("GET", "threads.delete",                       "public",  401, 200, 403, 200, 403, 200),
+    ("GET", "threads.delete",                       "private", 404, 200, 404, 200, 404, 200),
+    ("GET", "threads.edit",                         "public",  401, 200, 403, 200, 403, 200),
+    ("GET", "threads.edit",                         "private", 404, 200, 404, 200, 404, 200),
+    ("GET", "threads.first_unread",                 "public",  302, 302, 302, 302, 302, 302),
+    ("GET", "threads.first_unread",                 "private", 404, 302, 404, 302, 404, 302),
+    ("GET", "threads.new",                          "public",  401, 200, 200, 200, 200, 200),
+    ("GET", "threads.new",                          "private", 404, 200, 404, 200, 404, 200),
+    ("GET", "threads.reply",                        "public",  401, 200, 200, 200, 200, 200),
+    ("GET", "threads.reply",                        "private", 404, 200, 404, 200, 404, 200),
+    ("GET", "threads.revisions",                    "public",  401, 403, 403, 200, 403, 200),
+    ("GET", "threads.revisions",                    "private", 404, 403, 404, 200, 404, 200),
+    ("POST", "boards.admin_archive",                "public",  401, 403, 403, 403, 403, 302),
+    ("POST", "boards.admin_archive",                "private", 401, 403, 403, 403, 403, 302),
+    ("POST", "boards.admin_edit",                   "public",  401, 403, 403, 403, 403, 422),
+    ("POST", "boards.admin_edit",                   "private", 401, 403, 403, 403, 403, 422),
+    ("POST", "boards.admin_facilitators",           "public",  401, 403, 403, 403, 403, 422),
+    ("POST", "boards.admin_facilitators",           "private", 401, 403, 403, 403, 403, 422),
+    ("POST", "boards.admin_new",                    "-",       401, 403, 403, 403, 403, 422),
+    ("POST", "boards.invite",                       "public",  401, 403, 403, 422, 403, 422),
+    ("POST", "boards.invite",                       "private", 404, 403, 404, 422, 404, 422),
+    ("POST", "boards.join",                         "public",  401, 302, 302, 302, 302, 302),
+    ("POST", "boards.join",                         "private", 404, 302, 404, 302, 404, 403),
+    ("POST", "boards.leave",                        "public",  401, 302, 302, 302, 302, 302),
+    ("POST", "boards.leave",                        "private", 404, 302, 404, 302, 404, 302),
+    ("POST", "moderation.appeal",                   "public",  401, 403, 403, 403, 404, 422),
+    ("POST", "moderation.appeal",                   "private", 401, 403, 403, 403, 404, 422),
+    ("POST", "moderation.appeal_notice",            "public",  401, 422, 404, 404, 404, 404),
+    ("POST", "moderation.appeal_notice",            "private", 401, 422, 404, 404, 404, 404),
+    ("POST", "moderation.case_action",              "public",  401, 403, 403, 302, 404, 302),
+    ("POST", "moderation.case_action",              "private", 401, 403, 403, 302, 404, 302),
+    ("POST", "moderation.delete_watched_word",      "-",       401, 403, 403, 403, 403, 302),
+    ("POST", "moderation.ladder",                   "-",       401, 403, 403, 403, 403, 422),
+    ("POST", "moderation.message_template",         "-",       401, 403, 403, 403, 403, 422),
+    ("POST", "moderation.report",                   "public",  401, 403, 422, 422, 422, 422),
+    ("POST", "moderation.report",                   "private", 401, 403, 404, 422, 404, 422),
+    ("POST", "moderation.staff_notes",              "-",       401, 403, 403, 422, 422, 422),
+    ("POST", "moderation.watched_word",             "-",       401, 403, 403, 403, 403, 422),
+    ("POST", "moderation_api.add_watched_word",     "-",       401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.appeal",               "public",  401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.appeal",               "private", 401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.case_action",          "public",  401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.case_action",          "private", 401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.decide",               "public",  401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.decide",               "private", 401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.preview",              "-",       401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.report",               "-",       401, 415, 415, 415, 415, 415),
+    ("POST", "notifications.read_all",              "-",       302, 302, 302, 302, 302, 302),
+    ("POST", "notifications.settings",              "-",       302, 422, 422, 422, 422, 422),
+    ("POST", "notifications.unsubscribe",           "-",       200, 200, 200, 200, 200, 200),
+    ("POST", "threads.delete",                      "public",  401, 302, 403, 302, 403, 302),
+    ("POST", "threads.delete",                      "private", 404, 302, 404, 302, 404, 302),
+    ("POST", "threads.edit",                        "public",  401, 422, 403, 422, 403, 422),
+    ("POST", "threads.edit",                        "private", 404, 422, 404, 422, 404, 422),
+    ("POST", "threads.follow",                      "public",  401, 302, 302, 302, 302, 302),
+    ("POST", "threads.follow",                      "private", 404, 302, 404, 302, 404, 302),
+    ("POST", "threads.new",                         "public",  401, 422, 422, 422, 422, 422),
+    ("POST", "threads.new",                         "private", 404, 422, 404, 422, 404, 422),
+    ("POST", "threads.react",                       "public",  401, 422, 422, 422, 422, 422),
+    ("POST", "threads.react",                       "private", 404, 422, 404, 422, 404, 422),
+    ("POST", "threads.reply",                       "public",  401, 422, 422, 422, 422, 422),
+    ("POST", "threads.reply",                       "private", 404, 422, 404, 422, 404, 422),
+    ("PUT", "moderation_api.change_watched_word",   "-",       401, 415, 415, 415, 415, 415),
 ]
 
 # Never walked: Flask's static files.
@@ -122,7 +249,7 @@ class World:
 
 
 @pytest.fixture()
-def world(smake: Factories, sdb: Session) -> World:
+def world(secure_app: Flask, smake: Factories, sdb: Session) -> World:
     public = smake.board("Public board")
     private = smake.board("Private board", visibility=Visibility.PRIVATE)
     elsewhere = smake.board("Elsewhere board", visibility=Visibility.PRIVATE)
@@ -137,14 +264,36 @@ def world(smake: Factories, sdb: Session) -> World:
     other_member = smake.user("member_elsewhere")
     do_invite_member(sdb, actor=smake.viewer(other_facilitator), board=elsewhere,
                      user=other_member)
+    admin = smake.admin("admin_here")
+    word = do_save_watched_word(sdb, actor=smake.viewer(admin), pattern="zzqx",
+                                action="flag")
+    notification = notify_member(sdb, member.id, "notice", "A notice for you", "/my/notices")
+    sdb.commit()
+    shared = {"token_id": 1, "word_id": word.id, "key": "hide", "user_id": member.id,
+              "notification_id": notification.id,
+              "token": unsubscribe_token(secure_app, member.id)}
     values: dict[str, dict[str, Any]] = {}
     for name, board in (("public", public), ("private", private)):
         outcome = smake.thread(board, member)
+        # A reply by the member, reported by the board's facilitator: an open case.
+        reply = smake.reply(outcome.thread, member, body="A reply someone reported.")
+        do_report_post(sdb, actor=smake.viewer(facilitator), post=reply.post, reason="abuse",
+                       note="Please look")
+        case = sdb.scalar(select(Case).where(Case.post_id == reply.post.id))
+        assert case is not None
+        # A warning on this board, which the member has appealed: a notice and an appeal.
+        sanction = do_warn_member(sdb, actor=smake.viewer(facilitator), user=member,
+                                  board=board, reason="Test warning")
+        notice = sdb.scalar(select(ActionNotice).where(ActionNotice.sanction_id == sanction.id))
+        assert notice is not None
+        appeal = do_appeal(sdb, actor=smake.viewer(member), notice=notice, text="Please")
         values[name] = {"slug": board.slug, "thread_id": outcome.thread.id,
-                        "post_id": outcome.post.id, "token_id": 1, "token": "x"}
+                        "post_id": outcome.post.id, "case_id": case.id,
+                        "notice_id": notice.id, "appeal_id": appeal.id, "verb": "claim",
+                        **shared}
     users = {"anonymous": None, "member": member, "other_member": other_member,
              "facilitator": facilitator, "other_facilitator": other_facilitator,
-             "admin": smake.admin("admin_here")}
+             "admin": admin}
     return World(users=users, values=values)
 
 
@@ -214,3 +363,31 @@ def test_each_visitor_gets_the_answer_in_the_table(
                              f"got {status}, expected {expected}")
     assert checked > 0
     assert wrong == [], "\n".join(wrong)
+
+
+def test_a_board_staff_note_stays_with_that_boards_staff(
+        secure_app: Flask, world: World, sdb: Session) -> None:
+    """Staff notes about a member are open to every facilitator (the route is 200 for the
+    other board's facilitator) but a note made on a private board is not: it would tell
+    them the member belongs to that condition board."""
+    from forum.boards.models import Board
+    from moderation.actions import do_add_staff_note
+
+    private = sdb.scalar(select(Board).where(Board.slug == world.values["private"]["slug"]))
+    member = world.users["member"]
+    do_add_staff_note(sdb, actor=load_viewer(sdb, world.users["facilitator"]), user=member,
+                      body="Private board: prefers a gentle tone", board=private)
+    do_add_staff_note(sdb, actor=load_viewer(sdb, world.users["facilitator"]), user=member,
+                      body="Everywhere: new this month")
+    with secure_app.test_request_context():
+        path = url_for("moderation.staff_notes", user_id=member.id)
+    seen = {}
+    for role in ("facilitator", "other_facilitator", "admin"):
+        client = sign_in(secure_app.test_client(), world.users[role])
+        response = client.get(path)
+        assert response.status_code == 200
+        seen[role] = response.get_data(as_text=True)
+    assert all("Everywhere: new this month" in page for page in seen.values())
+    assert "prefers a gentle tone" in seen["facilitator"]
+    assert "prefers a gentle tone" in seen["admin"]
+    assert "prefers a gentle tone" not in seen["other_facilitator"]
