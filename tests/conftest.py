@@ -38,6 +38,15 @@ def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+@pytest.fixture(autouse=True)
+def _no_flask_cli_marker() -> Iterator[None]:
+    """Driving the ``forum`` command in a test (CliRunner) makes FlaskGroup set
+    FLASK_RUN_FROM_CLI in this process; servers that tests start as subprocesses would
+    inherit it, and Flask then refuses to run them. Clear it after every test."""
+    yield
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app({"DATABASE_URL": test_database_url(tmp_path_factory)}, env="test")
