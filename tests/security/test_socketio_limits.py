@@ -47,7 +47,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("sio")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "FORUM_ENV": "development",
+    env = {**{k: v for k, v in os.environ.items() if k != "FLASK_RUN_FROM_CLI"},
+           "PYTHONPATH": str(ROOT), "FORUM_ENV": "development",
            "RATELIMIT_ENABLED": "false", "DEMO_CONTENT": "false", "REDIS_URL": "",
            "DATABASE_URL": f"sqlite:///{tmp / 'sio.db'}", "SECRET_KEY": "sio-limits-test",
            "BASE_URL": base}
