@@ -118,13 +118,14 @@ def _signed_in(browser: Browser, base: str, login: str) -> Page:
         _TOTP_SECRETS[login] = secret
         page.get_by_label("Security code").fill(pyotp.TOTP(secret).now())
         page.get_by_role("button", name="Turn on two-step sign-in").click()
-        page.get_by_role("link", name="I have saved my codes, continue").click()
+        # Set-up makes a QR code and ten recovery codes: slow on a busy machine.
+        page.get_by_role("link", name="I have saved my codes, continue").click(timeout=90_000)
     elif "/sign-in/code" in page.url:
         # Signing in again: the next time step's code (a code cannot be used twice).
         code = pyotp.TOTP(_TOTP_SECRETS[login]).at(time.time() + 30)
         page.get_by_label("Security code").fill(code)
         page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
     return page
 
 
