@@ -135,7 +135,6 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
     mute = active_mute(session, user.id, board.id)
     if mute is not None:
         until = f" until {mute.ends_at:%d %B %Y}" if mute.ends_at else ""
-        session.rollback()
         raise Forbidden(f"You cannot post on this board{until}. You can still read it.")
 
     rules: list[dict[str, Any]] = []
@@ -151,7 +150,6 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
             message = (word.message if word and word.message else
                        "Your post includes words that cannot be posted here. "
                        "Please change them and try again.")
-            session.rollback()
             raise Invalid(fields={"body": message})
         if any(f.action == WatchedAction.REPLACE for f in ww.findings):
             post.body_source = ww.text
@@ -169,7 +167,6 @@ def moderation_post_hook(session: Session, write: PostWrite) -> None:
     findings = _drop_member_mentions(list(result.findings), post.body_source)
     pii_kinds = sorted({f.kind or "personal" for f in findings if f.label == "pii"})
     if pii_kinds and not write.confirmed:
-        session.rollback()
         raise NeedsConfirmation(pii_kinds)
 
     recent = _recent_posts(session, user.id, post.id)

@@ -3,8 +3,10 @@ moderation hooks, audits, queues events, and commits, in that order."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -183,6 +185,27 @@ def _write_post(session: Session, viewer: Viewer, thread: Thread, body: str, *,
     return PostOutcome(post=post, thread=thread, notices=write.notices)
 
 
+T = TypeVar("T")
+
+
+def _rolls_back_when_refused(action: Callable[..., T]) -> Callable[..., T]:
+    """A posting action whose write is refused part-way (validation, or a moderation hook
+    raising after the post was flushed) rolls its own session back, so no caller has to
+    remember to, and nothing half-written survives."""
+
+    @functools.wraps(action)
+    def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
+        try:
+            return action(session, *args, **kwargs)
+        except Exception:
+            session.rollback()
+            raise
+
+    return wrapper
+
+
+
+@_rolls_back_when_refused
 def do_create_thread(session: Session, *, actor: Viewer, board: Board, title: str, body: str,
                      max_length: int = 20000, confirmed: bool = False) -> PostOutcome:
     """Start a conversation on ``board``. Audits ``thread:create``; emits ``thread.created``
@@ -205,6 +228,7 @@ def do_create_thread(session: Session, *, actor: Viewer, board: Board, title: st
     return outcome
 
 
+@_rolls_back_when_refused
 def do_reply(session: Session, *, actor: Viewer, thread: Thread, body: str,
              quote_post_id: int | None = None, max_length: int = 20000,
              confirmed: bool = False, guidance: bool = False) -> PostOutcome:
@@ -239,6 +263,7 @@ def quote_source(post: Post) -> str:
     return quote_markdown(name, post.body_source, post.id)
 
 
+@_rolls_back_when_refused
 def do_edit_post(session: Session, *, actor: Viewer, post: Post, body: str, reason: str = "",
                  max_length: int = 20000, confirmed: bool = False) -> PostOutcome:
     """Edit a post, keeping the previous version as a revision. Audits ``post:edit``;

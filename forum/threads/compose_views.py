@@ -88,7 +88,6 @@ def new(slug: str) -> str | Response | tuple[str, int]:
                     body=form.body.data or "", max_length=_max_length(),
                     confirmed=bool(form.confirmed.data))
             except Invalid as exc:
-                db.rollback()  # nothing half-written survives a refused post
                 apply_errors(form, exc.fields or {"body": exc.message})
             else:
                 return _after_post(outcome, "Your conversation has been started.")
@@ -127,7 +126,6 @@ def reply(thread_id: int) -> str | Response | tuple[str, int]:
                                confirmed=bool(form.confirmed.data),
                                guidance=bool(form.guidance.data))
         except Invalid as exc:
-            db.rollback()  # nothing half-written survives a refused post
             apply_errors(form, exc.fields or {"body": exc.message})
         else:
             return _after_post(outcome, "Your guidance has been posted."
@@ -158,7 +156,6 @@ def edit(post_id: int) -> str | Response | tuple[str, int]:
                                    reason=form.reason.data or "", max_length=_max_length(),
                                    confirmed=bool(form.confirmed.data))
         except Invalid as exc:
-            db.rollback()  # nothing half-written survives a refused post
             apply_errors(form, exc.fields or {"body": exc.message})
         else:
             remember_notices(outcome.notices)

@@ -95,3 +95,26 @@ def test_posting_policy_holds_new_members_posts(db, make, captured_events):
     assert {e.room for e in captured_events if e.name == "post.held"} == {
         f"staff:{board.slug}", f"user:{started.post.author_id}"}
     assert not any(e.name == "thread.created" for e in captured_events)
+
+
+def test_a_write_refused_after_flush_rolls_itself_back(db, make, captured_events):
+    from forum.threads import hooks
+
+    board = make.board()
+    started = make.thread(board)
+    posts_before = db.scalar(select(func.count(Post.id)))
+
+    def refuse(_session, _write):
+        raise Invalid(fields={"body": "Not like that."})
+
+    hooks.register_post_hook(refuse)
+    try:
+        captured_events.clear()
+        with pytest.raises(Invalid):
+            do_reply(db, actor=make.viewer(make.user()), thread=started.thread, body="hello")
+    finally:
+        hooks._post_hooks.remove(refuse)
+    # The action cleaned up after itself: nothing pending, nothing emitted, session usable.
+    assert not db.new and not db.dirty
+    assert db.scalar(select(func.count(Post.id))) == posts_before
+    assert captured_events == []
