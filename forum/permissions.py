@@ -118,7 +118,9 @@ def can_edit_post(viewer: Viewer, post: Post, thread: Thread) -> bool:
         return False
     if viewer.facilitates(thread.board_id):
         return True
-    if thread.board.archived or thread.locked or post.state == PostState.HIDDEN:
+    if thread.board.archived or thread.locked:
+        return False
+    if post.state in (PostState.HIDDEN, PostState.DECLINED):
         return False
     return post.author_id == viewer.id
 
