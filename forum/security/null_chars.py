@@ -1,9 +1,9 @@
 """Refuse the NUL character before it reaches the database.
 
 PostgreSQL cannot store U+0000 in text and raises an error for it (SQLite stores it), so a
-NUL in an address, a query string or a form field would be a 500 on one backend and stored
-junk on the other. No person types one: it is always a tool or an attack. (JSON bodies are
-checked field by field by the API's schemas, which name the field.)
+NUL in an address or a query string would be a 500 on one backend and stored junk on the
+other. No person types one: it is always a tool or an attack. Form fields and JSON bodies are
+checked field by field by the actions and the API's schemas, which name the field.
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ def _refuse_nul() -> None:
     if NUL in request.path:
         raise NotFound()
     if any(NUL in k or NUL in v for k, v in request.args.items(multi=True)):
-        raise NullCharacter()
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
-            NUL in k or NUL in v for k, v in request.form.items(multi=True)):
         raise NullCharacter()
 
 
