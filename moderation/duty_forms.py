@@ -27,6 +27,12 @@ class EscalationForm(FlaskForm):
                          choices=OUTCOME_CHOICES, validate_choice=False)
 
 
+class EscalationNoteForm(FlaskForm):
+    """Prefixed ("add"), so its note field does not share an id with the handover note."""
+
+    note = TextAreaField("Note", validators=[Optional()])
+
+
 class DutyForm(FlaskForm):
     hours = StringField("For how many hours? (optional)", validators=[Optional()],
                         description="Leave empty to stay on duty until you go off duty.")
