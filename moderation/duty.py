@@ -281,7 +281,7 @@ def list_shifts(session: Session, viewer: Viewer, now: datetime | None = None,
 
 def board_slugs(session: Session) -> dict[int, str]:
     """Board id → address, to name the boards a shift lists by id."""
-    return dict(session.execute(select(Board.id, Board.slug)).tuples().all())
+    return {board_id: slug for board_id, slug in session.execute(select(Board.id, Board.slug))}
 
 
 @dataclass
