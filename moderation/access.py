@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum.accounts.models import Role
 from forum.errors import Forbidden, NotFound
 from forum.permissions import Viewer, require_user
 from moderation.duty_models import StaffLead
@@ -61,9 +62,15 @@ def staff_board_ids(viewer: Viewer) -> set[int] | None:
 # ---- leads -------------------------------------------------------------------------------
 
 def is_lead(session: Session, viewer: Viewer) -> bool:
-    """A named lead with an active account (one indexed lookup)."""
-    return viewer.is_active and viewer.id is not None and session.scalar(
-        select(StaffLead.id).where(StaffLead.user_id == viewer.id)) is not None
+    """A named lead with an active staff account (one indexed lookup). The role matters:
+    staff must sign in with two steps, and a lead reads members' posts. Naming a lead
+    makes a member a facilitator (:func:`moderation.protocol.do_add_lead`); one whose
+    role was later taken back to member is no longer let in."""
+    user = viewer.user
+    return (viewer.is_active and user is not None
+            and user.role in (Role.FACILITATOR, Role.ADMIN)
+            and session.scalar(select(StaffLead.id).where(StaffLead.user_id == user.id))
+            is not None)
 
 
 def require_staff_or_lead(session: Session, viewer: Viewer) -> None:

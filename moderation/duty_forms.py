@@ -74,7 +74,10 @@ class ProtocolForm(FlaskForm):
 
 
 class LeadForm(FlaskForm):
-    username = StringField("User name", validators=[Optional()])
+    username = StringField("User name", validators=[Optional()],
+                           description="Leads see escalations from level 2 and the posts "
+                                       "behind them, on every board. A member named lead "
+                                       "becomes a facilitator and signs in with two steps.")
     title = RadioField("Role", validators=[Optional()], validate_choice=False, choices=[
         SelectChoice("Lead facilitator", "Lead facilitator"),
         SelectChoice("Clinical lead", "Clinical lead")])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from forum.boards.actions import do_assign_facilitator
 from forum.threads.models import PostState
@@ -112,17 +113,29 @@ def test_a_lead_who_was_alerted_still_sees_it(db, make, login):
     assert login(s.guide2).get(f"/moderation/escalations/{esc.id}").status_code == 403
 
 
-def test_a_member_who_is_a_lead_gets_in_too(db, make, login):
-    """A clinical lead need not hold a facilitator account."""
+def test_naming_a_member_lead_makes_them_staff(db, make, login):
+    """A clinical lead may not have a facilitator account yet. Naming them lead makes them
+    a facilitator by role, so they sign in with two steps like all staff (their sessions
+    end); a lead whose role is later taken back to member is let in no more."""
+    from forum.accounts.actions import do_set_role
+    from forum.accounts.models import Role
+    from forum.audit.models import AuditEntry
     from moderation.protocol import do_add_lead
 
     s, _ = scene_with_lead(db, make)
     clinician = make.user("clinician")
+    version = clinician.session_version
     do_add_lead(db, actor=make.viewer(s.admin), username=clinician.username,
                 title="Clinical lead")
+    assert clinician.role == Role.FACILITATOR and clinician.session_version == version + 1
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "lead:add"))
+    assert entry.before == {"role": "member"} and entry.after["role"] == "facilitator"
     esc = escalate(db, make, s, "high")
     _raise_to_level_two(db, esc)
     client = login(clinician)
     assert client.get("/moderation/").status_code == 200
     assert client.get(f"/moderation/escalations/{esc.id}").status_code == 200
     assert client.get("/api/v1/moderation/training/mine").get_json()["ok"] is True
+
+    do_set_role(db, actor=make.viewer(s.admin), user=clinician, role=Role.MEMBER)
+    assert login(clinician).get(f"/moderation/escalations/{esc.id}").status_code == 403
