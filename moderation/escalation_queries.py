@@ -62,7 +62,8 @@ def list_escalations(session: Session, viewer: Viewer, *, resolved: bool = False
         states = [EscalationState.RESOLVED]
     else:
         states = [s for s in EscalationState if s != EscalationState.RESOLVED]
-    query = (select(Escalation).options(joinedload(Escalation.board))
+    query = (select(Escalation).options(joinedload(Escalation.board),
+                                        joinedload(Escalation.acknowledged_by))
              .where(Escalation.state.in_(states)))
     if tier:
         query = query.where(Escalation.tier == EscalationTier(tier))

@@ -205,3 +205,55 @@ def test_routes_are_in_openapi_with_schemas(client):
     assert params == {"state", "tier", "board"}
     for path in ("acknowledge", "in-progress", "handover", "notes"):
         assert "post" in paths[f"/api/v1/moderation/escalations/{{escalation_id}}/{path}"]
+
+
+def _statements(app, fetch) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    engine = app.extensions["db_engine"]
+    seen: list[str] = []
+
+    def _before(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _before)
+    try:
+        assert fetch().status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", _before)
+    return len(seen)
+
+
+def test_list_query_count_does_not_grow_with_escalations(app, db, make, login):
+    from datetime import timedelta
+
+    from moderation import escalations as E
+    from moderation.actions import do_escalate_case, do_report_post
+    from moderation.models import Case
+
+    s, lead = scene_with_lead(db, make)
+
+    def add(count: int) -> None:
+        for n in range(count):
+            post = make.reply(s.thread, s.author, body=f"Worrying post {n}").post
+            do_report_post(db, actor=make.viewer(s.member), post=post, reason="abuse")
+            case = db.scalar(select(Case).where(Case.post_id == post.id))
+            esc = do_escalate_case(db, actor=make.viewer(s.guide), case=case, reason="Check",
+                                   tier="medium")
+            E.do_acknowledge_escalation(db, actor=make.viewer(s.guide2), escalation=esc)
+            E.check_escalation_deadlines(db, esc.created_at + timedelta(hours=5))
+
+    add(2)
+    counts = {}
+    for who in (lead, s.admin, s.guide):
+        client = login(who)
+        small = (_statements(app, lambda c=client: c.get(BASE)),
+                 _statements(app, lambda c=client: c.get("/moderation/escalations")))
+        counts[who.id] = small
+    add(5)
+    for who in (lead, s.admin, s.guide):
+        client = login(who)
+        assert len(client.get(BASE).get_json()["escalations"]) == 7
+        large = (_statements(app, lambda c=client: c.get(BASE)),
+                 _statements(app, lambda c=client: c.get("/moderation/escalations")))
+        assert large == counts[who.id], who.username
