@@ -25,8 +25,9 @@ Fixtures per target board: a thread and reply by the member, the reply reported 
 facilitator (an open case), a warning to the member on that board with the member's
 appeal (a notice and an appeal), the case escalated by the facilitator (an escalation).
 Shared: a watched word, a notification for the member, the member's unsubscribe token, the
-"hide" message template, a shift tomorrow for the facilitator, a lead (a seventh user: a
-lead sees every escalation), the member's username, and a session id nobody has.
+"hide" message template, a shift tomorrow for the facilitator, a training record for the
+facilitator (of a course nobody is required to hold), a lead (a seventh user: a lead sees
+escalations from level 2), the member's username, and a session id nobody has.
 
 Blueprints still being built on another branch (no write routes yet: the skeleton views)
 keep their lines in the table but are only checked once their feature is merged.
@@ -61,6 +62,7 @@ from moderation.actions import (
 from moderation.duty import do_add_shift
 from moderation.models import ActionNotice, Case
 from moderation.protocol import do_add_lead
+from moderation.training import do_record_training, do_save_course
 
 ROLES = ("anonymous", "member", "other_member", "facilitator", "other_facilitator", "admin")
 Cell = int | tuple[int, ...]
@@ -294,6 +296,36 @@ TABLE: list[tuple[Any, ...]] = [
     ("POST", "moderation.rota",                     "-",       401, 403, 403, 403, 403, 422),
     ("POST", "moderation.training",                 "-",       401, 403, 403, 403, 403, 422),
     ("PUT", "moderation_api.change_watched_word",   "-",       401, 415, 415, 415, 415, 415),
+    # Moderation API, part 2 (escalations, duty, rota, coverage, training). The same
+    # answers as the pages: members 403; an escalation of a board you do not facilitate
+    # 404; rota, coverage and training records for admins only. Acknowledging the
+    # fixture's (medium, unacknowledged) escalation works for its board's staff; going
+    # off duty when not on duty is 409; deleting the fixture's shift or training record
+    # is 204; writes with a body are sent without one (415 once signed in).
+    ("GET", "moderation_api.escalation_list",       "-",       401, 403, 403, 200, 200, 200),
+    ("GET", "moderation_api.escalation_detail",     "public",  401, 403, 403, 200, 404, 200),
+    ("GET", "moderation_api.escalation_detail",     "private", 401, 403, 403, 200, 404, 200),
+    ("POST", "moderation_api.acknowledge_escalation", "public", 401, 403, 403, 200, 404, 200),
+    ("POST", "moderation_api.acknowledge_escalation", "private", 401, 403, 403, 200, 404, 200),
+    ("POST", "moderation_api.start_escalation",     "public",  401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.start_escalation",     "private", 401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.hand_over_escalation", "public",  401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.hand_over_escalation", "private", 401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.resolve_escalation",   "public",  401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.resolve_escalation",   "private", 401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.add_escalation_note",  "public",  401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.add_escalation_note",  "private", 401, 415, 415, 415, 415, 415),
+    ("GET", "moderation_api.duty_now",              "-",       401, 403, 403, 200, 200, 200),
+    ("POST", "moderation_api.go_on_duty",           "-",       401, 415, 415, 415, 415, 415),
+    ("POST", "moderation_api.go_off_duty",          "-",       401, 403, 403, 409, 409, 409),
+    ("GET", "moderation_api.rota_list",             "-",       401, 403, 403, 403, 403, 200),
+    ("POST", "moderation_api.add_rota_shift",       "-",       401, 415, 415, 415, 415, 415),
+    ("DELETE", "moderation_api.delete_rota_shift",  "-",       401, 403, 403, 403, 403, 204),
+    ("GET", "moderation_api.coverage_week",         "-",       401, 403, 403, 403, 403, 200),
+    ("GET", "moderation_api.training_records",      "-",       401, 403, 403, 403, 403, 200),
+    ("POST", "moderation_api.record_training",      "-",       401, 415, 415, 415, 415, 415),
+    ("DELETE", "moderation_api.delete_training_record", "-",   401, 403, 403, 403, 403, 204),
+    ("GET", "moderation_api.my_training",           "-",       401, 403, 403, 200, 200, 200),
 ]
 
 # Values one endpoint needs instead of the shared ones ("claim" is a case verb).
@@ -331,16 +363,21 @@ def world(secure_app: Flask, smake: Factories, sdb: Session) -> World:
     word = do_save_watched_word(sdb, actor=smake.viewer(admin), pattern="zzqx",
                                 action="flag")
     notification = notify_member(sdb, member.id, "notice", "A notice for you", "/my/notices")
-    # A shift tomorrow for the facilitator, and a lead who is none of the six visitors
-    # (a lead sees every escalation, which would change the answers).
+    # A shift tomorrow for the facilitator, a training record of a course nobody is
+    # required to hold (so it gates nobody), and a lead who is none of the six visitors.
     tomorrow = utcnow() + timedelta(days=1)
     shift = do_add_shift(sdb, actor=smake.viewer(admin), user=facilitator, starts_at=tomorrow,
                          ends_at=tomorrow + timedelta(hours=8), board_ids=[public.id])
+    course = do_save_course(sdb, actor=smake.viewer(admin), name="Peer-support induction",
+                            required=False, high_risk=False)
+    training = do_record_training(sdb, actor=smake.viewer(admin), user=facilitator,
+                                  course=course, completed_on=utcnow().date(), expires_on=None)
     lead = do_add_lead(sdb, actor=smake.viewer(admin),
                        username=smake.user("lead_here").username, title="Clinical lead")
     sdb.commit()
     shared = {"token_id": 1, "word_id": word.id, "key": "hide", "user_id": member.id,
               "notification_id": notification.id, "shift_id": shift.id, "lead_id": lead.id,
+              "record_id": training.id,
               "username": member.username, "session_id": "0" * 32,
               "token": unsubscribe_token(secure_app, member.id)}
     values: dict[str, dict[str, Any]] = {}
