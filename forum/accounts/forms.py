@@ -41,6 +41,17 @@ class RegisterForm(FlaskForm):
     accept_guidelines = BooleanField("I agree to follow the community guidelines")
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    """The button that finishes joining; the username only when the chosen one was taken
+    in the meantime."""
+
+    username = StringField(
+        "Choose another username",
+        description="This is the name other members see. Do not use your real name. "
+                    "Use 3 to 32 letters, numbers, dots, dashes or underscores.",
+        validators=[Length(max=_TEXT_MAX, message="Your username is too long.")])
+
+
 class LoginForm(FlaskForm):
     login = StringField(
         "Username or email address",
