@@ -102,3 +102,15 @@ def email_changed_new(user: User) -> Mail:
             "only for account emails, such as setting a new password." + _sign_off())
     return Mail(to=user.email, subject=f"Your {_service()} email address", text=text,
                 user_id=user.id, kind="email_changed_new")
+
+
+def two_factor_reset(user: User) -> Mail:
+    """To a member whose two-step sign-in an administrator reset (lost phone)."""
+    text = (f"Hello {user.username},\n\n"
+            f"An administrator has reset two-step sign-in for your {_service()} account, "
+            "and you have been signed out everywhere. The next time you sign in, you will "
+            "set up your authenticator app again and get new recovery codes.\n\n"
+            f"If you did not ask for this, please contact the {_service()} team straight "
+            "away." + _sign_off())
+    return Mail(to=user.email, subject=f"Your {_service()} two-step sign-in has been reset",
+                text=text, user_id=user.id, kind="two_factor_reset")

@@ -64,6 +64,11 @@ REGISTER = (
     Rule("10 per hour", ip_key, "register",
          "Too many accounts have been created from this connection. "
          "Please try again in an hour."),
+    # Each sign-up emails the address typed, account or not: stop anyone filling a
+    # stranger's inbox. Counted only when the form was accepted, whatever the address.
+    Rule("3 per hour", submitted_address_key, "register-address",
+         "We have already sent several emails to that address. Please check your inbox "
+         "and spam folder, or try again in an hour.", only_successes=True),
 )
 POSTING = (
     Rule(posting_limit, account_key, "posting",

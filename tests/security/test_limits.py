@@ -100,6 +100,27 @@ def test_password_reset_is_limited_per_address_without_revealing_it(
     assert sclient.post(url, data={"email": "another@example.org"}).status_code != 429
 
 
+def test_registration_is_limited_per_address_the_same_whether_or_not_it_has_an_account(
+        sclient: FlaskClient, secure_app: Flask, smake: Factories, rate_limits: Any) -> None:
+    """Each sign-up emails the address typed: three an hour per address, counted only when
+    the form was accepted, and the same answer for an address with an account."""
+    smake.user("owner_here", email="owner@example.org")
+    url = _url(secure_app, "accounts.register")
+    answers = {}
+    for address in ("owner@example.org", "stranger@example.org"):
+        form = {"email": address, "password": "quiet harbour lantern 4471",
+                "accept_guidelines": "y"}
+        # A mistake in the form does not use up the allowance.
+        assert sclient.post(url, data={**form, "username": "x"}).status_code == 422
+        for n in range(3):
+            done = sclient.post(url, data={**form, "username": f"newcomer{n}"})
+            assert done.status_code == 200
+        refused = sclient.post(url, data={**form, "username": "newcomer9"})
+        answers[address] = (refused.status_code, refused.get_data(as_text=True).count(
+            "already sent several emails"))
+    assert answers["owner@example.org"] == answers["stranger@example.org"] == (429, 1)
+
+
 def test_ipv6_clients_are_grouped_by_64(secure_app: Flask) -> None:
     with secure_app.test_request_context(environ_base={"REMOTE_ADDR": "2001:db8:1:2:aaaa::1"}):
         first = client_network()
