@@ -171,7 +171,6 @@ def do_confirm_registration(session: Session, *, token: str, username: str | Non
                 role=Role.MEMBER, accepted_guidelines_at=pending.accepted_guidelines_at,
                 created_at=now, last_seen_at=now)
     session.add(user)
-    forget_registrations_for(session, pending.email_key)
     try:
         session.flush()
     except IntegrityError:
@@ -179,6 +178,7 @@ def do_confirm_registration(session: Session, *, token: str, username: str | Non
         # unique indexes let one through. Opening the link again says which.
         session.rollback()
         raise Invalid(TRY_AGAIN) from None
+    forget_registrations_for(session, pending.email_key)
     start_session(session, user, device or Device())
     if ip:
         session.add(SignInAddress(user_id=user.id, ip=ip[:45], created_at=now))

@@ -312,3 +312,21 @@ def test_register_with_a_nul_character_is_a_calm_400(client, db) -> None:
     assert resp.status_code == 400
     assert "null" in resp.get_data(as_text=True)
     assert db.scalar(select(PendingRegistration)) is None
+
+
+def test_a_name_taken_at_the_same_moment_is_a_calm_try_again(
+        client, db, make, mailbox, deliver, monkeypatch) -> None:
+    """Two people finishing with one name at once: the unique index decides, the loser is
+    asked to open the link again, and their sign-up is still there for it."""
+    from forum.accounts import registration, views
+
+    path = _register_and_get_link(client, mailbox, deliver)
+    make.user("QuietHeron")
+    # As if the other person's account appeared between the check and the write.
+    for module in (registration, views):
+        monkeypatch.setattr(module, "username_free", lambda _session, _name: True)
+    resp = client.post(path)
+    assert resp.status_code == 400
+    assert "open the link in your email again" in resp.get_data(as_text=True)
+    assert db.scalar(select(PendingRegistration)) is not None
+    assert db.scalar(select(User).where(User.email == "heron@example.org")) is None
