@@ -134,7 +134,7 @@ def show(thread_id: int) -> str | Response:
     return render_template(
         "threads/show.html", thread=thread, board=thread.board, view=view, viewer=viewer,
         reply_form=reply_form, can_reply=can_reply(viewer, thread), first_new=first_new,
-        can_guide=viewer.facilitates(thread.board_id),
+        can_guide=viewer.acts_for(thread.board_id),
         notices=session.pop(NOTICES_KEY, []),
     )
 

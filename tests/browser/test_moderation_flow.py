@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -30,6 +31,7 @@ PASSWORD = "a calm walk by the river"
 # people and post the journey needs, through the real actions. Prints their ids.
 SEED = """
 import json
+import re
 from forum import create_app
 from forum.models import metadata
 from forum.db import job_session
@@ -243,5 +245,41 @@ def test_duty_pages_pass_axe_and_the_board_shows_the_unwatched_banner(
                 lead.goto(base + path)
                 expect(lead.get_by_text(text)).to_be_visible()
                 assert serious_axe_violations(lead) == [], path
+        finally:
+            browser.close()
+
+
+def test_admin_resets_a_facilitators_lost_two_step_sign_in(site: tuple[str, int]) -> None:
+    """Member details → "Reset two-step sign-in": the facilitator's open page is signed
+    out, and their next sign-in asks them to set two-step sign-in up again."""
+    base, _ = site
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            guide = _signed_in(browser, base, "guidejo")
+            admin = _signed_in(browser, base, "adminpat")
+            admin.goto(base + "/admin/members/guidejo")
+            expect(admin.get_by_role("heading", level=1, name="Member details: guidejo")
+                   ).to_be_visible()
+            assert serious_axe_violations(admin) == []
+            admin.get_by_role("link", name="Reset two-step sign-in for guidejo").click()
+            expect(admin.get_by_role("heading", level=1,
+                                     name="Reset two-step sign-in for guidejo")).to_be_visible()
+            assert serious_axe_violations(admin) == []
+            admin.get_by_label("Why are you resetting it?").fill(
+                "Lost phone, confirmed by a call to their lead")
+            admin.get_by_role("button", name="Reset two-step sign-in").click()
+            expect(admin.get_by_text("Two-step sign-in for guidejo has been reset")
+                   ).to_be_visible()
+
+            guide.goto(base + "/moderation/")
+            expect(guide.get_by_role("button", name="Sign out")).to_have_count(0)
+            again = browser.new_context().new_page()
+            again.goto(base + "/sign-in")
+            again.get_by_label("Username or email address").fill("guidejo")
+            again.get_by_label("Password", exact=True).fill(PASSWORD)
+            again.get_by_role("button", name="Sign in").click()
+            expect(again).to_have_url(re.compile(r"/sign-in/set-up-two-step$"))
         finally:
             browser.close()
