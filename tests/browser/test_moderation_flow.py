@@ -128,6 +128,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
 
 # Two-step secrets of staff who set it up earlier in this module's site.
 _TOTP_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
 
 
 def _signed_in(browser: Browser, base: str, login: str) -> Page:
@@ -142,13 +143,19 @@ def _signed_in(browser: Browser, base: str, login: str) -> Page:
         # Staff set up two-step sign-in the first time, as a facilitator would.
         secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
         _TOTP_SECRETS[login] = secret
+        _LAST_STEP[login] = int(time.time() // 30)
         page.get_by_label("Security code").fill(pyotp.TOTP(secret).now())
         page.get_by_role("button", name="Turn on two-step sign-in").click()
         # Set-up makes a QR code and ten recovery codes: slow on a busy machine.
         page.get_by_role("link", name="I have saved my codes, continue").click(timeout=90_000)
     elif "/sign-in/code" in page.url:
-        # Signing in again: the next time step's code (a code cannot be used twice).
-        code = pyotp.TOTP(_TOTP_SECRETS[login]).at(time.time() + 30)
+        # Signing in again: a later time step's code than the last one used (a code cannot
+        # be used twice, and only the step either side of now is accepted).
+        step = max(int(time.time() // 30), _LAST_STEP.get(login, -1) + 1)
+        while step > int(time.time() // 30) + 1:
+            time.sleep(1)
+        _LAST_STEP[login] = step
+        code = pyotp.TOTP(_TOTP_SECRETS[login]).at(step * 30)
         page.get_by_label("Security code").fill(code)
         page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
