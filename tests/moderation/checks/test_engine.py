@@ -122,7 +122,7 @@ def test_short_posts_need_more_evidence_but_short_explicit_risk_is_caught(
     head = heads.load_head()
     assert head is not None
     just_over = head.threshold + engine.SHORT_MARGIN / 2
-    monkeypatch.setattr(engine, "risk_score", lambda text, hide=None: just_over)
+    monkeypatch.setattr(engine, "piece_scores", lambda pieces: [just_over] * len(pieces))
     assert run_checks("Long day, bed now.").labels == []
     assert run_checks("It has been a long and strange day and I am off to bed now").labels \
         == ["risk"]
