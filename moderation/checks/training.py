@@ -117,11 +117,11 @@ def _engine_view(texts: list[str], x: np.ndarray, emb: Any) -> tuple[np.ndarray,
 
 
 def _engine_predict(scores: list[np.ndarray], rule: np.ndarray, views: list[Any],
-                    t: float) -> np.ndarray:
+                    t: float, window_t: float | None = None) -> np.ndarray:
     from moderation.checks import engine
 
     return np.asarray([bool(rule[i]) or engine.model_flags(list(map(float, scores[i])), views[i], t,
-                                                           False, False)
+                                                           False, False, window_t)
                        for i in range(len(views))], dtype=np.int64)
 
 
@@ -134,6 +134,9 @@ def choose_threshold(scores: list[np.ndarray], y: np.ndarray, everyday: np.ndarr
     recovered, idioms) and the rules handle them; the issue is ordinary chat being flagged.
     """
     negatives = everyday if everyday.any() else (y == 0)
+    # Long posts scored sentence by sentence have their own threshold (see
+    # choose_window_threshold): they do not set this one.
+    negatives = negatives & ~np.asarray([v.windowed for v in views], dtype=bool)
     for t in THRESHOLD_GRID:
         pred = _engine_predict(scores, rule, views, float(t))
         if pred[negatives].mean() <= MAX_FPR:
@@ -236,7 +239,7 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
 
     best_t = choose_threshold(oof, y, everyday, rule, views)
     window_t = choose_window_threshold(long, best_t)
-    pred = _engine_predict(oof, rule, views, best_t)
+    pred = _engine_predict(oof, rule, views, best_t, window_t)
     head = _fit(x, y, best_t, window_t)
     from moderation.checks import engine
 
