@@ -31,6 +31,10 @@ _PILLS = (
     r"mirtazapine|fluoxetine|venlafaxine|sleepers|dosette(?:\s+box)?|packets|blister\s+packs?|"
     r"doses?|tabs|the (?:box|packet|bottle|lot|jar|pill\s+jar))"
 )
+#: People someone at risk writes a last letter to.
+_CLOSE = (r"(?:kids|children|sons?|daughters?|boys|girls|husband|wife|partner|mum|mam|mom|dad|"
+          r"parents|family|sister|brother|grandchildren|grandkids|nan|gran|best\s+friend|friends|"
+          r"boyfriend|girlfriend|fianc\w+)")
 _PERSON = (
     r"(?:him|her|them|my (?:husband|wife|partner|neighbour|boss|dad|mum|brother|sister|"
     r"ex|son|daughter|flatmate|carer)|the (?:baby|kids?|people|lot of them)|someone|people)"
@@ -126,7 +130,7 @@ OVERDOSE_DIRECT = re.compile(_loose(
     r"\b(?:took|taken|swallowed|necked|downed)\s+(?:the\s+(?:whole\s+)?lot|them\s+all|all\s+of\s+them|"
     r"every\s+(?:single\s+)?(?:tablet|pill)\s+I\s+had|everything\s+(?:I\s+had|in\s+the\s+"
     r"(?:bathroom|medicine|cabinet|cupboard|drawer|box))|enough\s+to\s+(?:not|never|die|end|make\s+sure))"
-    r"\b(?!\s+(?:back|to\s+the|off|out|home|with\s+(?:me|us)|on\s+holiday))"), _I)
+    r"\b(?!\s+(?:of|back|to|off|out|home|with|on|in|into|up|down|round|over)\b)"), _I)
 OVERDOSE_RESOLVED = re.compile(_loose(
     r"\b(?:said|told me)\s+(?:I'd|I would|I'll|I will)\s+be\s+(?:fine|ok|okay|alright)|"
     r"\b(?:I'm|I am|I was|was)\s+(?:fine|ok|okay)\s+(?:now|after)|\baccident(?:al|ally)\b|"
@@ -192,8 +196,7 @@ RULES: tuple[_Rule, ...] = (
        r"\b(?:walk\w*|step\w*|jump\w*|throw\w*\s+(?:myself|herself|himself))\s+in\s+front\s+of\s+(?:a|the)\s+"
        r"(?:bus|train|lorry|car|truck)\b|"
        r"\bwon't\s+be\s+a\s+burden\s+(?:to\s+\w+\s+)?(?:any\s+longer|for\s+(?:much\s+)?longer|much\s+longer)\b|"
-       r"\b(?:I'll|he'll|she'll|I\s+will|he\s+will|she\s+will|going\s+to)\s+be\s+with\s+(?:her|him|them|mum|"
-       r"dad|my\s+\w+|his\s+\w+|her\s+\w+)\s+(?:soon|again\s+soon)\b|"
+
        r"\b(?:had|have|I've\s+had)\s+enough\s+of\s+(?:being\s+alive|life|living)\b(?!\s+(?:with|like|in|on|"
        r"alone))|\b(?:clock|check|log)(?:ing)?\s+out\s+(?:of\s+life|early|permanently)\b|"
        r"\b(?:want|wanna|like|nice|wish)\s+(?:to\s+)?(?:just\s+)?(?:stop\s+existing|not\s+(?:to\s+)?exist)\b|"
@@ -212,9 +215,11 @@ RULES: tuple[_Rule, ...] = (
        r"stashing|stashed)\s+(?:up\s+)?(?:all\s+)?(?:my|his|her|their)?\s*" + _PILLS,
        "high", "Mentions saving up medication (access to means).",
        unless=r"\b(?:on\s+the\s+way|from\s+the\s+(?:pharmacy|chemist|surgery)|"
-              r"prescription\s+(?:is|was)\s+ready|dosette|locked|out\s+of\s+reach|take\s+(?:them\s+)?back|return\w*|dispos\w+)\b"),
+              r"prescription\s+(?:is|was)\s+ready|dosette|locked|out\s+of\s+reach|"
+              r"take\s+(?:them\s+)?back|return\w*|dispos\w+)\b"),
     _r("risk.preparation", r"\b(?:written|wrote|writing|left|leaving)\s+(?:goodbye\s+)?"
-       r"(?:a\s+|the\s+)?(?:letters?|notes?)\s+(?:to|for)\s+(?:each\s+of\s+)?(?:my|the|our|every(?:one|body))\b|"
+       r"(?:a\s+|the\s+)?(?:letters?|notes?)\s+(?:to|for)\s+(?:each\s+of\s+)?"
+       r"(?:(?:my|the|our)\s+" + _CLOSE + r"|every(?:one|body))\b|"
        r"\b(?:written|wrote|writing|left)\s+(?:my|his|her|their|the|our)\s+\w+\s+(?:a\s+)?"
        r"(?:letter|note)s?\b|\bgoodbye\s+(?:letters?|notes?)\b|\bsorted\s+(?:out\s+)?(?:my|his|her)\s+"
        r"(?:will|affairs)\b|\bgiving\s+away\s+(?:all\s+)?(?:my|his|her|their)\s+"
@@ -273,15 +278,26 @@ RULES: tuple[_Rule, ...] = (
        r"\bchecks\s+my\s+phone\b|\bbruises?\s+[^.]{0,30}(?:can't|cannot|couldn't|won't)\s+"
        r"explain\b|\bmake\s+me\s+disappear\b|\bthreaten\w*\s+to\s+(?:kill|hurt|hit)\b|"
        r"\b(?:in|left\s+in)\s+soiled\b|\bgroom\w*\b|\bmessag\w+\s+my\s+\d{1,2}[-\s]year[-\s]old",
-       "high", "Possible abuse or a safeguarding concern.", neg=False, past=False),
+       "high", "Possible abuse or a safeguarding concern.", neg=False, past=False,
+       unless=r"\b(?:tooth\s+fairy|santa|surprise|present|birthday|party|dog|cat|horse|pony|hair|"
+              r"eyebrows|wedding)\b"),
     # --- categories that the first lexicon missed on posts it had not seen ------------
+    # Reunion with someone who has died ("he'll be with her soon")
+    _r("risk.suicidal",
+       r"\b(?:I'll|he'll|she'll|I\s+will|he\s+will|she\s+will|going\s+to)\s+be\s+with\s+(?:her|him|"
+       r"them|mum|dad|my\s+\w+|his\s+\w+|her\s+\w+)\s+(?:soon|again\s+soon)\b",
+       "high", "Talks about joining someone who has died.",
+       unless=r"\b(?:coming|visit\w*|stay\w*|holiday|home|back\s+from|working|work|moving|move|"
+              r"weekend|christmas|trip|flight|train)\b"),
     # Farewell and final messages without a suicide word.
     _r("risk.farewell",
        r"\b(?:if|when|by\s+the\s+time)\s+(?:you|anyone|someone|they|u)\s+(?:ever\s+)?(?:reads?|sees?|"
        r"finds?|gets?)\s+this\b(?=[\s\S]{0,80}?\b(?:sorry|love|fault|forgive|goodbye|miss|gone|"
        r"remember|proud)\b)|"
        r"\b(?:this\s+is|that's|here's)\s+(?:my\s+)?(?:last|final)\s+(?:post|message|update|goodbye)\b"
-       r"(?!\s+(?:in|on|for|of|before|until|till|about|from|here\s+for)\b)|"
+       r"(?!\s+(?:in|on|for|of|before|until|till|about|from|here\s+for)\b)"
+       r"(?![^.!?]{0,60}\b(?:op|operation|surgery|went\s+well|results?|holiday|for\s+now|recover\w*|"
+       r"discharged|home|thread)\b)|"
        r"\b(?:my|a)\s+(?:last|final)\s+(?:message|post)\s+(?:to|on|in)\s+(?:this|the)\s+(?:group|forum|"
        r"board|site)\b(?![^.!?]{0,30}\b(?:before|until|for\s+a\s+while|for\s+now)\b)|"
        r"\bwon't\s+(?:be\s+)?post(?:ing)?\s+(?:here\s+)?(?:again|any\s*more)\s*(?:[.!,]|$)|"
@@ -329,10 +345,12 @@ RULES: tuple[_Rule, ...] = (
        r"\b(?:lined|laid|counted|spread|tipped)\s+(?:out|up)\s+(?:all\s+)?(?:of\s+)?(?:my|the)\s+(?:\w+\s+)?"
        + _PILLS + r"|"
        r"\bemptied\s+(?:all\s+)?(?:the|my)\s+(?:blister\s+packs?|packets|boxes|bottles?|tablets|pills)\b|"
-       r"\b(?:sitting|sat|sit|staring|looking)\s+(?:here\s+)?(?:at|with|w)\s+(?:the|my|a|all\s+(?:my|the))\s+"
-       r"(?:\w+\s+)?(?:pills|tablets|meds|blade|razor|rope|knife)\b|"
+       r"\b(?:sitting|sat|sit)\s+(?:here\s+)?(?:with|w)\s+(?:the|my|a)\s+(?:blade|razor|rope)\b|"
+       r"\bstaring\s+at\s+(?:the|my|all\s+(?:my|the))\s+(?:\w+\s+)?(?:pills|tablets|meds|blade|razor|rope|"
+       r"knife)\b|"
        r"\b(?:I've|I\s+have|i\s*hv|I've\s+got|got)\s+(?:the|my|all\s+(?:the|my))\s+(?:\w+\s+)?(?:pills|"
-       r"tablets|blade|rope|knife)\s+(?:here|ready|next\s+to\s+me|in\s+front\s+of\s+me)\b",
+       r"tablets|blade|rope|knife)\s+(?:here\s*(?:[.!]|$)|ready\s*(?:[.!]|$)|next\s+to\s+me|"
+       r"in\s+front\s+of\s+me)",
        "high", "Describes having medication or other means ready or saved up.", past=True,
        unless=r"\b(?:dosette|organiser|for\s+the\s+(?:week|holiday|trip|morning)|pharmac\w+|chemist|"
               r"nurse|locked|out\s+of\s+reach|safe\s+from|take\s+(?:them\s+)?back|return\w*|dispos\w+|"
@@ -377,7 +395,8 @@ RULES: tuple[_Rule, ...] = (
        r"\bwish(?:ed)?\s+I\s+(?:wasn't|weren't|was\s+not)\s+(?:alive|here|born)\b|"
        r"\b(?:tired|sick)\s+of\s+(?:existing|being\s+alive)\b|"
        r"\b(?:cba|can't\s+be\s+(?:arsed|bothered))\s+with\s+(?:life|living|being\s+alive|existing)\b|"
-       r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:stay|staying|stick(?:ing)?\s+around|be(?:ing)?\s+"
+       r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:stay(?:ing)?(?=\s*(?:[.!,]|$|\s+(?:here|alive|around|"
+       r"anymore|any\s+more)\b))|stick(?:ing)?\s+around|be(?:ing)?\s+"
        r"(?:here|alive)|bein\s+here)\b|"
        r"\b(?:thinking|thinkin|thought|think)\s+(?:about|bout|abt|of)\s+(?:taking\s+the\s+easy\s+way\s+out|(?:jump(?:ing|in)(?!\s+(?:ship|into|in\b|"
        r"on|at|the\s+gun|through|for|up|around|to|back))|ending\s+(?:it|things|my\s+life)(?!\s+with)|"
@@ -403,12 +422,16 @@ RULES: tuple[_Rule, ...] = (
        r"\bthreat\w*\s+to\s+(?:burn|send|post|share|take\s+the\s+kids)\b|"
        r"\bwent\s+for\s+(?:me|him|her|his\s+\w+|her\s+\w+|my\s+\w+)\s+with\s+a\s+(?:knife|hammer|bat|bottle)\b|"
        r"\bdrove\s+(?:the\s+car\s+)?at\s+me\b|"
-       r"\block(?:s|ed|ing)?\s+(?:me|her|him|them)\s+(?:in|out)\b(?!\s+of\s+(?:the\s+)?(?:account|app|system))|"
-       r"\b(?:comes?|came|coming|gets?)\s+(?:in(?:to)?\s+)?(?:my|her|his|the)\s+(?:room|bed|bathroom)\s+"
+       r"\block(?:s|ed|ing)?\s+(?:me|her|him|them)\s+(?:in|out)\b(?!\s+of\s+(?:the\s+|his\s+|her\s+|their\s+|my\s+)?(?:account|app|system|room|bedroom|"
+       r"phone|laptop|computer))|"
+       r"\b(?:he|step\s*-?\s*dad|stepfather|dad|father|uncle|brother|cousin|grandad|grandpa|boyfriend|"
+       r"partner|lodger|man)\b[^.!?]{0,25}\b(?:comes?|came|coming|gets?)\s+(?:in(?:to)?\s+)?"
+       r"(?:my|her|his|the)\s+(?:room|bed|bathroom)\s+"
        r"(?:at\s+(?:night|nite)|when\s+(?:I'm|she's|he's|I\s+am|she\s+is|he\s+is))|"
        r"\b(?:does|did|doing)\s+(?:things|stuff)\s+to\s+(?:me|her|him)\b|"
        r"\bmakes?\s+(?:me|her|him)\s+(?:undress|strip|touch\s+him|watch\s+(?:him|porn|things))\b|"
-       r"\b(?:our|their)\s+(?:little\s+)?secret\b|"
+       r"\b(?:says?|said|told\s+(?:me|her|him|them))\s+(?:it's|it\s+is|its)\s+(?:our|their|a)\s+"
+       r"(?:little\s+)?secret\b|"
        r"\b(?:asking|asked|asks)\s+(?:my\s+)?(?:\d{1,2}[-\s]year[-\s]old|daughter|son|niece|nephew|her|"
        r"him|me|them)\s+(?:for\s+|to\s+send\s+)?(?:photos|pictures|pics|nudes|videos)\b|"
        r"\b(?:nude|naked|indecent)\s+(?:photos|pictures|pics|images|videos)\b|"
@@ -546,7 +569,9 @@ REPORTED_QUESTION = re.compile(
 #: Everyday injuries ("cut myself shaving", "hurt myself doing the hoovering").
 ACCIDENT = re.compile(_loose(
     r"\b(?:accident\w*|by\s+mistake|clumsy|cooking|baking|ironing|shaving|doing\s+the|"
-    r"pulled\s+(?:a|something)|slipped|tripped|fell|lifting|at\s+the\s+gym|playing|gardening)\b"),
+    r"pulled\s+(?:a|something)|slipped|tripped|fell|lifting|at\s+the\s+gym|playing|gardening|"
+    r"(?:on|with|against)\s+(?:the|that|a|my)\s+(?:\w+\s+)?(?:beam|door|cupboard|shelf|corner|ceiling|"
+    r"table|oven|iron|kettle|hob|pan|tray|rose\s+bush|bramble\w*))\b"),
     _I)
 DELIBERATE = re.compile(_loose(
     r"\b(?:on\s+purpose|deliberately|intentionally|(?:wasn't|was\s+not|not)\s+an?\s+accident)\b"),

@@ -147,7 +147,7 @@ def choose_threshold(scores: list[np.ndarray], y: np.ndarray, everyday: np.ndarr
 #: Long posts for calibrating the window threshold: per fold, this many made of 4-7
 #: everyday examples of that fold joined together, and as many with one risk example of
 #: that fold among the everyday ones (training examples only, never the dev set).
-LONG_PER_FOLD = 60
+LONG_PER_FOLD = 120
 
 
 def _long_posts(texts: list[str], y: np.ndarray, everyday: np.ndarray, idx: np.ndarray,

@@ -256,3 +256,22 @@ def test_recovery_told_in_the_next_sentence(text: str) -> None:
     scan = scan_risk(text)
     assert scan.findings == []
     assert "past" in scan.cues
+
+
+@pytest.mark.parametrize("text", [
+    "My son's dog comes into my room at night and sleeps on the bed.",
+    "Left a note for the postman to leave parcels round the back.",
+    "My son locked me out of his room, typical teenager.",
+    "Took the whole lot of old clothes to the tip.",
+    "It's our little secret that I eat biscuits in bed.",
+    "This is my final update, the op went well and I'm home.",
+    "I'll be with my mum again soon, she's coming to stay at Christmas.",
+    "The dentist asked me to keep it a secret from the kids that the tooth fairy is me.",
+    "Sat with my tablets and a glass of water, trying to remember if I've taken them already.",
+    "I've got my tablets here with me, always carry them in my bag.",
+    "No reason to stay in on a sunny day like this!",
+    "I keep hitting my head on that low beam in the kitchen.",
+    "Hit myself with the car door again, bruise the size of an egg.",
+])
+def test_everyday_sentences_sharing_words_with_the_new_patterns(text: str) -> None:
+    assert rules(text) == []
