@@ -98,7 +98,8 @@ def model_view(norm: str, scan: RiskScan) -> ModelView:
         return ModelView([], [], 0)
     spans = list(sentences(norm))
     if len(flat) <= WINDOW_FROM_CHARS or len(spans) < 3:
-        return ModelView(_chunks(flat), [bool(scan.cues)] * len(_chunks(flat)), words)
+        chunks = _chunks(flat)
+        return ModelView(chunks, [bool(scan.cues)] * len(chunks), words)
     units = _units(hidden, spans)
     if len(units) > MAX_WINDOWS:  # merge neighbours so that every sentence is still scored
         per = -(-len(units) // MAX_WINDOWS)
