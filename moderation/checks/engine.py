@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from moderation.checks import heads, semantic
@@ -29,7 +30,17 @@ SHORT_WORDS = 6
 SHORT_MARGIN = 0.10
 MAX_CHUNK_CHARS = 700
 MAX_CHUNKS = 8
-MAX_WINDOWS = 12
+#: Posts longer than WINDOW_FROM_CHARS (and of three or more sentences) are scored
+#: sentence by sentence instead of whole: in a long post the one sentence that matters is
+#: diluted in a mean-pooled embedding, and the training examples are a sentence or two
+#: long. A sentence under WINDOW_MIN_WORDS words is joined to the next. A post with more
+#: than MAX_WINDOWS such pieces has neighbouring ones merged to stay within MAX_WINDOWS, so
+#: every sentence is always scored and the cost is capped at MAX_WINDOWS encoder runs.
+WINDOW_FROM_CHARS = 300
+WINDOW_MIN_WORDS = 6
+WINDOW_CHARS = 400
+MAX_WINDOWS = 8
+_SPACES = re.compile(r"\s+")
 
 
 def _mask_urls(text: str) -> str:
@@ -61,63 +72,125 @@ def _hide(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def risk_score(text: str, hide: list[tuple[int, int]] | None = None) -> float | None:
-    """The risk head's probability for ``text`` (max over chunks), or None without a model.
+@dataclass(frozen=True)
+class ModelView:
+    """What the encoder scores for one post, and how strictly each piece is judged.
 
-    ``hide`` lists spans (idioms, negated mentions...) blanked out before embedding.
+    ``pieces`` are the (masked) texts embedded; ``cued[i]`` says whether piece ``i`` has a
+    mitigating cue of its own (negation, recovery, idiom, helpline...), so a cue in one
+    corner of a long post does not make the model stricter about the rest of it.
     """
+
+    pieces: list[str]
+    cued: list[bool]
+    words: int
+    #: Scored sentence by sentence (a long post): judged against the head's window
+    #: threshold, calibrated for the many chances a long post gives the model to misfire.
+    windowed: bool = False
+
+
+def model_view(norm: str, scan: RiskScan) -> ModelView:
+    """The model's view of a post whose text is already normalised and URL-masked."""
+    hidden = _hide(norm, scan.masks)
+    words = len(hidden.split())
+    flat = _SPACES.sub(" ", hidden).strip()
+    if not flat:
+        return ModelView([], [], 0)
+    spans = list(sentences(norm))
+    if len(flat) <= WINDOW_FROM_CHARS or len(spans) < 3:
+        chunks = _chunks(flat)
+        return ModelView(chunks, [bool(scan.cues)] * len(chunks), words)
+    units = _units(hidden, spans)
+    if len(units) > MAX_WINDOWS:  # merge neighbours so that every sentence is still scored
+        per = -(-len(units) // MAX_WINDOWS)
+        units = [(units[i][0], units[min(i + per, len(units)) - 1][1])
+                 for i in range(0, len(units), per)]
+    pieces: list[str] = []
+    cued: list[bool] = []
+    for a, b in units:
+        piece = _SPACES.sub(" ", hidden[a:b]).strip()[:WINDOW_CHARS]
+        if piece:
+            pieces.append(piece)
+            cued.append(bool(scan_risk(norm[a:b]).cues))
+    return ModelView(pieces, cued, words, windowed=True)
+
+
+def _units(hidden: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences, each joined with the next until it has WINDOW_MIN_WORDS words
+    ("Sorry." "Long day." are not scored alone)."""
+    out: list[tuple[int, int]] = []
+    start = None
+    for a, b in spans:
+        start = a if start is None else start
+        if len(hidden[start:b].split()) >= WINDOW_MIN_WORDS:
+            out.append((start, b))
+            start = None
+    if start is not None:
+        if out:
+            out[-1] = (out[-1][0], spans[-1][1])
+        else:
+            out.append((start, spans[-1][1]))
+    return out
+
+
+def model_flags(scores: list[float], view: ModelView, threshold: float, has_rule: bool,
+                other_labels: bool, window_threshold: float | None = None) -> bool:
+    """The model's decision for one post from its pieces' scores (shared with training,
+    which calibrates both thresholds through exactly this function).
+
+    ``window_threshold`` (if given) replaces ``threshold`` for a post scored sentence by
+    sentence. Stricter where a piece has a mitigating cue, or the post is already spam:
+    the model's known misfires; and for very short posts. Never stricter than
+    CUED_THRESHOLD.
+    """
+    if view.windowed and window_threshold is not None:
+        threshold = window_threshold
+    short = not has_rule and view.words < SHORT_WORDS
+    for score, cued in zip(scores, view.cued, strict=True):
+        t = max(threshold, CUED_THRESHOLD) if not has_rule and (cued or other_labels) \
+            else threshold
+        if short:
+            t = max(t, threshold + SHORT_MARGIN)
+        if score >= t:
+            return True
+    return False
+
+
+def piece_scores(pieces: list[str]) -> list[float] | None:
+    """The risk head's score for each piece, or None without a model."""
     emb = semantic.get_embedder()
     head = heads.load_head()
     if emb is None or head is None:
         return None
-    pieces = model_inputs(_hide(_mask_urls(normalise(text)), hide or []))
-    if not pieces:
-        return 0.0
-    return max(float(head.score(emb.embed(c))) for c in pieces)
+    return [float(head.score(emb.embed(c))) for c in pieces]
 
 
-def model_inputs(masked: str) -> list[str]:
-    """The texts the encoder scores for one (already masked) post: the whole post in
-    sentence-aligned chunks, plus, for posts of three or more sentences, each pair of
-    neighbouring sentences. Why: in a long post the one or two sentences that matter
-    ("I've put the tablets by the bed...") are diluted in the mean-pooled embedding.
-    Training calibrates the threshold on exactly these inputs."""
-    flat = re.sub(r"\s+", " ", masked).strip()
-    if not flat:
-        return []
-    out = _chunks(flat)
-    sents = [masked[a:b].strip() for a, b in sentences(masked)]
-    sents = [re.sub(r"\s+", " ", x) for x in sents if x.strip()]
-    if len(sents) >= 3:
-        out += [" ".join(sents[i:i + 2])[:MAX_CHUNK_CHARS]
-                for i in range(min(len(sents) - 1, MAX_WINDOWS))]
-    return out
+def risk_score(text: str, hide: list[tuple[int, int]] | None = None) -> float | None:
+    """The risk head's highest score over the post's pieces, or None without a model.
+
+    ``hide`` lists spans (idioms, negated mentions...) blanked out before embedding.
+    """
+    view = model_view(_mask_urls(normalise(text)), RiskScan([], [], list(hide or [])))
+    scores = piece_scores(view.pieces)
+    if scores is None:
+        return None
+    return max(scores, default=0.0)
 
 
-def _word_count(text: str, hide: list[tuple[int, int]]) -> int:
-    return len(_hide(_mask_urls(normalise(text)), hide).split())
-
-
-def _model_finding(text: str, scan: RiskScan, other_labels: bool) -> Finding | None:
+def _model_finding(norm: str, scan: RiskScan, other_labels: bool) -> Finding | None:
     head = heads.load_head()
     if head is None:
         return None
-    has_rule = bool(scan.findings)
     try:
-        p = risk_score(text, scan.masks)
+        view = model_view(norm, scan)
+        scores = piece_scores(view.pieces)
     except Exception as exc:  # noqa: BLE001 - the model must never break posting
         log.warning("moderation semantic model failed on a post: %s", type(exc).__name__)
         return None
-    if p is None:
+    if not scores or not model_flags(scores, view, head.threshold, bool(scan.findings),
+                                     other_labels, head.window_threshold):
         return None
-    # Stricter when the rules saw a mitigating cue (negation, recovery, idiom, helpline) or
-    # the post is already spam: the model's known misfires. Never stricter than CUED.
-    cautious = not has_rule and (bool(scan.cues) or other_labels)
-    threshold = max(head.threshold, CUED_THRESHOLD) if cautious else head.threshold
-    if not has_rule and _word_count(text, scan.masks) < SHORT_WORDS:
-        threshold = max(threshold, head.threshold + SHORT_MARGIN)
-    if p < threshold:
-        return None
+    p = max(scores)
     sev = "high" if p >= 0.9 else "medium"
     return Finding(MODEL_RULE, "risk", sev,
                    "The wording is similar to posts about suicide, self-harm or harm from "
@@ -129,10 +202,11 @@ def run_checks(text: str, meta: AuthorMeta | None = None) -> CheckResult:
     if not isinstance(text, str):
         text = str(text)
     norm = normalise(text)
-    scan = scan_risk(_mask_urls(norm))
+    masked = _mask_urls(norm)
+    scan = scan_risk(masked)
     findings: list[Finding] = list(scan.findings)
     spam = scan_spam(norm, meta)
-    model = _model_finding(text, scan, bool(spam))
+    model = _model_finding(masked, scan, bool(spam))
     if model is not None:
         findings.append(model)
     findings.extend(scan_pii(norm))

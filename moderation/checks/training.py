@@ -90,44 +90,43 @@ def _prf(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return {"precision": round(p, 4), "recall": round(r, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
-def _engine_view(texts: list[str], x: np.ndarray,
-                 emb: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
-    """What the engine would see for each example: whether a rule fires, whether a
-    mitigating cue makes the model stricter, the word count, and the embedding of the
-    text with idioms/negated mentions blanked (as :func:`engine.risk_score` does)."""
+def _engine_view(texts: list[str], x: np.ndarray, emb: Any) -> tuple[np.ndarray, list[Any],
+                                                                      list[np.ndarray]]:
+    """What the engine would see for each example: whether a rule fires, the model's view
+    (pieces, per-piece cues, word count) and the embeddings of its pieces, with
+    idioms/negated mentions blanked as :func:`engine.model_view` does."""
     from moderation.checks import engine  # late: engine imports heads, not training
     from moderation.checks.risk_rules import scan_risk
 
     rule = np.zeros(len(texts), dtype=bool)
-    cued = np.zeros(len(texts), dtype=bool)
-    words = np.zeros(len(texts), dtype=np.int64)
+    views: list[Any] = []
     xm: list[np.ndarray] = []
     for i, t in enumerate(texts):
         norm = engine._mask_urls(normalise(t))
         scan = scan_risk(norm)
         rule[i] = bool(scan.findings)
-        cued[i] = not rule[i] and bool(scan.cues)
-        hidden = engine._hide(norm, scan.masks)
-        words[i] = len(hidden.split())
-        pieces = engine.model_inputs(hidden)
-        if not scan.masks and len(pieces) == 1:
+        view = engine.model_view(norm, scan)
+        views.append(view)
+        flat = " ".join(normalise(t).split())
+        if [flat] == view.pieces:
             xm.append(x[i][None, :])  # the same text as the training embedding
         else:
-            xm.append(np.stack([emb.embed(p) for p in pieces]) if pieces else x[i][None, :])
-    return rule, cued, words, xm
+            xm.append(np.stack([emb.embed(p) for p in view.pieces]) if view.pieces
+                      else np.zeros((0, x.shape[1]), dtype=np.float32))
+    return rule, views, xm
 
 
-def _engine_predict(score: np.ndarray, rule: np.ndarray, cued: np.ndarray, words: np.ndarray,
-                    t: float) -> np.ndarray:
+def _engine_predict(scores: list[np.ndarray], rule: np.ndarray, views: list[Any],
+                    t: float, window_t: float | None = None) -> np.ndarray:
     from moderation.checks import engine
 
-    thr = np.where(cued, max(t, engine.CUED_THRESHOLD), t)
-    thr = np.where(words < engine.SHORT_WORDS, np.maximum(thr, t + engine.SHORT_MARGIN), thr)
-    return (rule | (score >= thr)).astype(np.int64)
+    return np.asarray([bool(rule[i]) or engine.model_flags(list(map(float, scores[i])), views[i], t,
+                                                           False, False, window_t)
+                       for i in range(len(views))], dtype=np.int64)
 
 
-def choose_threshold(score: np.ndarray, y: np.ndarray, everyday: np.ndarray, rule: np.ndarray,
-                     cued: np.ndarray, words: np.ndarray) -> float:
+def choose_threshold(scores: list[np.ndarray], y: np.ndarray, everyday: np.ndarray,
+                     rule: np.ndarray, views: list[Any]) -> float:
     """The lowest threshold on the grid whose out-of-fold false-positive rate on everyday
     ordinary examples (all ordinary ones if none are marked) is at most MAX_FPR.
 
@@ -135,11 +134,79 @@ def choose_threshold(score: np.ndarray, y: np.ndarray, everyday: np.ndarray, rul
     recovered, idioms) and the rules handle them; the issue is ordinary chat being flagged.
     """
     negatives = everyday if everyday.any() else (y == 0)
+    # Long posts scored sentence by sentence have their own threshold (see
+    # choose_window_threshold): they do not set this one.
+    negatives = negatives & ~np.asarray([v.windowed for v in views], dtype=bool)
     for t in THRESHOLD_GRID:
-        pred = _engine_predict(score, rule, cued, words, float(t))
+        pred = _engine_predict(scores, rule, views, float(t))
         if pred[negatives].mean() <= MAX_FPR:
             return float(t)
     return float(THRESHOLD_GRID[-1])
+
+
+#: Long posts for calibrating the window threshold: per fold, this many made of 4-7
+#: everyday examples of that fold joined together, and as many with one risk example of
+#: that fold among the everyday ones (training examples only, never the dev set).
+LONG_PER_FOLD = 120
+
+
+def _long_posts(texts: list[str], y: np.ndarray, everyday: np.ndarray, idx: np.ndarray,
+                rng: np.random.Generator) -> list[tuple[str, int]]:
+    def join(parts: list[str]) -> str:
+        return " ".join(p if p.rstrip()[-1:] in ".!?" else p.rstrip() + "." for p in parts)
+
+    ordinary = [int(i) for i in idx if everyday[i]] or [int(i) for i in idx if y[i] == 0]
+    risky = [int(i) for i in idx if y[i] == 1]
+    out: list[tuple[str, int]] = []
+    for label in (0, 1):
+        for _ in range(LONG_PER_FOLD if ordinary and (risky or not label) else 0):
+            k = int(rng.integers(4, 8))
+            parts = [texts[j] for j in rng.choice(ordinary, min(k, len(ordinary)), replace=False)]
+            if label:
+                parts.insert(int(rng.integers(0, len(parts) + 1)), texts[int(rng.choice(risky))])
+            out.append((join(parts), label))
+    return out
+
+
+def _long_scores(head: heads.Head, posts: list[tuple[str, int]],
+                 emb: Any) -> list[tuple[np.ndarray, Any, bool, int]]:
+    """(piece scores, view, rule fired, label) for the long posts the engine windows."""
+    from moderation.checks import engine
+    from moderation.checks.risk_rules import scan_risk
+
+    out = []
+    for text, label in posts:
+        norm = engine._mask_urls(normalise(text))
+        scan = scan_risk(norm)
+        view = engine.model_view(norm, scan)
+        if view.windowed:
+            scores = np.atleast_1d(head.score(np.stack([emb.embed(p) for p in view.pieces])))
+            out.append((scores, view, bool(scan.findings), label))
+    return out
+
+
+def choose_window_threshold(long: list[tuple[np.ndarray, Any, bool, int]],
+                            threshold: float) -> float:
+    """The lowest threshold (not below the single-piece one) whose false-positive rate on
+    the everyday long posts is at most MAX_FPR."""
+    from moderation.checks import engine
+
+    negatives = [(s, v, r) for s, v, r, lab in long if lab == 0]
+    for t in THRESHOLD_GRID[THRESHOLD_GRID >= threshold]:
+        fp = [r or engine.model_flags(list(map(float, s)), v, threshold, False, False, float(t))
+              for s, v, r in negatives]
+        if not fp or float(np.mean(fp)) <= MAX_FPR:
+            return float(t)
+    return float(THRESHOLD_GRID[-1])
+
+
+def _fit(x: np.ndarray, y: np.ndarray, threshold: float,
+         window_threshold: float | None = None) -> heads.Head:
+    """Logistic regression, blended at scoring time with a neighbour vote over the
+    training examples themselves (the bank)."""
+    w, b = heads.fit_logistic(x, y, l2=L2, lr=LEARNING_RATE, epochs=EPOCHS)
+    return heads.Head("risk", w, b, threshold, semantic.MODEL_ID, x.astype(np.float32),
+                      y.astype(np.float32), window_threshold)
 
 
 def train(training_path: Path | None = None, out_dir: Path | None = None) -> dict[str, Any]:
@@ -158,22 +225,28 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
     if emb is None:
         raise RuntimeError(f"embedding model unavailable: {semantic.status()['reason']}")
     x = np.stack([emb.embed(" ".join(normalise(t).split())) for t in texts])
-    rule, cued, words, xm = _engine_view(texts, x, emb)
+    rule, views, xm = _engine_view(texts, x, emb)
 
-    oof = np.zeros(len(y))
+    oof: list[np.ndarray] = [np.zeros(0)] * len(y)
+    long: list[tuple[np.ndarray, Any, bool, int]] = []
+    rng = np.random.default_rng(SEED)
     for test_idx in _folds(y):
         train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
-        w, b = heads.fit_logistic(x[train_idx], y[train_idx], l2=L2, lr=LEARNING_RATE,
-                                  epochs=EPOCHS)
-        fold = heads.Head("risk", w, b, 0.5, semantic.MODEL_ID, x[train_idx].astype(np.float32),
-                          y[train_idx].astype(np.float32))
-        oof[test_idx] = [float(np.max(fold.score(xm[i]))) for i in test_idx]
+        fold = _fit(x[train_idx], y[train_idx], 0.5)
+        for i in test_idx:
+            oof[i] = np.atleast_1d(fold.score(xm[i])) if len(xm[i]) else np.zeros(0)
+        long += _long_scores(fold, _long_posts(texts, y, everyday, test_idx, rng), emb)
 
-    best_t = choose_threshold(oof, y, everyday, rule, cued, words)
-    pred = _engine_predict(oof, rule, cued, words, best_t)
-    w, b = heads.fit_logistic(x, y, l2=L2, lr=LEARNING_RATE, epochs=EPOCHS)
-    head = heads.Head("risk", w, b, best_t, semantic.MODEL_ID, x.astype(np.float32),
-                      y.astype(np.float32))
+    best_t = choose_threshold(oof, y, everyday, rule, views)
+    window_t = choose_window_threshold(long, best_t)
+    pred = _engine_predict(oof, rule, views, best_t, window_t)
+    head = _fit(x, y, best_t, window_t)
+    from moderation.checks import engine
+
+    long_y = np.asarray([lab for *_, lab in long], dtype=np.int64)
+    long_pred = np.asarray([r or engine.model_flags(list(map(float, s)), v, best_t, False, False,
+                                                    window_t) for s, v, r, _ in long],
+                           dtype=np.int64)
     out_path = out / heads.RISK_HEAD_PATH.name
     head.save(out_path)
     heads.clear_cache()
@@ -183,6 +256,10 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
         "positives": int(y.sum()),
         "everyday_ordinary": int(everyday.sum()),
         "threshold": best_t,
+        "window_threshold": window_t,
+        "cv_long_posts": _prf(long_y, long_pred) if len(long_y) else None,
+        "cv_long_everyday_fp_rate": round(float(long_pred[long_y == 0].mean()), 4)
+        if (long_y == 0).any() else None,
         "cv": _prf(y, pred),
         "cv_everyday_fp_rate": round(float(pred[negatives].mean()), 4),
         "head_path": str(out_path),

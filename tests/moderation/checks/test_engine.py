@@ -122,8 +122,43 @@ def test_short_posts_need_more_evidence_but_short_explicit_risk_is_caught(
     head = heads.load_head()
     assert head is not None
     just_over = head.threshold + engine.SHORT_MARGIN / 2
-    monkeypatch.setattr(engine, "risk_score", lambda text, hide=None: just_over)
+    monkeypatch.setattr(engine, "piece_scores", lambda pieces: [just_over] * len(pieces))
     assert run_checks("Long day, bed now.").labels == []
     assert run_checks("It has been a long and strange day and I am off to bed now").labels \
         == ["risk"]
     assert "risk" in run_checks("kms").labels  # rules do not depend on length
+
+
+def test_long_posts_are_scored_sentence_by_sentence_within_a_cap() -> None:
+    """Every sentence of a long post reaches the model, in at most MAX_WINDOWS pieces,
+    and a cue in one sentence makes only that piece stricter."""
+    from moderation.checks import engine
+    from moderation.checks.risk_rules import scan_risk
+
+    short = "Rough day at the clinic. Home now. Kettle on."
+    assert engine.model_view(short, scan_risk(short)).windowed is False
+    sentences = [f"Sentence number {i} is about the weather and the garden." for i in range(30)]
+    sentences[3] = "I'm not suicidal, just worn out by the forms."
+    text = " ".join(sentences)
+    view = engine.model_view(text, scan_risk(text))
+    assert view.windowed and 1 < len(view.pieces) <= engine.MAX_WINDOWS
+    assert "number 0 " in view.pieces[0] and "number 29 " in view.pieces[-1]
+    assert view.cued.count(True) == 1
+
+
+def test_window_threshold_controls_false_alarms_on_long_everyday_posts() -> None:
+    """The window threshold is the lowest (never below the single-post one) that keeps
+    long everyday posts under the false-positive cap."""
+    import numpy as np
+
+    from moderation.checks import training
+    from moderation.checks.engine import ModelView
+
+    view = ModelView(["a", "b", "c"], [False, False, False], 60, windowed=True)
+    # 20 long everyday posts: one has a piece at 0.9 (5% > the 4% cap until t > 0.9)
+    long = [(np.array([0.2, 0.9, 0.1]), view, False, 0)]
+    long += [(np.array([0.5, 0.3, 0.2]), view, False, 0)] * 19
+    assert training.choose_window_threshold(long, 0.6) == pytest.approx(0.91)
+    # with 40 such posts one misfire is 2.5%: the single-post threshold stands
+    long += [(np.array([0.5, 0.3, 0.2]), view, False, 0)] * 20
+    assert training.choose_window_threshold(long, 0.6) == pytest.approx(0.6)

@@ -126,3 +126,152 @@ def test_everyday_uses_of_those_words_are_not_risk(text: str) -> None:
 def test_an_hour_ago_is_not_the_past() -> None:
     assert scan_risk("I cut myself an hour ago and it's still bleeding").findings
     assert "past" in scan_risk("I self-harmed years ago").cues
+
+
+# --- categories added after studying misses on unseen posts (by kind, not by sentence) ---
+
+@pytest.mark.parametrize("text", [
+    "dont want 2 be here anymore, cant keep myself safe",
+    "im thinkin bout jumpin tbh",
+    "no1 wud even notice if i was gone",
+    "they'd all be better w/o me",
+    "i just want to sleep n never wake up",
+])
+def test_phone_typing_without_apostrophes_or_spelling(text: str) -> None:
+    assert "risk.suicidal" in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "By the time anyone reads this I'll be gone. I love you all, I'm sorry.",
+    "This is my last post. Thank you for everything.",
+    "Logging off for good now.",
+    "I left a letter for each of my children explaining everything.",
+])
+def test_farewell_messages(text: str) -> None:
+    assert {"risk.farewell", "risk.preparation"} & set(rules(text))
+
+
+@pytest.mark.parametrize("text", [
+    "This is my last post before my holiday, back in two weeks!",
+    "If anyone reads this and knows a good dentist in Leeds, shout.",
+    "Wrote a letter to my MP about the bus cuts.",
+    "Wrote a long letter to my nan for her birthday.",
+    "I wrote a letter to my dad on the anniversary and left it at his grave.",
+])
+def test_everyday_last_posts_and_letters_are_not_farewells(text: str) -> None:
+    assert rules(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "My tablets are all lined up on the bedside table.",
+    "I've been keeping back a couple of my sleeping tablets every night.",
+    "Been putting my tramadol in a tin for weeks now.",
+    "Sitting here with the blade again.",
+])
+def test_means_staged_or_saved_up(text: str) -> None:
+    assert "risk.preparation" in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Set out my tablets for the week in the dosette box.",
+    "Collecting my meds from the chemist on the way home.",
+    "I won't need my crutches now the physio has signed me off.",
+])
+def test_everyday_medication_routines_are_not_means(text: str) -> None:
+    assert rules(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Been looking up which car parks in town are high enough.",
+    "Would my life insurance still pay out if it was suicide?",
+    "I've stood on the edge of the railway bridge every night this week.",
+    "If I stopped my insulin how long would it take?",
+])
+def test_method_research_heights_and_insurance(text: str) -> None:
+    assert "risk.method" in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The views from the bridge over the gorge were stunning.",
+    "Is life insurance worth it with a chronic illness?",
+    "My dad's life insurance paid out, so the funeral is covered.",
+])
+def test_heights_and_insurance_in_everyday_talk(text: str) -> None:
+    assert rules(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Scalded myself on purpose again tonight.",
+    "I keep hitting myself when I get things wrong, it's the only thing that helps.",
+    "Scratched my legs till they bled again.",
+    "Used the scissors on my arm in the work toilets.",
+])
+def test_self_injury_by_other_means(text: str) -> None:
+    assert "risk.self_harm" in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Burnt myself on the oven tray making tea, so clumsy.",
+    "I hurt myself lifting the shopping, pulled something in my back.",
+    "Any advice for a self-harm support group for parents?",
+])
+def test_accidents_and_topic_mentions_are_not_self_harm(text: str) -> None:
+    assert rules(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "My mum's boyfriend comes into my room at night when she's at work.",
+    "Someone on a game keeps asking my 12 year old for photos.",
+    "The lodger takes all of her pension and she's scared of him.",
+    "My grandad was left in soiled sheets all afternoon at the home.",
+    "He chokes me when he's angry and says he'll kill me if I leave.",
+])
+def test_safeguarding_and_harm_from_others(text: str) -> None:
+    assert "risk.safeguarding" in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "My sister swallowed a whole box of her tablets an hour ago and is slurring.",
+    "Took the lot. Sorry everyone.",
+    "Had all my sertraline with vodka, feel really strange.",
+])
+def test_overdose_by_someone_else_or_without_a_time(text: str) -> None:
+    assert "risk.overdose_in_progress" in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Took all my tablets this morning as usual, feeling fine.",
+    "I took them all back to the pharmacy for disposal.",
+])
+def test_routine_doses_are_not_overdoses(text: str) -> None:
+    assert "risk.overdose_in_progress" not in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "When my marriage broke down I wanted to die. Life is good again now.",
+    "I once sat on a cliff edge thinking about jumping. That was ten years ago.",
+    "My son self-harmed for a while. He's 25 now and doing well.",
+])
+def test_recovery_told_in_the_next_sentence(text: str) -> None:
+    scan = scan_risk(text)
+    assert scan.findings == []
+    assert "past" in scan.cues
+
+
+@pytest.mark.parametrize("text", [
+    "My son's dog comes into my room at night and sleeps on the bed.",
+    "Left a note for the postman to leave parcels round the back.",
+    "My son locked me out of his room, typical teenager.",
+    "Took the whole lot of old clothes to the tip.",
+    "It's our little secret that I eat biscuits in bed.",
+    "This is my final update, the op went well and I'm home.",
+    "I'll be with my mum again soon, she's coming to stay at Christmas.",
+    "The dentist asked me to keep it a secret from the kids that the tooth fairy is me.",
+    "Sat with my tablets and a glass of water, trying to remember if I've taken them already.",
+    "I've got my tablets here with me, always carry them in my bag.",
+    "No reason to stay in on a sunny day like this!",
+    "I keep hitting my head on that low beam in the kitchen.",
+    "Hit myself with the car door again, bruise the size of an egg.",
+])
+def test_everyday_sentences_sharing_words_with_the_new_patterns(text: str) -> None:
+    assert rules(text) == []

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from moderation.checks import heads, train, training
+from moderation.checks.engine import ModelView, model_flags
 from moderation.checks.training import TRAINING_PATH
 
 
@@ -45,11 +46,21 @@ def test_committed_head_loads() -> None:
 def test_threshold_is_the_lowest_meeting_the_everyday_false_positive_cap() -> None:
     y = np.array([1, 1, 0, 0, 0, 0])
     everyday = np.array([False, False, True, True, True, False])
-    score = np.array([0.9, 0.6, 0.7, 0.2, 0.1, 0.99])  # the last is a hard, non-everyday one
+    # the last is a hard, non-everyday one
+    scores = [np.array([s]) for s in (0.9, 0.6, 0.7, 0.2, 0.1, 0.99)]
     no = np.zeros(6, dtype=bool)
-    words = np.full(6, 10)
-    t = training.choose_threshold(score, y, everyday, no, no, words)
+    views = [ModelView(["a post of more than six words here"], [False], 10)] * 6
+    t = training.choose_threshold(scores, y, everyday, no, views)
     assert 0.7 < t <= 0.71  # 0.70 would flag one of three everyday posts
+
+
+def test_threshold_applies_per_window() -> None:
+    """A long post is flagged when any one window clears its own threshold, and a window
+    with a mitigating cue of its own must clear the stricter one."""
+    view = ModelView(["w1", "w2"], [True, False], 80)
+    assert model_flags([0.85, 0.2], view, 0.7, False, False) is False  # cued window
+    assert model_flags([0.2, 0.75], view, 0.7, False, False) is True
+    assert model_flags([0.95, 0.2], view, 0.7, False, False) is True
 
 
 def test_knn_vote_follows_the_nearest_examples() -> None:
