@@ -10,9 +10,10 @@ escalation whose target passed unmet up a level and alerts the next level live
 (``escalation.level_up`` to ``staff:<slug>`` and ``staff:leads``) and by email.
 
 Every action appends to the escalation's timeline, audits ``escalation:<verb>`` and emits
-``escalation.updated`` to the board's staff room and ``staff:leads`` (opening it records
-who saw it, quietly). Who may handle one: :mod:`moderation.access`; reading the lists and
-the timeline: :mod:`moderation.escalation_queries`. Never logs post text.
+``escalation.updated`` to the board's staff room, and to ``staff:leads`` from level 2 on
+(opening it records who saw it, quietly). Who may handle one: :mod:`moderation.access`;
+reading the lists and the timeline: :mod:`moderation.escalation_queries`. Never logs post
+text.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from moderation.actions._common import add_event as add_case_event
 from moderation.actions._common import case_updated
 from moderation.duty_models import EmergencyProtocol, StaffLead
 from moderation.models import (
+    LEAD_LEVEL,
     LEVEL_LABELS,
     MAX_LEVEL,
     Case,
@@ -121,7 +123,10 @@ def _json(esc: Escalation) -> dict[str, Any]:
 def _emit(session: Session, esc: Escalation, name: str = "escalation.updated") -> None:
     if esc.board is not None:
         queue_event(session, name, f"staff:{esc.board.slug}", _json(esc))
-    queue_event(session, name, "staff:leads", _json(esc))
+    if esc.level >= LEAD_LEVEL:
+        # Leads hear of an escalation once it reaches them, as they may see it from then
+        # (moderation.access); level 1 belongs to the board's facilitators.
+        queue_event(session, name, "staff:leads", _json(esc))
 
 
 def _timeline(session: Session, esc: Escalation, actor_id: int | None, kind: str,

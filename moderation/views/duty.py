@@ -24,6 +24,7 @@ from moderation.forms import apply_errors
 from moderation.models import MAX_LEVEL, Escalation
 from moderation.unanswered import quiet_members, unanswered_threads
 from moderation.views import bp
+from moderation.views.cases import live_rooms
 
 
 def init_duty_templates(app: Flask) -> None:
@@ -44,8 +45,9 @@ def escalations() -> str:
     viewer = current_viewer()
     session = get_session()
     resolved = request.args.get("show") == "resolved"
-    return render_template("moderation/escalations.html", resolved=resolved,
-                           rows=Q.list_escalations(session, viewer, resolved=resolved))
+    rows = Q.list_escalations(session, viewer, resolved=resolved)
+    return render_template("moderation/escalations.html", resolved=resolved, rows=rows,
+                           **live_rooms(session, viewer))
 
 
 def _render_escalation(esc: Escalation, form: EscalationForm | None = None,
