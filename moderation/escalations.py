@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import Role, User, UserStatus
 from forum.audit.models import record
 from forum.boards.models import BoardFacilitator
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.mail import Mail, queue_mail
@@ -220,6 +220,7 @@ def _audit(session: Session, actor: Viewer, esc: Escalation, verb: str,
            after={"state": str(esc.state), "level": esc.level, **after})
 
 
+@rolls_back_on_error
 def do_acknowledge_escalation(session: Session, *, actor: Viewer, escalation: Escalation
                               ) -> Escalation:
     """"I have seen it and I am on it": stops the acknowledgement clock."""
@@ -239,6 +240,7 @@ def do_acknowledge_escalation(session: Session, *, actor: Viewer, escalation: Es
     return escalation
 
 
+@rolls_back_on_error
 def do_start_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
                         note: str = "") -> Escalation:
     """Work has begun (in progress): stops both clocks."""
@@ -274,6 +276,7 @@ def _clean_note(note: str | None, *, required: str | None) -> str:
     return text
 
 
+@rolls_back_on_error
 def do_handover_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
                            note: str) -> Escalation:
     """Hand over to the next shift with a note. The next person must acknowledge it, so
@@ -292,6 +295,7 @@ def do_handover_escalation(session: Session, *, actor: Viewer, escalation: Escal
     return escalation
 
 
+@rolls_back_on_error
 def do_resolve_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
                           outcome: str, note: str = "") -> Escalation:
     """Close with an outcome (required). Stops every clock."""
@@ -318,6 +322,7 @@ def do_resolve_escalation(session: Session, *, actor: Viewer, escalation: Escala
     return escalation
 
 
+@rolls_back_on_error
 def do_add_escalation_note(session: Session, *, actor: Viewer, escalation: Escalation,
                            note: str) -> Escalation:
     """A note on the timeline (what was done, a message sent, a follow-up), also after it
@@ -343,6 +348,7 @@ def _seen_recently(session: Session, esc: Escalation, user_id: int, since: datet
         .limit(1)) is not None
 
 
+@rolls_back_on_error
 def do_record_escalation_view(session: Session, *, actor: Viewer, escalation: Escalation
                               ) -> bool:
     """Who saw it: the escalation page and the API's GET call this when staff open an

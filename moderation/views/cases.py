@@ -282,7 +282,6 @@ def case_action(case_id: int, verb: str) -> Response | tuple[str, int]:
     try:
         handler(session, viewer, the_case, form)
     except Invalid as exc:
-        session.rollback()
         put_errors(form, exc.fields or {"reason": exc.message})
         return _render_case(session, viewer, case_id, errors=verb, form=form, status=422)
     flash(message, "warning" if verb == "escalate" else "success")
@@ -302,7 +301,6 @@ def appeal(appeal_id: int) -> Response | tuple[str, int]:
                                outcome=form.outcome.data or "", note=form.note.data or "",
                                message=_opt(form.message.data))
         except Invalid as exc:
-            session.rollback()
             put_errors(form, exc.fields)
             status = 422
         else:
@@ -328,7 +326,6 @@ def staff_notes(user_id: int) -> Response | tuple[str, int]:
         try:
             A.do_add_staff_note(session, actor=viewer, user=user, body=form.body.data or "")
         except DomainError as exc:
-            session.rollback()
             put_errors(form, exc.fields or {"body": exc.message})
             status = 422
         else:
