@@ -1,16 +1,18 @@
 """Database plumbing: the declarative base, engines, and one session per request or job.
 
-Actions receive a session and commit it; nothing else commits. The session carries an
+Actions receive a session and commit it; nothing else commits. An action that fails
+part-way rolls its own session back (:func:`rolls_back_on_error`). The session carries an
 event outbox (see :mod:`forum.events`) that is emitted only after a successful commit.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -165,3 +167,35 @@ def job_session(app: Flask) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# Set on every wrapped action; tests/test_architecture.py checks each public ``do_*`` has it.
+ROLLS_BACK_MARKER = "__rolls_back_on_error__"
+
+
+def rolls_back_on_error(action: Callable[P, T]) -> Callable[P, T]:
+    """Wrap an action (``do_*(session, ...)``) so that when it raises, refused part-way
+    (a domain error after a flush, a moderation hook, a failed commit), its session is
+    rolled back before the error goes on: nothing half-written stays in the session for
+    the caller to commit or render by mistake, and queued events and mail are dropped.
+    No caller has to remember ``session.rollback()``. Every public action carries it."""
+
+    @functools.wraps(action)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return action(*args, **kwargs)
+        except Exception:
+            session = args[0] if args else kwargs.get("session")
+            if isinstance(session, Session):
+                try:
+                    session.rollback()
+                except SQLAlchemyError:
+                    # The connection is gone: the original error says more than this one.
+                    log.warning("rollback after a failed action failed")
+            raise
+
+    setattr(wrapper, ROLLS_BACK_MARKER, True)
+    return wrapper

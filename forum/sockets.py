@@ -32,7 +32,7 @@ from forum.accounts.sessions import key_digest, session_room
 from forum.auth import user_from_token
 from forum.boards.queries import unread_counts_by_board
 from forum.db import get_session
-from forum.errors import DomainError, Invalid, Unauthorised
+from forum.errors import DomainError, Forbidden, Invalid, Unauthorised
 from forum.extensions import socketio
 from forum.permissions import Viewer, access_board, access_thread, can_reply, load_viewer
 from forum.presence import MemoryPresence, Presence, RedisPresence, TokenBucket
@@ -46,6 +46,7 @@ MAX_ID = 2**53  # the largest integer a JavaScript client can send exactly
 MAX_ROOMS = 60  # a board list with every board on it, plus a thread or two
 TYPING_INTERVAL = 3.0  # seconds between two typing events from one connection
 CATCH_UP_LIMIT = 500  # beyond this a client is told to reload the page instead
+LEADS_ROOM = "staff:leads"  # escalations at level 2 and above, duty changes (moderation)
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,9 @@ def _run(name: str, data: Any, handler: Handler) -> dict[str, Any]:
         try:
             session = get_session()
             viewer = _load_viewer(session, state)
+            if LEADS_ROOM in state.staff_rooms and not _may_hear_leads(session, viewer):
+                # No longer a lead (or admin): out of the leads' room at the next event.
+                _drop_leads(sid, state)
             return handler(session, viewer, state, data)
         except _Revoked:
             disconnect()
@@ -184,6 +188,17 @@ def _int(value: Any, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_ID:
         raise Invalid(fields={name: f"'{name}' must be a whole number."})
     return value
+
+
+def _staff_target(data: Any) -> bool:
+    """True for ``{"staff": "leads"}``, the one staff room joined by name; a payload
+    without ``staff`` is another kind of target (False)."""
+    if not isinstance(data, dict) or "staff" not in data:
+        return False
+    if set(data) != {"staff"} or data["staff"] != "leads":
+        raise Invalid(fields={"staff": "Send {\"staff\": \"leads\"}: it is the only staff "
+                                       "room joined by name."})
+    return True
 
 
 def _target(data: Any, *, allow_after: bool) -> tuple[int | None, str | None, int | None]:
@@ -220,20 +235,48 @@ def _enter_staff(state: ClientState, viewer: Viewer, board_id: int, slug: str, v
         state.staff_rooms.setdefault(staff_room, set()).add(via)
 
 
+def _may_hear_leads(session: Session, viewer: Viewer) -> bool:
+    """Admins and named leads, read from the database now (one indexed lookup)."""
+    try:
+        from moderation.access import can_hear_leads
+    except ModuleNotFoundError:  # moderation not installed
+        return False
+    return can_hear_leads(session, viewer)
+
+
 def _enter_leads(session: Session, state: ClientState, viewer: Viewer, via: str) -> None:
     """Admins and named leads also hear escalations moving up and duty changes
-    (``staff:leads``, see :mod:`moderation.escalations`)."""
-    try:
-        from moderation.escalations import is_lead
-    except ModuleNotFoundError:  # moderation not installed
-        return
-    if viewer.is_admin or (viewer.is_active and is_lead(session, viewer)):
-        join_room("staff:leads")
-        state.staff_rooms.setdefault("staff:leads", set()).add(via)
+    (``staff:leads``, see :mod:`moderation.escalations`) when they join a board."""
+    if _may_hear_leads(session, viewer):
+        join_room(LEADS_ROOM)
+        state.staff_rooms.setdefault(LEADS_ROOM, set()).add(via)
+
+
+def _drop_leads(sid: str, state: ClientState) -> None:
+    if LEADS_ROOM in state.staff_rooms:
+        leave_room(LEADS_ROOM, sid=sid)
+        del state.staff_rooms[LEADS_ROOM]
+    state.rooms.discard(LEADS_ROOM)
+
+
+def _join_leads(session: Session, viewer: Viewer, state: ClientState) -> dict[str, Any]:
+    """``{"staff": "leads"}``: how a lead who facilitates no board hears escalations that
+    reach them. Refused (and out of the room, if it was in) for anyone else."""
+    if viewer.user is None:
+        raise Unauthorised()
+    if not _may_hear_leads(session, viewer):
+        _drop_leads(request.sid, state)  # type: ignore[attr-defined]
+        raise Forbidden("Only leads and administrators can follow escalations for leads.")
+    _enter(state, LEADS_ROOM)
+    # Named as its own reason to stay, so leaving a board does not take it away.
+    state.staff_rooms.setdefault(LEADS_ROOM, set()).add(LEADS_ROOM)
+    return ok(room=LEADS_ROOM)
 
 
 def _leave(sid: str, state: ClientState, room: str) -> None:
-    leave_room(room, sid=sid)
+    if room not in state.staff_rooms:
+        # A staff room joined by name stays while a board still brings the connection in.
+        leave_room(room, sid=sid)
     state.rooms.discard(room)
     for staff_room, via in list(state.staff_rooms.items()):
         via.discard(room)
@@ -297,6 +340,8 @@ def _send_posts(sid: str, posts: list[Any], board_slug: str) -> int:
 
 def _join(session: Session, viewer: Viewer, state: ClientState, data: Any) -> dict[str, Any]:
     sid: str = request.sid  # type: ignore[attr-defined]
+    if _staff_target(data):
+        return _join_leads(session, viewer, state)
     thread_id, slug, after = _target(data, allow_after=True)
     if slug is not None:
         board = access_board(session, viewer, slug)
@@ -335,8 +380,11 @@ def _join(session: Session, viewer: Viewer, state: ClientState, data: Any) -> di
 
 def _leave_event(session: Session, viewer: Viewer, state: ClientState, data: Any
                  ) -> dict[str, Any]:
-    thread_id, slug, _after = _target(data, allow_after=False)
-    room = f"thread:{thread_id}" if thread_id is not None else f"board:{slug}"
+    if _staff_target(data):
+        room = LEADS_ROOM
+    else:
+        thread_id, slug, _after = _target(data, allow_after=False)
+        room = f"thread:{thread_id}" if thread_id is not None else f"board:{slug}"
     if room in state.rooms:
         _leave(request.sid, state, room)  # type: ignore[attr-defined]
     return ok(room=room)

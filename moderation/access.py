@@ -73,6 +73,12 @@ def is_lead(session: Session, viewer: Viewer) -> bool:
             is not None)
 
 
+def can_hear_leads(session: Session, viewer: Viewer) -> bool:
+    """Who may follow the leads' live room ``staff:leads`` (escalations moving up, duty
+    changes): admins and named leads, checked against the database each time."""
+    return viewer.is_admin or is_lead(session, viewer)
+
+
 def require_staff_or_lead(session: Session, viewer: Viewer) -> None:
     """403 unless the viewer is staff (as :func:`require_staff`) or a lead."""
     require_user(viewer)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from forum.accounts.models import Role, User, UserStatus
 from forum.audit.models import record
 from forum.boards.models import Board, BoardFacilitator
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer
@@ -124,6 +124,7 @@ def _clean_boards(session: Session, viewer: Viewer, board_ids: list[int] | None)
     return ids
 
 
+@rolls_back_on_error
 def do_go_on_duty(session: Session, *, actor: Viewer, hours: int | None = None,
                   board_ids: list[int] | None = None) -> Shift:
     """Start a shift now (open-ended, or for ``hours``). Audits ``shift:start``; emits
@@ -148,6 +149,7 @@ def do_go_on_duty(session: Session, *, actor: Viewer, hours: int | None = None,
     return shift
 
 
+@rolls_back_on_error
 def do_go_off_duty(session: Session, *, actor: Viewer) -> Shift:
     """End the actor's current shift now. Audits ``shift:end``; emits ``duty.changed``."""
     require_staff(actor)
@@ -164,6 +166,7 @@ def do_go_off_duty(session: Session, *, actor: Viewer) -> Shift:
     return shift
 
 
+@rolls_back_on_error
 def do_add_shift(session: Session, *, actor: Viewer, user: User | None, starts_at: datetime | None,
                  ends_at: datetime | None, board_ids: list[int] | None = None) -> Shift:
     """An admin puts a facilitator on the rota. Audits ``shift:create``. Emits nothing
@@ -194,6 +197,7 @@ def do_add_shift(session: Session, *, actor: Viewer, user: User | None, starts_a
     return shift
 
 
+@rolls_back_on_error
 def do_delete_shift(session: Session, *, actor: Viewer, shift_id: int) -> None:
     """Take a shift off the rota. Audits ``shift:delete``. Emits nothing."""
     require_admin(actor)
@@ -241,6 +245,7 @@ def handover_items(session: Session, viewer: Viewer, *, include_cleared: bool = 
     return list(session.scalars(query))
 
 
+@rolls_back_on_error
 def do_clear_handover(session: Session, *, actor: Viewer, item_ids: list[int]) -> int:
     """Mark handover items as read by the new shift. Audits ``handover:clear``. Emits
     ``handover.cleared`` to each board's staff room."""

@@ -10,9 +10,10 @@ escalation whose target passed unmet up a level and alerts the next level live
 (``escalation.level_up`` to ``staff:<slug>`` and ``staff:leads``) and by email.
 
 Every action appends to the escalation's timeline, audits ``escalation:<verb>`` and emits
-``escalation.updated`` to the board's staff room and ``staff:leads`` (opening it records
-who saw it, quietly). Who may handle one: :mod:`moderation.access`; reading the lists and
-the timeline: :mod:`moderation.escalation_queries`. Never logs post text.
+``escalation.updated`` to the board's staff room, and to ``staff:leads`` from level 2 on
+(opening it records who saw it, quietly). Who may handle one: :mod:`moderation.access`;
+reading the lists and the timeline: :mod:`moderation.escalation_queries`. Never logs post
+text.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import Role, User, UserStatus
 from forum.audit.models import record
 from forum.boards.models import BoardFacilitator
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.mail import Mail, queue_mail
@@ -44,6 +45,7 @@ from moderation.actions._common import add_event as add_case_event
 from moderation.actions._common import case_updated
 from moderation.duty_models import EmergencyProtocol, StaffLead
 from moderation.models import (
+    LEAD_LEVEL,
     LEVEL_LABELS,
     MAX_LEVEL,
     Case,
@@ -121,7 +123,10 @@ def _json(esc: Escalation) -> dict[str, Any]:
 def _emit(session: Session, esc: Escalation, name: str = "escalation.updated") -> None:
     if esc.board is not None:
         queue_event(session, name, f"staff:{esc.board.slug}", _json(esc))
-    queue_event(session, name, "staff:leads", _json(esc))
+    if esc.level >= LEAD_LEVEL:
+        # Leads hear of an escalation once it reaches them, as they may see it from then
+        # (moderation.access); level 1 belongs to the board's facilitators.
+        queue_event(session, name, "staff:leads", _json(esc))
 
 
 def _timeline(session: Session, esc: Escalation, actor_id: int | None, kind: str,
@@ -215,6 +220,7 @@ def _audit(session: Session, actor: Viewer, esc: Escalation, verb: str,
            after={"state": str(esc.state), "level": esc.level, **after})
 
 
+@rolls_back_on_error
 def do_acknowledge_escalation(session: Session, *, actor: Viewer, escalation: Escalation
                               ) -> Escalation:
     """"I have seen it and I am on it": stops the acknowledgement clock."""
@@ -234,6 +240,7 @@ def do_acknowledge_escalation(session: Session, *, actor: Viewer, escalation: Es
     return escalation
 
 
+@rolls_back_on_error
 def do_start_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
                         note: str = "") -> Escalation:
     """Work has begun (in progress): stops both clocks."""
@@ -269,6 +276,7 @@ def _clean_note(note: str | None, *, required: str | None) -> str:
     return text
 
 
+@rolls_back_on_error
 def do_handover_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
                            note: str) -> Escalation:
     """Hand over to the next shift with a note. The next person must acknowledge it, so
@@ -287,6 +295,7 @@ def do_handover_escalation(session: Session, *, actor: Viewer, escalation: Escal
     return escalation
 
 
+@rolls_back_on_error
 def do_resolve_escalation(session: Session, *, actor: Viewer, escalation: Escalation,
                           outcome: str, note: str = "") -> Escalation:
     """Close with an outcome (required). Stops every clock."""
@@ -313,6 +322,7 @@ def do_resolve_escalation(session: Session, *, actor: Viewer, escalation: Escala
     return escalation
 
 
+@rolls_back_on_error
 def do_add_escalation_note(session: Session, *, actor: Viewer, escalation: Escalation,
                            note: str) -> Escalation:
     """A note on the timeline (what was done, a message sent, a follow-up), also after it
@@ -338,6 +348,7 @@ def _seen_recently(session: Session, esc: Escalation, user_id: int, since: datet
         .limit(1)) is not None
 
 
+@rolls_back_on_error
 def do_record_escalation_view(session: Session, *, actor: Viewer, escalation: Escalation
                               ) -> bool:
     """Who saw it: the escalation page and the API's GET call this when staff open an

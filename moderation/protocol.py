@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import Role, User
 from forum.accounts.sessions import end_all_sessions
 from forum.audit.models import record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Invalid, NotFound
 from forum.permissions import Viewer
 from moderation.access import require_admin
@@ -48,6 +48,7 @@ def parse_emails(text: str) -> list[str]:
     return emails
 
 
+@rolls_back_on_error
 def do_save_protocol(session: Session, *, actor: Viewer, text: str, contacts: str,
                      alert_emails: str) -> EmergencyProtocol:
     """Save the level-3 protocol. Audits ``protocol:update`` (no addresses)."""
@@ -73,6 +74,7 @@ def do_save_protocol(session: Session, *, actor: Viewer, text: str, contacts: st
     return proto
 
 
+@rolls_back_on_error
 def do_add_lead(session: Session, *, actor: Viewer, username: str, title: str) -> StaffLead:
     """Name a lead (alerted at level 2). A lead reads escalations and the posts behind
     them, so a member named lead becomes a facilitator by role (staff sign in with two
@@ -100,6 +102,7 @@ def do_add_lead(session: Session, *, actor: Viewer, username: str, title: str) -
     return lead
 
 
+@rolls_back_on_error
 def do_remove_lead(session: Session, *, actor: Viewer, lead_id: int) -> None:
     """Audits ``lead:remove``."""
     require_admin(actor)

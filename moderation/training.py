@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload, object_session
 
 from forum.accounts.models import Role, User
 from forum.audit.models import record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.mail import Mail, queue_mail
 from forum.permissions import Viewer
@@ -109,6 +109,7 @@ def _require_admin(actor: Viewer) -> None:
         raise Forbidden("Only administrators can do this.")
 
 
+@rolls_back_on_error
 def do_save_course(session: Session, *, actor: Viewer, name: str, required: bool,
                    high_risk: bool, course: TrainingCourse | None = None) -> TrainingCourse:
     """Create or change a course. Audits ``training_course:save``. Emits nothing."""
@@ -133,6 +134,7 @@ def do_save_course(session: Session, *, actor: Viewer, name: str, required: bool
     return course
 
 
+@rolls_back_on_error
 def do_record_training(session: Session, *, actor: Viewer, user: User, course: TrainingCourse,
                        completed_on: date | None, expires_on: date | None) -> TrainingRecord:
     """Record (or renew) one facilitator's completion of a course. Audits
@@ -167,6 +169,7 @@ def do_record_training(session: Session, *, actor: Viewer, user: User, course: T
     return rec
 
 
+@rolls_back_on_error
 def do_delete_training_record(session: Session, *, actor: Viewer, record_id: int) -> None:
     """Remove a record made in error (a facilitator without it counts as untrained again).
     Audits ``training:delete``. Emits nothing."""
@@ -219,6 +222,7 @@ def my_training(session: Session, viewer: Viewer
     return viewer_training(viewer), records
 
 
+@rolls_back_on_error
 def do_send_training_reminders(session: Session, *, now: datetime) -> int:
     """The job's action: email each facilitator whose training expires within
     ``TRAINING_REMINDER_DAYS`` (once per record). Audits ``training:reminder`` (course id

@@ -37,7 +37,7 @@ from forum.accounts.sessions import (
 from forum.accounts.usernames import email_key, username_key, username_problem
 from forum.audit.models import AuditAction, record
 from forum.auth import TOKEN_PREFIX, hash_token
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.mail import queue_mail
 from forum.permissions import Viewer, require_user
@@ -85,6 +85,7 @@ def _email_taken(session: Session, email: str) -> bool:
     return session.scalar(select(User.id).where(User.email_key == email_key(email))) is not None
 
 
+@rolls_back_on_error
 def do_create_user(session: Session, *, actor: Viewer | None, username: str, email: str,
                    password: str, role: Role = Role.MEMBER) -> User:
     """An admin (or the command line, ``actor=None``) creates an account. Audits
@@ -106,6 +107,7 @@ def do_create_user(session: Session, *, actor: Viewer | None, username: str, ema
     return user
 
 
+@rolls_back_on_error
 def do_set_role(session: Session, *, actor: Viewer | None, user: User, role: Role) -> User:
     """Change a member's role; ends their other sessions. Audits ``user:change_role``."""
     if actor is not None and not actor.is_admin:
@@ -164,6 +166,7 @@ class LoginResult:
     second_step: str | None = None
 
 
+@rolls_back_on_error
 def do_login(session: Session, *, login: str, password: str,
              device: Device | None = None, ip: str | None = None) -> LoginResult:
     """Check a member's sign-in details (called by the sign-in page). Upgrades an
@@ -192,6 +195,7 @@ def do_login(session: Session, *, login: str, password: str,
     return LoginResult(user=user, session_key=key)
 
 
+@rolls_back_on_error
 def do_logout(session: Session, *, actor: Viewer, session_key: str | None = None) -> None:
     """A member signs out (called by the sign-out button before the session is cleared).
     Ends this browser's session row for real (its remember-me cookie dies with it) and
@@ -218,6 +222,7 @@ def _check_current_password(user: User, current_password: str) -> None:
         raise Invalid(fields={"current_password": "Your current password is not right."})
 
 
+@rolls_back_on_error
 def do_change_password(session: Session, *, actor: Viewer, current_password: str,
                        new_password: str, device: Device | None = None) -> User:
     """A member chooses a new password (settings page). Ends every session, remember-me
@@ -240,6 +245,7 @@ def do_change_password(session: Session, *, actor: Viewer, current_password: str
     return user
 
 
+@rolls_back_on_error
 def do_change_email(session: Session, *, actor: Viewer, current_password: str,
                     new_email: str) -> User:
     """A member changes the private address used for account mail (settings page).
@@ -285,6 +291,7 @@ def _clean_token_name(name: str) -> str:
     return name
 
 
+@rolls_back_on_error
 def do_create_token(session: Session, *, actor: Viewer, name: str,
                     ip: str | None = None) -> tuple[ApiToken, str]:
     """Make a personal access token for the actor (settings page, ``POST /api/v1/tokens``).
@@ -315,6 +322,7 @@ def do_create_token(session: Session, *, actor: Viewer, name: str,
     return token, secret
 
 
+@rolls_back_on_error
 def do_revoke_token(session: Session, *, actor: Viewer, token_id: int) -> None:
     """Revoke one of the actor's own tokens (settings page, API). Audits ``token:revoke``;
     revoking an already revoked token changes nothing. Someone else's token is NotFound."""

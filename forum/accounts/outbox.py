@@ -38,7 +38,7 @@ from forum.accounts.models import (
     UserStatus,
 )
 from forum.audit.models import AuditAction, record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.mail import Mail
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
+@rolls_back_on_error
 def do_claim_account_emails(session: Session, *, now: datetime, limit: int = 50
                             ) -> tuple[str, list[int]]:
     """Claim up to ``limit`` due rows for this worker; returns (claim token, row ids).
@@ -157,6 +158,7 @@ def _claimed(session: Session, row_id: int, token: str) -> AccountEmail | None:
     return row
 
 
+@rolls_back_on_error
 def do_mark_account_email_sent(session: Session, *, row_id: int, token: str, now: datetime,
                                mail_kind: str) -> bool:
     """Record a send straight after the SMTP server took it. A reset link audits
@@ -182,6 +184,7 @@ def do_mark_account_email_sent(session: Session, *, row_id: int, token: str, now
     return True
 
 
+@rolls_back_on_error
 def do_mark_account_email_failed(session: Session, *, row_id: int, token: str,
                                  now: datetime, error: str) -> bool:
     """Record a failed send and when to try again; after ``MAX_ATTEMPTS`` the row is
@@ -201,6 +204,7 @@ def do_mark_account_email_failed(session: Session, *, row_id: int, token: str,
     return True
 
 
+@rolls_back_on_error
 def do_cancel_account_email(session: Session, *, row_id: int, token: str,
                             now: datetime) -> bool:
     """Nothing to send (no account, sign-up finished or expired): close the row unsent."""
@@ -213,6 +217,7 @@ def do_cancel_account_email(session: Session, *, row_id: int, token: str,
     return True
 
 
+@rolls_back_on_error
 def do_forget_expired_registrations(session: Session, *, now: datetime) -> int:
     """Delete sign-ups whose link has run out (``REGISTRATION_LINK_MAX_AGE``): a name, an
     address and a password hash of someone who never finished joining. Returns how many."""

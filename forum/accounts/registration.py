@@ -41,7 +41,7 @@ from forum.accounts.passwords import hash_password
 from forum.accounts.sessions import Device, start_session
 from forum.accounts.usernames import email_key, username_key, username_problem
 from forum.audit.models import AuditAction, record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Invalid
 from forum.privacy.models import SignInAddress
 from forum.threads.serialize import absolute_url
@@ -118,6 +118,7 @@ def username_free(session: Session, username: str) -> bool:
         select(User.id).where(User.username_key == username_key(username))) is None
 
 
+@rolls_back_on_error
 def do_register(session: Session, *, username: str, email: str, password: str,
                 accepted_guidelines: bool) -> PendingRegistration:
     """Someone fills in the registration page. Keeps their sign-up and queues one account
@@ -144,6 +145,7 @@ def do_register(session: Session, *, username: str, email: str, password: str,
     return pending
 
 
+@rolls_back_on_error
 def do_confirm_registration(session: Session, *, token: str, username: str | None = None,
                             device: Device | None = None, ip: str | None = None) -> User:
     """Create the account from an emailed link (the confirmation page's button) and sign

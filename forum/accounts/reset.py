@@ -29,6 +29,7 @@ from forum.accounts.passwords import hash_password, password_problem
 from forum.accounts.sessions import end_all_sessions
 from forum.accounts.usernames import email_key
 from forum.audit.models import AuditAction, record
+from forum.db import rolls_back_on_error
 from forum.errors import Invalid
 from forum.mail import queue_mail
 from forum.threads.serialize import absolute_url
@@ -104,6 +105,7 @@ def reset_link(user: User) -> str:
     return absolute_url("accounts.reset_password", token=make_reset_token(user))
 
 
+@rolls_back_on_error
 def do_request_password_reset(session: Session, *, email: str) -> None:
     """Someone asks for a reset link (the "forgotten password" page).
 
@@ -121,6 +123,7 @@ def do_request_password_reset(session: Session, *, email: str) -> None:
     session.commit()
 
 
+@rolls_back_on_error
 def do_reset_password(session: Session, *, token: str, new_password: str,
                       clock: Clock | None = None) -> User:
     """Set a new password from a reset link (the reset page). Spends the link, ends every

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from forum.accounts.models import User, UserSession
 from forum.audit.models import AuditAction, record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer, require_user
@@ -174,6 +174,7 @@ def end_session_row(session: Session, row: UserSession) -> None:
     queue_event(session, SESSION_ENDED, session_room(row.id), dict(ENDED_MESSAGE))
 
 
+@rolls_back_on_error
 def do_end_session(session: Session, *, actor: Viewer, session_id: str,
                    current_digest: str | None) -> None:
     """Sign one of the actor's other browsers out (settings page). Audits
@@ -192,6 +193,7 @@ def do_end_session(session: Session, *, actor: Viewer, session_id: str,
     session.commit()
 
 
+@rolls_back_on_error
 def do_end_other_sessions(session: Session, *, actor: Viewer,
                           current_digest: str | None) -> int:
     """"Sign out everywhere else" (settings page): ends every session of the actor but

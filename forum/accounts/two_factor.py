@@ -28,7 +28,7 @@ from forum.accounts.models import RecoveryCode, User
 from forum.accounts.passwords import verify_password
 from forum.accounts.sessions import Device, end_all_sessions, start_session
 from forum.audit.models import AuditAction, record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Forbidden, Invalid
 from forum.mail import queue_mail
 from forum.permissions import Viewer, require_user
@@ -151,6 +151,7 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
     return [f"{c[:5]}-{c[5:]}" for c in codes]
 
 
+@rolls_back_on_error
 def do_begin_two_factor(session: Session, *, user: User) -> str:
     """Make a new secret for ``user`` to add to their app (set-up page, for a signed-in
     member or staff half-way through signing in). Not enabled until confirmed; no audit
@@ -164,6 +165,7 @@ def do_begin_two_factor(session: Session, *, user: User) -> str:
     return secret
 
 
+@rolls_back_on_error
 def do_confirm_two_factor(session: Session, *, user: User, code: str,
                           device: Device | None = None) -> list[str]:
     """Turn two-step sign-in on once the member proves their app shows the right code.
@@ -185,6 +187,7 @@ def do_confirm_two_factor(session: Session, *, user: User, code: str,
     return codes
 
 
+@rolls_back_on_error
 def do_login_second_step(session: Session, *, user: User, code: str, device: Device,
                          now: float | None = None) -> str:
     """Finish signing in with a code from the app or a recovery code (sign-in page's
@@ -204,6 +207,7 @@ def do_login_second_step(session: Session, *, user: User, code: str, device: Dev
     return key
 
 
+@rolls_back_on_error
 def do_disable_two_factor(session: Session, *, actor: Viewer, current_password: str) -> None:
     """A member turns two-step sign-in off (settings). Staff cannot. Audits
     ``user:disable_two_factor``."""
@@ -227,6 +231,7 @@ def can_reset_two_factor(user: User) -> bool:
     return user.is_staff or user.has_two_factor or user.totp_secret_enc is not None
 
 
+@rolls_back_on_error
 def do_reset_two_factor(session: Session, *, actor: Viewer, user: User, reason: str) -> None:
     """An administrator resets someone's two-step sign-in, usually staff who lost their
     phone (the "Reset two-step sign-in" page). Removes the app's secret and the recovery

@@ -21,6 +21,7 @@ from forum.boards.models import (
     RiskPolicy,
     Visibility,
 )
+from forum.db import rolls_back_on_error
 from forum.errors import Forbidden, Invalid
 from forum.events import queue_event
 from forum.permissions import Viewer, can_join_board, can_manage_boards, require_user
@@ -80,6 +81,7 @@ def _clean_board_fields(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+@rolls_back_on_error
 def do_create_board(session: Session, *, actor: Viewer | None, name: str, slug: str = "",
                     **fields: Any) -> Board:
     """An admin (or the CLI, ``actor=None``) creates a board. Audits ``board:create``."""
@@ -102,6 +104,7 @@ def do_create_board(session: Session, *, actor: Viewer | None, name: str, slug: 
     return board
 
 
+@rolls_back_on_error
 def do_update_board(session: Session, *, actor: Viewer, board: Board, **fields: Any) -> Board:
     """An admin changes a board's settings. Audits ``board:update`` with changed field names."""
     if not can_manage_boards(actor):
@@ -123,6 +126,7 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, (Visibility, PostingPolicy, RiskPolicy)) else value
 
 
+@rolls_back_on_error
 def do_archive_board(session: Session, *, actor: Viewer, board: Board, archived: bool = True
                      ) -> Board:
     """Archive (read-only) or restore a board. Audits ``board:archive``/``board:unarchive``."""
@@ -137,6 +141,7 @@ def do_archive_board(session: Session, *, actor: Viewer, board: Board, archived:
     return board
 
 
+@rolls_back_on_error
 def do_join_board(session: Session, *, actor: Viewer, board: Board) -> BoardMembership:
     """A member joins a public or members-only board. Audits ``board:join``."""
     user = require_user(actor)
@@ -157,6 +162,7 @@ def do_join_board(session: Session, *, actor: Viewer, board: Board) -> BoardMemb
     return membership
 
 
+@rolls_back_on_error
 def do_leave_board(session: Session, *, actor: Viewer, board: Board) -> None:
     """A member leaves a board. Audits ``board:leave``."""
     user = require_user(actor)
@@ -171,6 +177,7 @@ def do_leave_board(session: Session, *, actor: Viewer, board: Board) -> None:
     actor.member_board_ids.discard(board.id)
 
 
+@rolls_back_on_error
 def do_invite_member(session: Session, *, actor: Viewer, board: Board, user: User
                      ) -> BoardMembership:
     """Staff add a member to a (private) board. Audits ``board:invite``; tells the member."""
@@ -189,6 +196,7 @@ def do_invite_member(session: Session, *, actor: Viewer, board: Board, user: Use
     return membership
 
 
+@rolls_back_on_error
 def do_assign_facilitator(session: Session, *, actor: Viewer | None, board: Board, user: User,
                           assign: bool = True) -> None:
     """An admin makes ``user`` a facilitator of ``board`` (or removes them). Members become

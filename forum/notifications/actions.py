@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from forum.audit.models import AuditAction, record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Invalid, NotFound
 from forum.events import queue_event
 from forum.notifications.emails import read_unsubscribe_token
@@ -32,6 +32,7 @@ def _queue_read(session: Session, user_id: int, ids: list[int]) -> None:
                 {"ids": ids, "unread_count": unread_count(session, user_id)})
 
 
+@rolls_back_on_error
 def do_read_notification(session: Session, *, actor: Viewer,
                          notification: Notification) -> Notification:
     """Mark one of the member's notifications read. Emits ``notification.read`` to
@@ -46,6 +47,7 @@ def do_read_notification(session: Session, *, actor: Viewer,
     return notification
 
 
+@rolls_back_on_error
 def do_mark_all_read(session: Session, *, actor: Viewer) -> int:
     """Mark every unread notification of the member read; returns how many. Emits
     ``notification.read``."""
@@ -82,6 +84,7 @@ def _set_frequency(session: Session, user_id: int, frequency: EmailFrequency
     return EmailFrequency(before)
 
 
+@rolls_back_on_error
 def do_set_email_frequency(session: Session, *, actor: Viewer, frequency: str
                            ) -> EmailFrequency:
     """The member chooses how often to get email. Audits ``notification:preference``.
@@ -97,6 +100,7 @@ def do_set_email_frequency(session: Session, *, actor: Viewer, frequency: str
     return choice
 
 
+@rolls_back_on_error
 def do_unsubscribe(session: Session, *, app: Flask, token: str) -> int:
     """One-click unsubscribe from an email link, without signing in: sets "never".
     Audits ``notification:unsubscribe`` (with the member as actor: only they receive the

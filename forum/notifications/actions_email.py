@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from forum.db import rolls_back_on_error
 from forum.notifications.models import (
     EmailFrequency,
     EmailJob,
@@ -124,6 +125,7 @@ def _plan_digests(session: Session, now: datetime, hour: int) -> int:
     return planned
 
 
+@rolls_back_on_error
 def do_plan_emails(session: Session, *, now: datetime, digest_hour: int) -> int:
     """Turn waiting notifications into email jobs: one per notification for members who
     chose "at once", one summary per member and period for daily and weekly. Returns how
@@ -133,6 +135,7 @@ def do_plan_emails(session: Session, *, now: datetime, digest_hour: int) -> int:
     return planned
 
 
+@rolls_back_on_error
 def do_claim_email_jobs(session: Session, *, now: datetime, limit: int = 50
                         ) -> tuple[str, list[int]]:
     """Claim up to ``limit`` due jobs for this worker; returns (claim token, job ids)."""
@@ -162,6 +165,7 @@ def _claimed(session: Session, job_id: int, token: str) -> EmailJob | None:
     return job
 
 
+@rolls_back_on_error
 def do_mark_email_sent(session: Session, *, job_id: int, token: str, now: datetime,
                        notification_ids: list[int]) -> bool:
     """Record a successful send, straight after the SMTP server accepted it."""
@@ -179,6 +183,7 @@ def do_mark_email_sent(session: Session, *, job_id: int, token: str, now: dateti
     return True
 
 
+@rolls_back_on_error
 def do_mark_email_failed(session: Session, *, job_id: int, token: str, now: datetime,
                          error: str) -> bool:
     """Record a failed send and when to try again (the job is kept, never dropped)."""
@@ -194,6 +199,7 @@ def do_mark_email_failed(session: Session, *, job_id: int, token: str, now: date
     return True
 
 
+@rolls_back_on_error
 def do_cancel_email_job(session: Session, *, job_id: int, token: str, now: datetime) -> bool:
     """Nothing left to say (all read, "never", account closed): close the job unsent."""
     job = _claimed(session, job_id, token)

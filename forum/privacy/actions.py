@@ -17,7 +17,7 @@ from forum.accounts.models import Role, User, UserStatus
 from forum.accounts.passwords import MAX_LENGTH, verify_password
 from forum.accounts.usernames import username_key
 from forum.audit.models import AuditAction, record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer, can_view_member_private, require_user
@@ -40,6 +40,7 @@ def _check_password(user: User, password: str) -> None:
         raise Invalid(fields={"password": "Your password is not right."})
 
 
+@rolls_back_on_error
 def do_export_my_data(session: Session, *, actor: Viewer, password: str,
                       service_name: str = "Alongside", remember_days: int | None = None,
                       now: datetime | None = None) -> dict[str, Any]:
@@ -86,6 +87,7 @@ def _check_deletion(session: Session, user: User, password: str, confirmation: s
                            "administrator before you close your account.")
 
 
+@rolls_back_on_error
 def do_delete_account(session: Session, *, actor: Viewer, password: str, confirmation: str,
                       mode: str = "erase") -> DeletionResult:
     """A member closes their own account (settings → "Close your account").
@@ -139,6 +141,7 @@ def find_member(session: Session, *, actor: Viewer, username: str) -> User:
     return user
 
 
+@rolls_back_on_error
 def do_view_member_private(session: Session, *, actor: Viewer, username: str,
                            reason: str) -> MemberPrivate:
     """An admin sees a member's email and recent sign-in addresses after giving a reason.

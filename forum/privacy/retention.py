@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from forum.accounts.models import AccountEmail
 from forum.audit.models import PURGE_FLAG, AuditAction, AuditEntry, record
+from forum.db import rolls_back_on_error
 from forum.notifications.models import EmailJob, Notification
 from forum.privacy.models import SignInAddress
 from forum.threads.models import Post, PostRevision, PostState
@@ -131,6 +132,7 @@ def _purge_moderation(session: Session, counts: PurgeCounts, now: datetime, keep
         and_(Sanction.lifted_at.is_(None), Sanction.ends_at < cutoff))))
 
 
+@rolls_back_on_error
 def do_purge_expired(session: Session, *, now: datetime,
                      retention: Retention | None = None) -> PurgeCounts:
     """Delete everything older than its retention period (see :class:`Retention`).

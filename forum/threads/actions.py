@@ -3,17 +3,15 @@ moderation hooks, audits, queues events, and commits, in that order."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from forum.audit.models import AuditAction, record
 from forum.boards.models import Board, BoardMembership, PostingPolicy
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.markup import quote_markdown, render_markdown
@@ -185,27 +183,7 @@ def _write_post(session: Session, viewer: Viewer, thread: Thread, body: str, *,
     return PostOutcome(post=post, thread=thread, notices=write.notices)
 
 
-T = TypeVar("T")
-
-
-def _rolls_back_when_refused(action: Callable[..., T]) -> Callable[..., T]:
-    """A posting action whose write is refused part-way (validation, or a moderation hook
-    raising after the post was flushed) rolls its own session back, so no caller has to
-    remember to, and nothing half-written survives."""
-
-    @functools.wraps(action)
-    def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
-        try:
-            return action(session, *args, **kwargs)
-        except Exception:
-            session.rollback()
-            raise
-
-    return wrapper
-
-
-
-@_rolls_back_when_refused
+@rolls_back_on_error
 def do_create_thread(session: Session, *, actor: Viewer, board: Board, title: str, body: str,
                      max_length: int = 20000, confirmed: bool = False) -> PostOutcome:
     """Start a conversation on ``board``. Audits ``thread:create``; emits ``thread.created``
@@ -228,7 +206,7 @@ def do_create_thread(session: Session, *, actor: Viewer, board: Board, title: st
     return outcome
 
 
-@_rolls_back_when_refused
+@rolls_back_on_error
 def do_reply(session: Session, *, actor: Viewer, thread: Thread, body: str,
              quote_post_id: int | None = None, max_length: int = 20000,
              confirmed: bool = False, guidance: bool = False) -> PostOutcome:
@@ -263,7 +241,7 @@ def quote_source(post: Post) -> str:
     return quote_markdown(name, post.body_source, post.id)
 
 
-@_rolls_back_when_refused
+@rolls_back_on_error
 def do_edit_post(session: Session, *, actor: Viewer, post: Post, body: str, reason: str = "",
                  max_length: int = 20000, confirmed: bool = False) -> PostOutcome:
     """Edit a post, keeping the previous version as a revision. Audits ``post:edit``;
@@ -298,6 +276,7 @@ def do_edit_post(session: Session, *, actor: Viewer, post: Post, body: str, reas
     return PostOutcome(post=post, thread=thread, notices=write.notices)
 
 
+@rolls_back_on_error
 def do_delete_post(session: Session, *, actor: Viewer, post: Post, reason: str = "") -> Post:
     """Delete a post, leaving a placeholder so the conversation still reads. Audits
     ``post:delete``; emits ``post.deleted``."""
@@ -338,6 +317,7 @@ def _parse_reaction(kind: str) -> ReactionKind:
                       ) from None
 
 
+@rolls_back_on_error
 def do_add_reaction(session: Session, *, actor: Viewer, post: Post, kind: str) -> dict[str, int]:
     """Add a peer-support reaction (idempotent). Audits ``reaction:add``; emits
     ``reaction.changed`` with the new counts."""
@@ -362,6 +342,7 @@ def do_add_reaction(session: Session, *, actor: Viewer, post: Post, kind: str) -
     return counts
 
 
+@rolls_back_on_error
 def do_remove_reaction(session: Session, *, actor: Viewer, post: Post, kind: str
                        ) -> dict[str, int]:
     """Take back one's reaction (idempotent). Audits ``reaction:remove``; emits
@@ -385,6 +366,7 @@ def do_remove_reaction(session: Session, *, actor: Viewer, post: Post, kind: str
     return counts
 
 
+@rolls_back_on_error
 def do_follow_thread(session: Session, *, actor: Viewer, thread: Thread, follow: bool) -> bool:
     """Follow or stop following a thread. Audits ``thread:follow``/``thread:unfollow``."""
     user = require_user(actor)
@@ -412,6 +394,7 @@ def _mark_read(session: Session, user_id: int, thread_id: int, post_id: int) -> 
         marker.updated_at = utcnow()
 
 
+@rolls_back_on_error
 def do_mark_read(session: Session, *, actor: Viewer, thread: Thread, up_to_post_id: int) -> None:
     """Record how far a member has read. Not audited: it is the member's own bookkeeping."""
     if actor.user is None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.audit.models import record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer, require_user
@@ -25,6 +25,7 @@ from moderation.notices import tell_member
 APPEAL_MAX = 3000
 
 
+@rolls_back_on_error
 def do_appeal(session: Session, *, actor: Viewer, notice: ActionNotice, text: str) -> Appeal:
     """The member a decision was about appeals it (once). Audits ``appeal:create``; emits
     ``appeal.created`` to the board's staff room (ids only)."""
@@ -89,6 +90,7 @@ def _undo(session: Session, actor: Viewer, notice: ActionNotice) -> str:
     return "nothing to undo"
 
 
+@rolls_back_on_error
 def do_decide_appeal(session: Session, *, actor: Viewer, appeal: Appeal, outcome: str,
                      note: str = "", message: str | None = None) -> Appeal:
     """A facilitator other than the one who acted decides an appeal: ``upheld`` (the

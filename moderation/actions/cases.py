@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from forum.audit.models import record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Invalid
 from forum.permissions import Viewer
 from moderation.access import require_facilitates
@@ -28,6 +28,7 @@ def _require_open(case: Case) -> None:
         raise Conflict("This item has already been closed.")
 
 
+@rolls_back_on_error
 def do_claim_case(session: Session, *, actor: Viewer, case: Case) -> Case:
     """Take an item so two people do not handle it at once (the claim lapses after
     ``MODERATION_CLAIM_MINUTES``). Audits ``case:claim``; emits ``case.updated``."""
@@ -49,6 +50,7 @@ def do_claim_case(session: Session, *, actor: Viewer, case: Case) -> Case:
     return case
 
 
+@rolls_back_on_error
 def do_release_case(session: Session, *, actor: Viewer, case: Case) -> Case:
     """Give an item back to the queue. Audits ``case:release``; emits ``case.updated``."""
     require_facilitates(actor, case.board_id)
@@ -66,6 +68,7 @@ def do_release_case(session: Session, *, actor: Viewer, case: Case) -> Case:
     return case
 
 
+@rolls_back_on_error
 def do_add_case_note(session: Session, *, actor: Viewer, case: Case, text: str) -> Case:
     """A note between facilitators on the case timeline (never shown to members).
     Audits ``case:note`` (without the note's text); emits ``case.updated``."""
@@ -84,6 +87,7 @@ def do_add_case_note(session: Session, *, actor: Viewer, case: Case, text: str) 
     return case
 
 
+@rolls_back_on_error
 def do_close_case(session: Session, *, actor: Viewer, case: Case, state: str,
                   note: str = "") -> Case:
     """Close an item: ``resolved`` (dealt with) or ``rejected`` (nothing needed doing).
@@ -113,6 +117,7 @@ ESCALATION_OPENED = ("Escalation opened. The people on duty for this board have 
                      "and it moves up a level if nobody acknowledges it in time.")
 
 
+@rolls_back_on_error
 def do_escalate_case(session: Session, *, actor: Viewer, case: Case, reason: str,
                      tier: str = "medium") -> Escalation:
     """A facilitator's judgement: open an escalation with a risk tier and a clock (see

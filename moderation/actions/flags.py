@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum.audit.models import record
+from forum.db import rolls_back_on_error
 from forum.errors import Forbidden, Invalid
 from forum.events import queue_event
 from forum.permissions import Viewer, can_see_post, require_user
@@ -28,6 +29,7 @@ def parse_reason(value: str | None) -> FlagReason:
     return reason
 
 
+@rolls_back_on_error
 def do_report_post(session: Session, *, actor: Viewer, post: Post, reason: str,
                    note: str = "") -> Flag:
     """A member reports a published post, keeping a snapshot of it. Opens (or adds to) the

@@ -14,7 +14,7 @@ from forum.accounts.models import Role, User, UserStatus
 from forum.accounts.sessions import end_all_sessions
 from forum.audit.models import record
 from forum.boards.models import Board
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Forbidden, Invalid
 from forum.permissions import Viewer
 from moderation.access import require_admin, require_facilitates, require_staff
@@ -123,6 +123,7 @@ def _sanction(session: Session, *, actor: Viewer, user: User, board: Board | Non
     return sanction
 
 
+@rolls_back_on_error
 def do_warn_member(session: Session, *, actor: Viewer, user: User, board: Board, reason: str,
                    message: str | None = None, case: Case | None = None) -> Sanction:
     """A facilitator of ``board`` warns a member. Audits ``user:warn``; emits
@@ -134,6 +135,7 @@ def do_warn_member(session: Session, *, actor: Viewer, user: User, board: Board,
                      key="warn", action=ModAction.USER_WARN, case=case)
 
 
+@rolls_back_on_error
 def do_mute_member(session: Session, *, actor: Viewer, user: User, board: Board,
                    days: int | str | None, reason: str, message: str | None = None,
                    case: Case | None = None) -> Sanction:
@@ -147,6 +149,7 @@ def do_mute_member(session: Session, *, actor: Viewer, user: User, board: Board,
                      action=ModAction.USER_MUTE, case=case)
 
 
+@rolls_back_on_error
 def do_suspend_member(session: Session, *, actor: Viewer, user: User, days: int | str | None,
                       reason: str, message: str | None = None, board: Board | None = None,
                       case: Case | None = None) -> Sanction:
@@ -176,6 +179,7 @@ def lift(session: Session, sanction: Sanction, actor_id: int | None, why: str) -
            before={"sanction_id": sanction.id}, after={"status": str(user.status)})
 
 
+@rolls_back_on_error
 def do_lift_expired_sanctions(session: Session) -> int:
     """Lift mutes and suspensions whose time is up (run by ``forum moderation
     lift-expired`` on a schedule). Audits ``sanction:lift`` for each."""
@@ -188,6 +192,7 @@ def do_lift_expired_sanctions(session: Session) -> int:
     return len(due)
 
 
+@rolls_back_on_error
 def do_add_staff_note(session: Session, *, actor: Viewer, user: User, body: str,
                       board: Board | None = None, case: Case | None = None) -> StaffNote:
     """A staff-only note about a member. Audits ``staff_note:create`` (never the text).

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.audit.models import AuditEntry, record
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Invalid
 from forum.events import queue_event
 from forum.markup import render_markdown
@@ -91,6 +91,7 @@ def _notify(session: Session, actor: Viewer, post: Post, kind: str, title: str, 
                        appealable=appealable, acted_by_id=actor.id)
 
 
+@rolls_back_on_error
 def do_approve_post(session: Session, *, actor: Viewer, post: Post, case: Case | None = None,
                     message: str | None = None) -> Post:
     """Approve a held post (it goes live and the author is told), or keep a flagged
@@ -149,6 +150,7 @@ def _take_down(session: Session, *, actor: Viewer, post: Post, reason: str, mess
     return post
 
 
+@rolls_back_on_error
 def do_hide_post(session: Session, *, actor: Viewer, post: Post, reason: str,
                  message: str | None = None, case: Case | None = None) -> Post:
     """Hide a post; the author is told why, with a link to the guidelines, and may appeal.
@@ -157,6 +159,7 @@ def do_hide_post(session: Session, *, actor: Viewer, post: Post, reason: str,
                       key="hide", action=ModAction.POST_HIDE, kind="hidden")
 
 
+@rolls_back_on_error
 def do_reject_post(session: Session, *, actor: Viewer, post: Post, reason: str,
                    message: str | None = None, case: Case | None = None) -> Post:
     """Decline a held post: it stays unseen and the author is told why not.
@@ -178,6 +181,7 @@ def restore_hidden(session: Session, post: Post) -> str:
     return str(post.state)
 
 
+@rolls_back_on_error
 def do_restore_post(session: Session, *, actor: Viewer, post: Post, reason: str = "",
                     message: str | None = None, case: Case | None = None) -> Post:
     """Show a hidden post again and tell its author. Audits ``post:restore``; emits
@@ -202,6 +206,7 @@ def do_restore_post(session: Session, *, actor: Viewer, post: Post, reason: str 
     return post
 
 
+@rolls_back_on_error
 def do_moderate_edit_post(session: Session, *, actor: Viewer, post: Post, body: str,
                           reason: str, message: str | None = None,
                           case: Case | None = None) -> Post:
@@ -240,6 +245,7 @@ def do_moderate_edit_post(session: Session, *, actor: Viewer, post: Post, body: 
     return post
 
 
+@rolls_back_on_error
 def do_guide(session: Session, *, actor: Viewer, thread: Thread, mode: str, message: str,
              post: Post | None = None, case: Case | None = None) -> PostOutcome | ActionNotice:
     """Guide a conversation: ``mode="post"`` adds a facilitator guidance post to the thread

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from forum.audit.models import record
 from forum.boards.models import Board
-from forum.db import utcnow
+from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Invalid
 from forum.permissions import Viewer
 from moderation.access import require_admin
@@ -50,6 +50,7 @@ def clean_watched_word(pattern: str, action: str, replacement: str = "",
     return {"pattern": pattern, "action": kind, "replacement": replacement, "message": message}
 
 
+@rolls_back_on_error
 def do_save_watched_word(session: Session, *, actor: Viewer, pattern: str, action: str,
                          board: Board | None = None, replacement: str = "", message: str = "",
                          whole_word: bool = True, word: WatchedWord | None = None
@@ -85,6 +86,7 @@ def _word_json(word: WatchedWord) -> dict[str, Any]:
             "whole_word": word.whole_word, "replacement": word.replacement}
 
 
+@rolls_back_on_error
 def do_delete_watched_word(session: Session, *, actor: Viewer, word: WatchedWord) -> None:
     """Remove a watched word. Audits ``watched_word:delete`` with what it was."""
     require_admin(actor)
@@ -96,6 +98,7 @@ def do_delete_watched_word(session: Session, *, actor: Viewer, word: WatchedWord
     session.commit()
 
 
+@rolls_back_on_error
 def do_save_message_template(session: Session, *, actor: Viewer, key: str, title: str,
                              body: str) -> MessageTemplate:
     """Change the wording of one message template. Audits ``template:update``."""
@@ -127,6 +130,7 @@ def do_save_message_template(session: Session, *, actor: Viewer, key: str, title
     return row
 
 
+@rolls_back_on_error
 def do_save_ladder(session: Session, *, actor: Viewer, steps: list[tuple[str, int | None]]
                    ) -> list[LadderStep]:
     """Replace the sanction ladder with ``steps`` (kind, days; days None = permanent).

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from forum.audit.models import record
 from forum.boards.models import Board
+from forum.db import rolls_back_on_error
 from forum.errors import Conflict
 from forum.events import queue_event
 from forum.permissions import Viewer
@@ -24,6 +25,7 @@ def _note_on_case(session: Session, case: Case | None, actor: Viewer, kind: str,
         case_updated(session, case)
 
 
+@rolls_back_on_error
 def do_lock_thread(session: Session, *, actor: Viewer, thread: Thread, locked: bool,
                    reason: str = "", case: Case | None = None) -> Thread:
     """Close (or reopen) a conversation to new replies. Audits ``thread:lock``/``unlock``;
@@ -45,6 +47,7 @@ def do_lock_thread(session: Session, *, actor: Viewer, thread: Thread, locked: b
     return thread
 
 
+@rolls_back_on_error
 def do_pin_thread(session: Session, *, actor: Viewer, thread: Thread, pinned: bool,
                   case: Case | None = None) -> Thread:
     """Pin a conversation to the top of its board (or unpin it). Audits ``thread:pin``/
@@ -65,6 +68,7 @@ def do_pin_thread(session: Session, *, actor: Viewer, thread: Thread, pinned: bo
     return thread
 
 
+@rolls_back_on_error
 def do_move_thread(session: Session, *, actor: Viewer, thread: Thread, board: Board,
                    reason: str = "", case: Case | None = None) -> Thread:
     """Move a conversation to another board the facilitator also looks after (its open

@@ -85,7 +85,6 @@ def watched_word(word_id: int | None) -> Response | tuple[str, int]:
                 flash("The watched word has been saved.", "success")
                 return redirect(url_for("moderation.watched_words"))
         except Invalid as exc:
-            session.rollback()
             apply_errors(form, exc.fields)
             status = 422
     return render_template("moderation/watched_word_form.html", form=form, word=word,
@@ -127,7 +126,6 @@ def message_template(key: str) -> Response | tuple[str, int]:
             do_save_message_template(session, actor=viewer, key=key,
                                      title=form.title.data or "", body=form.body.data or "")
         except Invalid as exc:
-            session.rollback()
             apply_errors(form, exc.fields)
             status = 422
         else:
@@ -166,7 +164,6 @@ def ladder() -> Response | tuple[str, int]:
         try:
             do_save_ladder(session, actor=viewer, steps=_parse_ladder(form.steps.data or ""))
         except Invalid as exc:
-            session.rollback()
             apply_errors(form, exc.fields)
             status = 422
         else:

@@ -16,7 +16,7 @@ from forum.db import get_session
 from forum.errors import DomainError, Invalid, NotFound
 from forum.permissions import Viewer
 from moderation import actions as A
-from moderation.access import access_case, is_staff, require_staff
+from moderation.access import access_case, can_hear_leads, is_staff, require_staff
 from moderation.forms import ActionForm, DecideAppealForm, StaffNoteForm
 from moderation.forms import apply_errors as put_errors
 from moderation.models import Case
@@ -49,10 +49,9 @@ def queue() -> str:
     viewer = current_viewer()
     session = get_session()
     context = _queue_context(session, viewer)
-    slugs = sorted({s for s in _staff_slugs(session, viewer)})
     from moderation.training import viewer_training
 
-    return render_template("moderation/queue.html", staff_boards=slugs,
+    return render_template("moderation/queue.html", **live_rooms(session, viewer),
                            training_message=viewer_training(viewer).message, **context)
 
 
@@ -70,7 +69,15 @@ def _staff_slugs(session: Session, viewer: Viewer) -> list[str]:
     query = select(Board.slug).where(Board.archived.is_(False))
     if not viewer.is_admin:
         query = query.where(Board.id.in_(viewer.facilitated_board_ids or {-1}))
-    return list(session.scalars(query))
+    return sorted(session.scalars(query))
+
+
+def live_rooms(session: Session, viewer: Viewer) -> dict[str, Any]:
+    """What static/js/queue.js joins on a staff page: the boards whose staff rooms the
+    viewer may hear, and whether they may hear the leads' room (a lead of no board has
+    no board to join, so escalations reach them there)."""
+    return {"staff_boards": _staff_slugs(session, viewer),
+            "hear_leads": can_hear_leads(session, viewer)}
 
 
 MESSAGE_DEFAULTS = {"approve": "approve", "reject": "reject", "hide": "hide",
@@ -275,7 +282,6 @@ def case_action(case_id: int, verb: str) -> Response | tuple[str, int]:
     try:
         handler(session, viewer, the_case, form)
     except Invalid as exc:
-        session.rollback()
         put_errors(form, exc.fields or {"reason": exc.message})
         return _render_case(session, viewer, case_id, errors=verb, form=form, status=422)
     flash(message, "warning" if verb == "escalate" else "success")
@@ -295,7 +301,6 @@ def appeal(appeal_id: int) -> Response | tuple[str, int]:
                                outcome=form.outcome.data or "", note=form.note.data or "",
                                message=_opt(form.message.data))
         except Invalid as exc:
-            session.rollback()
             put_errors(form, exc.fields)
             status = 422
         else:
@@ -321,7 +326,6 @@ def staff_notes(user_id: int) -> Response | tuple[str, int]:
         try:
             A.do_add_staff_note(session, actor=viewer, user=user, body=form.body.data or "")
         except DomainError as exc:
-            session.rollback()
             put_errors(form, exc.fields or {"body": exc.message})
             status = 422
         else:

@@ -24,6 +24,7 @@ from moderation.forms import apply_errors
 from moderation.models import MAX_LEVEL, Escalation
 from moderation.unanswered import quiet_members, unanswered_threads
 from moderation.views import bp
+from moderation.views.cases import live_rooms
 
 
 def init_duty_templates(app: Flask) -> None:
@@ -44,8 +45,9 @@ def escalations() -> str:
     viewer = current_viewer()
     session = get_session()
     resolved = request.args.get("show") == "resolved"
-    return render_template("moderation/escalations.html", resolved=resolved,
-                           rows=Q.list_escalations(session, viewer, resolved=resolved))
+    rows = Q.list_escalations(session, viewer, resolved=resolved)
+    return render_template("moderation/escalations.html", resolved=resolved, rows=rows,
+                           **live_rooms(session, viewer))
 
 
 def _render_escalation(esc: Escalation, form: EscalationForm | None = None,
@@ -102,7 +104,6 @@ def escalation_action(escalation_id: int, verb: str) -> Response | tuple[str, in
             E.do_resolve_escalation(session, actor=viewer, escalation=esc,
                                     outcome=form.outcome.data or "", note=note)
     except Invalid as exc:
-        session.rollback()
         apply_errors(note_form if verb == "note" else form, exc.fields or {"note": exc.message})
         return _render_escalation(esc, form, note_form, verb, 422)
     flash(ESCALATION_VERBS[verb], "success")
@@ -132,7 +133,6 @@ def duty() -> Response | tuple[str, int]:
                                                "like 8."})
             D.do_go_on_duty(session, actor=viewer, hours=int(raw) if raw else None)
         except Invalid as exc:
-            session.rollback()
             apply_errors(form, exc.fields or {"hours": exc.message})
             status = 422
         else:
@@ -162,7 +162,6 @@ def handover() -> Response | str:
         try:
             count = D.do_clear_handover(session, actor=viewer, item_ids=ids)
         except Invalid:
-            session.rollback()
             flash("Choose at least one item to mark as read.", "warning")
         else:
             flash(f"{count} marked as read.", "success")

@@ -75,7 +75,6 @@ def rota() -> Response | tuple[str, int]:
                            starts_at=_utc(form.starts_at.data), ends_at=_utc(form.ends_at.data),
                            board_ids=_board_ids(form.boards.data or ""))
         except Invalid as exc:
-            session.rollback()
             apply_errors(form, exc.fields or {"user": exc.message})
             status = 422
         else:
@@ -130,7 +129,6 @@ def training() -> Response | tuple[str, int]:
                                      completed_on=record_form.completed_on.data,
                                      expires_on=record_form.expires_on.data)
         except Invalid as exc:
-            session.rollback()
             apply_errors(form, exc.fields or {"name": exc.message})
             status = 422
         else:
@@ -177,7 +175,6 @@ def emergency() -> Response | tuple[str, int]:
                                    contacts=form.contacts.data or "",
                                    alert_emails=form.alert_emails.data or "")
         except Invalid as exc:
-            session.rollback()
             apply_errors(target, exc.fields or {"username": exc.message})
             status = 422
         else:

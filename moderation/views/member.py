@@ -28,7 +28,6 @@ def report(post_id: int) -> Response | tuple[str, int]:
             do_report_post(session, actor=viewer, post=post, reason=form.reason.data or "",
                            note=form.note.data or "")
         except DomainError as exc:
-            session.rollback()
             if exc.status not in (400, 422):
                 raise
             apply_errors(form, exc.fields or {"reason": exc.message})
@@ -63,7 +62,6 @@ def appeal_notice(notice_id: int) -> Response | tuple[str, int]:
         try:
             do_appeal(session, actor=viewer, notice=notice, text=form.text.data or "")
         except DomainError as exc:
-            session.rollback()
             if exc.status not in (400, 409, 422):
                 raise
             apply_errors(form, exc.fields or {"text": exc.message})

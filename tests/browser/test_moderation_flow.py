@@ -290,3 +290,40 @@ def test_admin_resets_a_facilitators_lost_two_step_sign_in(site: tuple[str, int]
             expect(again).to_have_url(re.compile(r"/sign-in/set-up-two-step$"))
         finally:
             browser.close()
+
+
+def test_a_lead_of_no_board_sees_escalations_change_live(
+        site: tuple[str, dict[str, int]]) -> None:
+    """leadkim facilitates no board: their queue and escalations pages join the leads'
+    room, so when the board's facilitator acknowledges the level-2 escalation both lists
+    update without a reload and the live region says so."""
+    base, ids = site
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            lead = _signed_in(browser, base, "leadkim")
+            listing = lead.context.new_page()
+            lead.goto(base + "/moderation/")
+            listing.goto(base + "/moderation/escalations")
+            for page in (lead, listing):
+                expect(page.locator("#queue-live[data-live='joined']")).to_have_count(
+                    1, timeout=15000)
+            expect(lead.get_by_text("1 not yet acknowledged")).to_be_visible()
+            expect(listing.get_by_text("Open, not yet acknowledged")).to_be_visible()
+
+            sam = _signed_in(browser, base, "guidesam")
+            sam.goto(f"{base}/moderation/escalations/{ids['escalation_id']}")
+            sam.get_by_role("button", name="I have seen this and I am on it").click()
+            expect(sam.get_by_text("Acknowledged").first).to_be_visible()
+
+            # No reload: queue.js hears escalation.updated in staff:leads.
+            expect(listing.locator("#queue-status")).to_have_text(
+                "The escalations have been updated. 1 open escalation.", timeout=15000)
+            expect(listing.get_by_role("cell", name="Acknowledged", exact=True)).to_be_visible()
+            expect(lead.locator("#queue-status")).to_have_text(
+                "The escalations have been updated. 1 open escalation.", timeout=15000)
+            expect(lead.get_by_text("1 not yet acknowledged")).to_have_count(0)
+            assert serious_axe_violations(listing) == []
+        finally:
+            browser.close()

@@ -194,3 +194,36 @@ def test_approve_keeps_published_flagged_post(db, make):
     assert s.case(db).state == CaseState.REJECTED
     assert db.scalar(select(ActionNotice.id)) is None  # author never hears about reports
     assert db.get(Post, s.post.id).state == PostState.PUBLISHED
+
+
+def test_a_refused_action_leaves_nothing_half_written(db, make, monkeypatch, mailbox,
+                                                      captured_events):
+    """An action that fails after it flushed (here the escalation's audit entry cannot be
+    written) rolls its own session back: the view calls no rollback, and the next commit
+    on the same session (the next action in a job, say) must not carry the half of it."""
+    import moderation.escalations as E
+
+    s = build_scene(db, make)
+    case = s.case(db)
+    flushed: list[int] = []
+
+    def failing_record(session, **fields):  # type: ignore[no-untyped-def]
+        flushed.append(session.scalar(select(func.count(Escalation.id))))
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(E, "record", failing_record)
+    mailbox.messages.clear()
+    captured_events.clear()
+    with pytest.raises(RuntimeError):
+        A.do_escalate_case(db, actor=make.viewer(s.guide), case=case, reason="Worried",
+                           tier="high")
+    assert flushed == [1]  # it failed with the escalation already written to the database
+    assert not (db.new or db.dirty or db.deleted)
+    assert db.scalar(select(func.count(Escalation.id))) == 0
+    assert case.escalated is False and _audits(db, "case:escalate") == 0
+
+    A.do_add_case_note(db, actor=make.viewer(s.guide), case=case, text="Checked in with them")
+    assert db.scalar(select(func.count(Escalation.id))) == 0
+    assert _audits(db, "case:escalate") == 0 and _audits(db, "escalation:open") == 0
+    assert [e.name for e in captured_events] == ["case.updated"]
+    assert mailbox.messages == []  # the level-1 alerts were queued, then dropped
