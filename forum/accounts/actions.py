@@ -285,14 +285,15 @@ def _clean_token_name(name: str) -> str:
     return name
 
 
-def do_create_token(session: Session, *, actor: Viewer, name: str,
+def do_create_token(session: Session, *, actor: Viewer, name: str, sign_in: bool = False,
                     ip: str | None = None) -> tuple[ApiToken, str]:
     """Make a personal access token for the actor (settings page, ``POST /api/v1/tokens``).
 
     Returns the token row and its secret, which is shown once and never stored: only its
-    hash is kept. Audits ``token:create``. ``ip`` is given when the token was made with a
-    username and password (the API): that is a sign-in, so the address joins the member's
-    sign-in history like :func:`do_login`'s and the member counts as seen.
+    hash is kept. Audits ``token:create``. ``sign_in`` is set when the token was made with a
+    username and password (the API): that is a sign-in, so like :func:`do_login` it also
+    audits ``user:login`` (the same entry, no password or token in it), the member counts
+    as seen and the address (``ip``) joins their sign-in history.
     """
     user = require_user(actor)
     name = _clean_token_name(name)
@@ -305,9 +306,13 @@ def do_create_token(session: Session, *, actor: Viewer, name: str,
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
                      prefix=secret[:12], created_at=utcnow())
     session.add(token)
-    if ip:
+    if sign_in:
         user.last_seen_at = token.created_at
-        session.add(SignInAddress(user_id=user.id, ip=ip[:45], created_at=token.created_at))
+        if ip:
+            session.add(SignInAddress(user_id=user.id, ip=ip[:45],
+                                      created_at=token.created_at))
+        record(session, actor_id=user.id, action=AuditAction.USER_LOGIN, subject_type="user",
+               subject_id=user.id)
     session.flush()
     record(session, actor_id=user.id, action=AuditAction.TOKEN_CREATE,
            subject_type="api_token", subject_id=token.id)
