@@ -104,6 +104,10 @@ TABLE: list[tuple[Any, ...]] = [
     # visitors are sent home (303) rather than switched to a new account.
     ("GET", "accounts.confirm_registration",  "-",       400, 303, 303, 303, 303, 303, 303),
     ("POST", "accounts.confirm_registration", "-",       400, 303, 303, 303, 303, 303, 303),
+    # The link sent to a new email address (here a link that is not one): a calm 400 page
+    # for everyone, signed in or not (the link works signed out too).
+    ("GET", "accounts.confirm_email_change",  "-",       400, 400, 400, 400, 400, 400, 400),
+    ("POST", "accounts.confirm_email_change", "-",       400, 400, 400, 400, 400, 400, 400),
     ("GET", "accounts.login",                 "-",       200, 302, 302, 302, 302, 302, 302),
     ("GET", "accounts.register",              "-",       200, 302, 302, 302, 302, 302, 302),
     ("GET", "accounts.request_reset",         "-",       200, 200, 200, 200, 200, 200, 200),
