@@ -11,9 +11,9 @@ address that already has an account saying someone tried to use it. The form ans
 
 The link carries a token signed with ``SECRET_KEY`` (itsdangerous, its own salt) holding
 the pending change's id and nonce. It works once, stops working after
-``EMAIL_CHANGE_LINK_MAX_AGE`` and as soon as the member's sessions are ended (a password
-change or reset, "sign out everywhere", a suspension, a role change), and opening it only
-shows a button, so mail scanners that follow links cannot use it. Pressing the button
+``EMAIL_CHANGE_LINK_MAX_AGE`` and as soon as all the member's sessions are ended (a
+password change or reset, a suspension, a role change, a two-step reset), and opening
+it only shows a button, so mail scanners that follow links cannot use it. Pressing the button
 (:func:`do_confirm_email_change`) makes the change, audits ``user:change_email`` (no
 address in it) and queues a notice to the old address.
 """

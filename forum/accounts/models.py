@@ -197,8 +197,8 @@ class PendingEmailChange(Base):
     email_key: Mapped[str] = mapped_column(String(254))
     # Also carried in the signed link, like a pending registration's.
     nonce: Mapped[str] = mapped_column(String(64))
-    # The member's session version when they asked: a password change, "sign out
-    # everywhere", a suspension or a role change bumps it, and the link stops working.
+    # The member's session version when they asked: a password change or reset, a
+    # suspension or a role change bumps it, and the link stops working.
     session_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
