@@ -88,6 +88,9 @@ SETTINGS: list[Setting] = [
     Setting("REGISTRATION_LINK_MAX_AGE", 86400,
             "Seconds the emailed link that finishes creating an account stays valid.",
             kind="int"),
+    Setting("EMAIL_CHANGE_LINK_MAX_AGE", 86400,
+            "Seconds the link sent to a new email address (which makes the change) stays "
+            "valid.", kind="int"),
     Setting("REMEMBER_COOKIE_DAYS", 30, "How long \"remember me\" keeps a member signed in.",
             kind="int"),
     Setting("SESSION_COOKIE_SECURE", False, "Send cookies over HTTPS only (on in production).",

@@ -70,6 +70,22 @@ class Viewer:
         return board_id in self.member_board_ids
 
 
+# What a facilitator whose required training has lapsed is told when they try to act.
+TRAINING_LAPSED = ("Your facilitator training needs renewing. Until it is renewed you can "
+                   "read your boards, but you cannot {doing}. Please ask an administrator "
+                   "about renewing it.")
+
+
+def require_acts_for(viewer: Viewer, board_id: int, *, refused: str, doing: str) -> None:
+    """Forbidden (``refused``) unless the viewer facilitates ``board_id``; Forbidden, with a
+    plain "please renew" message naming what they tried (``doing``), when they do but their
+    required training has lapsed (:meth:`Viewer.acts_for`)."""
+    if not viewer.facilitates(board_id):
+        raise Forbidden(refused)
+    if not viewer.acts_for(board_id):
+        raise Forbidden(TRAINING_LAPSED.format(doing=doing))
+
+
 # Registered by the moderation package at start-up (it owns training records), so that
 # ``forum`` never imports moderation's models. Without it every facilitator may act.
 TrainingCheck = Callable[[Viewer], bool]

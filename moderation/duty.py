@@ -29,7 +29,7 @@ from forum.events import queue_event
 from forum.permissions import Viewer
 from moderation.access import require_admin, require_staff, require_staff_or_lead
 from moderation.duty_models import HandoverItem, Shift
-from moderation.training import training_status
+from moderation.training import require_trained, training_status
 
 MAX_SHIFT_HOURS = 24
 COVERAGE_DAYS = 7
@@ -128,8 +128,12 @@ def _clean_boards(session: Session, viewer: Viewer, board_ids: list[int] | None)
 def do_go_on_duty(session: Session, *, actor: Viewer, hours: int | None = None,
                   board_ids: list[int] | None = None) -> Shift:
     """Start a shift now (open-ended, or for ``hours``). Audits ``shift:start``; emits
-    ``duty.changed`` to the covered boards' staff rooms and ``staff:leads``."""
+    ``duty.changed`` to the covered boards' staff rooms and ``staff:leads``. Refused
+    (Forbidden, "please renew") while the actor's required training has lapsed: going on
+    duty is acting, and a lapsed facilitator would not count as watching anyway
+    (:func:`watchers`). Going off duty is never refused."""
     require_staff(actor)
+    require_trained(actor)
     assert actor.user is not None
     now = utcnow()
     if current_shift(session, actor.user.id, now) is not None:

@@ -1,8 +1,9 @@
 """Account changes: creation by an admin or the CLI, role changes, sign-in and sign-out,
-password and email changes, personal access tokens.
+password changes, personal access tokens.
 
 Joining through the registration page lives in :mod:`forum.accounts.registration`,
-password reset in :mod:`forum.accounts.reset`. Every action follows the same
+password reset in :mod:`forum.accounts.reset`, changing the email address in
+:mod:`forum.accounts.email_change`. Every action follows the same
 pattern: check, write, audit, queue mail or events, commit. Mail is queued on the session
 (:func:`forum.mail.queue_mail`) and only sent once the change is committed.
 """
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from forum.accounts import emails
@@ -212,9 +212,11 @@ def do_logout(session: Session, *, actor: Viewer, session_key: str | None = None
     session.commit()
 
 
-# ---- password and email ---------------------------------------------------------------
+# ---- password -------------------------------------------------------------------------
 
-def _check_current_password(user: User, current_password: str) -> None:
+def check_current_password(user: User, current_password: str) -> None:
+    """Invalid (on the ``current_password`` field) unless it is the member's password: a
+    step of the settings changes that ask for it again."""
     given = (current_password or "")[:_LONGEST_PASSWORD_TRIED]
     if not given:
         raise Invalid(fields={"current_password": "Enter your current password."})
@@ -230,7 +232,7 @@ def do_change_password(session: Session, *, actor: Viewer, current_password: str
     ``user:change_password``. With ``device`` a fresh session is started for the browser
     that made the change (``user.session_key``), which the caller signs in again."""
     user = require_user(actor)
-    _check_current_password(user, current_password)
+    check_current_password(user, current_password)
     problem = password_problem(new_password or "", username=user.username, email=user.email)
     if problem:
         raise Invalid(fields={"new_password": problem})
@@ -242,39 +244,6 @@ def do_change_password(session: Session, *, actor: Viewer, current_password: str
            subject_type="user", subject_id=user.id)
     queue_mail(session, emails.password_changed(user))
     session.commit()
-    return user
-
-
-@rolls_back_on_error
-def do_change_email(session: Session, *, actor: Viewer, current_password: str,
-                    new_email: str) -> User:
-    """A member changes the private address used for account mail (settings page).
-    Emails the old address (so a take-over cannot go unnoticed) and the new one, audits
-    ``user:change_email`` without either address."""
-    user = require_user(actor)
-    _check_current_password(user, current_password)
-    try:
-        email = normalise_email((new_email or "")[:254])
-    except Invalid as exc:
-        raise Invalid(fields={"email": exc.fields["email"]}) from None
-    if email_key(email) == user.email_key:
-        raise Invalid(fields={"email": "That is already your email address."})
-    if _email_taken(session, email):
-        raise Invalid(fields={"email": "That email address cannot be used. "
-                                       "Please use a different one."})
-    old_email = user.email
-    user.email = email
-    user.email_key = email_key(email)
-    record(session, actor_id=user.id, action=AuditAction.USER_CHANGE_EMAIL,
-           subject_type="user", subject_id=user.id)
-    queue_mail(session, emails.email_changed_old(user, old_email))
-    queue_mail(session, emails.email_changed_new(user))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Invalid(fields={"email": "That email address cannot be used. "
-                                       "Please use a different one."}) from None
     return user
 
 
@@ -292,14 +261,15 @@ def _clean_token_name(name: str) -> str:
 
 
 @rolls_back_on_error
-def do_create_token(session: Session, *, actor: Viewer, name: str,
+def do_create_token(session: Session, *, actor: Viewer, name: str, sign_in: bool = False,
                     ip: str | None = None) -> tuple[ApiToken, str]:
     """Make a personal access token for the actor (settings page, ``POST /api/v1/tokens``).
 
     Returns the token row and its secret, which is shown once and never stored: only its
-    hash is kept. Audits ``token:create``. ``ip`` is given when the token was made with a
-    username and password (the API): that is a sign-in, so the address joins the member's
-    sign-in history like :func:`do_login`'s and the member counts as seen.
+    hash is kept. Audits ``token:create``. ``sign_in`` is set when the token was made with a
+    username and password (the API): that is a sign-in, so like :func:`do_login` it also
+    audits ``user:login`` (the same entry, no password or token in it), the member counts
+    as seen and the address (``ip``) joins their sign-in history.
     """
     user = require_user(actor)
     name = _clean_token_name(name)
@@ -312,9 +282,13 @@ def do_create_token(session: Session, *, actor: Viewer, name: str,
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
                      prefix=secret[:12], created_at=utcnow())
     session.add(token)
-    if ip:
+    if sign_in:
         user.last_seen_at = token.created_at
-        session.add(SignInAddress(user_id=user.id, ip=ip[:45], created_at=token.created_at))
+        if ip:
+            session.add(SignInAddress(user_id=user.id, ip=ip[:45],
+                                      created_at=token.created_at))
+        record(session, actor_id=user.id, action=AuditAction.USER_LOGIN, subject_type="user",
+               subject_id=user.id)
     session.flush()
     record(session, actor_id=user.id, action=AuditAction.TOKEN_CREATE,
            subject_type="api_token", subject_id=token.id)

@@ -1,4 +1,5 @@
-"""The words of account mail, built by the account actions and queued with
+"""The words of account mail, written by the account-mail job
+(:mod:`forum.accounts.outbox`) or queued by the account actions with
 :func:`forum.mail.queue_mail`.
 
 Plain text only, short and calm. Mail goes to a private address that others in a
@@ -96,12 +97,31 @@ def email_changed_old(user: User, old_email: str) -> Mail:
                 text=text, user_id=user.id, kind="email_changed_old")
 
 
-def email_changed_new(user: User) -> Mail:
+def email_change_confirm(user: User, new_email: str, link: str, max_age_seconds: int) -> Mail:
+    """To a new address: the link that makes it the account's address."""
     text = (f"Hello {user.username},\n\n"
-            f"This is now the email address for your {_service()} account. We will use it "
-            "only for account emails, such as setting a new password." + _sign_off())
-    return Mail(to=user.email, subject=f"Your {_service()} email address", text=text,
-                user_id=user.id, kind="email_changed_new")
+            f"You asked to use this email address for your {_service()} account. To make "
+            f"the change, open this link:\n\n{link}\n\n"
+            f"The link works once and stops working after {describe_seconds(max_age_seconds)}.\n\n"
+            "If you did not ask for this, you can ignore this email. Nothing will change."
+            + _sign_off())
+    return Mail(to=new_email, subject=f"Confirm your new {_service()} email address",
+                text=text, user_id=user.id, kind="email_change_confirm",
+                dev_note=f"link to change the email address of user id {user.id}: {link}")
+
+
+def email_change_attempt(owner: User) -> Mail:
+    """To the owner of an address someone asked to use for another account."""
+    text = ("Hello,\n\n"
+            f"Someone asked to use this email address for a different {_service()} account. "
+            "This address already belongs to your account, so we did not change anything.\n\n"
+            "If it was you, you do not need to do anything: you can sign in as usual at "
+            f"{_site()}/sign-in.\n\n"
+            "If it was not you, you do not need to do anything either. Your account has not "
+            "changed." + _sign_off())
+    return Mail(to=owner.email,
+                subject=f"Someone tried to use your email address on {_service()}",
+                text=text, user_id=owner.id, kind="email_change_attempt")
 
 
 def two_factor_reset(user: User) -> Mail:

@@ -4,7 +4,7 @@ embedded mode, ``forum jobs run`` at scale).
 
 An adapter: it claims due rows of the outbox (:mod:`forum.accounts.outbox`), writes each
 mail, talks to the SMTP server and records the outcome through the outbox actions, which
-commit. It also deletes sign-ups whose link has run out.
+commit. It also deletes sign-ups and email-change requests whose link has run out.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from forum.accounts.outbox import (
     compose_account_email,
     do_cancel_account_email,
     do_claim_account_emails,
+    do_forget_expired_email_changes,
     do_forget_expired_registrations,
     do_mark_account_email_failed,
     do_mark_account_email_sent,
@@ -32,12 +33,13 @@ class AccountMailRun:
     failed: int = 0
     cancelled: int = 0
     expired_registrations: int = 0
+    expired_email_changes: int = 0
 
 
 def send_account_emails(app: Flask, now: datetime | None = None, *,
                         limit: int = 100) -> AccountMailRun:
-    """Send every due account email once; forget expired sign-ups. ``now`` is the clock
-    (tests pass their own)."""
+    """Send every due account email once; forget expired sign-ups and email-change
+    requests. ``now`` is the clock (tests pass their own)."""
     from forum.mail import send_mail
 
     now = now or utcnow()
@@ -62,4 +64,5 @@ def send_account_emails(app: Flask, now: datetime | None = None, *,
                                        mail_kind=mail.kind)
             run.sent += 1
         run.expired_registrations = do_forget_expired_registrations(session, now=now)
+        run.expired_email_changes = do_forget_expired_email_changes(session, now=now)
     return run

@@ -176,20 +176,55 @@ class PendingRegistration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+class PendingEmailChange(Base):
+    """A member's new email address, waiting for them to open the link sent to it.
+
+    The settings form adds one whatever the address (:func:`forum.accounts.email_change.
+    do_request_email_change`), so it never says whether an address has an account; the
+    address changes only when the link's button is pressed. Once it has, the row keeps the
+    replaced address (``old_email``) only until the "your email was changed" notice has
+    gone to it, then is deleted. Unused ones are deleted when
+    ``EMAIL_CHANGE_LINK_MAX_AGE`` has passed (the account-mail job), and so is a used one
+    whose notice could not be sent by then.
+    """
+
+    __tablename__ = "pending_email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))
+    # Also carried in the signed link, like a pending registration's.
+    nonce: Mapped[str] = mapped_column(String(64))
+    # The member's session version when they asked: a password change or reset, a
+    # suspension or a role change bumps it, and the link stops working.
+    session_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    old_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+
+
 class AccountEmailKind(enum.StrEnum):
     # A sign-up: the link to finish it, or (when the address already has an account) a
     # note to the owner. Which one is decided when the mail is written, not in the request.
     REGISTRATION = "registration"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of mail, not a password
     WELCOME = "welcome"
+    # A new email address: the link that makes the change, or (when the address already
+    # has an account) a note to its owner. Decided when the mail is written, like sign-ups.
+    EMAIL_CHANGE = "email_change"
+    # To the address that was replaced, once the change is made.
+    EMAIL_CHANGED = "email_changed"
 
 
 class AccountEmail(Base):
     """One account email in the outbox, sent by the background job
     (:mod:`forum.accounts.outbox`), never while a request waits.
 
-    Holds no address and no link: the mail is written at send time from the account or
-    pending registration it points to, so no secret sits in the table. A request for an
+    Holds no address and no link: the mail is written at send time from the account,
+    pending registration or pending email change it points to, so no secret sits in the
+    table. A request for an
     address with no account still adds a row (``user_id`` empty), which the job closes
     unsent: both answers do the same work.
     """
@@ -206,6 +241,9 @@ class AccountEmail(Base):
         ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True)
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("pending_registrations.id", ondelete="SET NULL"), nullable=True,
+        index=True)
+    email_change_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pending_email_changes.id", ondelete="SET NULL"), nullable=True,
         index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,6 +1,7 @@
 """The account-mail outbox: sign-up links, notes to owners of an address someone tried to
-register, password-reset links and welcome mail, sent by the background job and never
-while a request waits.
+register or move an account to, password-reset links, links that change an email address,
+notices to a replaced address and welcome mail, sent by the background job and never while
+a request waits.
 
 Why: a page that sends mail inline answers later when the address has an account (an SMTP
 conversation) than when it does not, and that difference says who uses the service. So the
@@ -10,7 +11,8 @@ and sends the mail on the next tick of the jobs scheduler (in embedded mode the 
 woken as soon as the row is committed, so mail still goes within seconds).
 
 A row holds no address and no link: :func:`compose_account_email` writes the mail at send
-time from the account or pending registration it points to, signing a fresh link then.
+time from the account, pending registration or pending email change it points to, signing
+a fresh link then.
 
 The bookkeeping actions (claim, mark sent or failed, cancel, forget expired sign-ups) are
 system actions called only by the job: each commits on its own so a send is recorded the
@@ -26,13 +28,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import delete, event, or_, select, update
+from sqlalchemy import and_, delete, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from forum.accounts import emails
 from forum.accounts.models import (
     AccountEmail,
     AccountEmailKind,
+    PendingEmailChange,
     PendingRegistration,
     User,
     UserStatus,
@@ -52,13 +55,14 @@ _WAKE = "account_mail_queued"
 
 
 def queue_account_email(session: Session, kind: AccountEmailKind, *,
-                        user_id: int | None = None,
-                        registration_id: int | None = None) -> AccountEmail:
+                        user_id: int | None = None, registration_id: int | None = None,
+                        email_change_id: int | None = None) -> AccountEmail:
     """Add one outbox row in the caller's transaction (a step inside an action; does not
     commit). ``user_id`` may be None on purpose: the job then sends nothing."""
     now = utcnow()
     row = AccountEmail(kind=kind, user_id=user_id, registration_id=registration_id,
-                       created_at=now, next_attempt_at=now, attempts=0, last_error="")
+                       email_change_id=email_change_id, created_at=now, next_attempt_at=now,
+                       attempts=0, last_error="")
     session.add(row)
     session.info[_WAKE] = True
     return row
@@ -90,10 +94,12 @@ def _active(session: Session, user_id: int | None) -> User | None:
 
 def compose_account_email(session: Session, row: AccountEmail) -> Mail | None:
     """The mail for ``row``, or None when there is nothing to send (no account for a reset
-    request, a sign-up already finished or expired, an account closed since).
+    request, a sign-up or email change already finished or expired, an account closed
+    since).
 
     For a sign-up, an address that has an account by now gets the note to its owner; a new
     one gets a freshly signed link. Reads only (signing a link writes nothing)."""
+    from forum.accounts.email_change import email_change_mail
     from forum.accounts.registration import registration_link
     from forum.accounts.reset import reset_link
 
@@ -117,6 +123,8 @@ def compose_account_email(session: Session, row: AccountEmail) -> Mail | None:
             return emails.registration_attempt(owner)
         return emails.registration_confirm(pending, registration_link(pending),
                                            int(config["REGISTRATION_LINK_MAX_AGE"]))
+    if row.kind in (AccountEmailKind.EMAIL_CHANGE, AccountEmailKind.EMAIL_CHANGED):
+        return email_change_mail(session, row)
     return None
 
 
@@ -164,7 +172,9 @@ def do_mark_account_email_sent(session: Session, *, row_id: int, token: str, now
     """Record a send straight after the SMTP server took it. A reset link audits
     ``user:request_password_reset`` (no actor: whoever asked is not known). A note to the
     owner of an address that was already registered ends that sign-up: its name and
-    password hash are deleted at once."""
+    password hash are deleted at once. Likewise a note to the owner of an address someone
+    asked to move their account to ends that request, and the notice to a replaced address
+    ends the change's record (and so the old address is forgotten)."""
     row = _claimed(session, row_id, token)
     if row is None:
         return False
@@ -180,6 +190,10 @@ def do_mark_account_email_sent(session: Session, *, row_id: int, token: str, now
             PendingRegistration.id == row.registration_id),
             execution_options={"synchronize_session": False})
         row.registration_id = None
+    if row.email_change_id is not None and (
+            mail_kind == "email_change_attempt" or row.kind == AccountEmailKind.EMAIL_CHANGED):
+        forget_email_change(session, row.email_change_id)
+        row.email_change_id = None
     session.commit()
     return True
 
@@ -224,6 +238,27 @@ def do_forget_expired_registrations(session: Session, *, now: datetime) -> int:
     max_age = int(current_app.config["REGISTRATION_LINK_MAX_AGE"])
     result = session.execute(delete(PendingRegistration).where(
         PendingRegistration.created_at < now - timedelta(seconds=max_age)),
+        execution_options={"synchronize_session": False})
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_email_change(session: Session, pending_id: int) -> None:
+    """Delete one pending email change (a step: once its last mail has gone). Does not
+    commit."""
+    session.execute(delete(PendingEmailChange).where(PendingEmailChange.id == pending_id),
+                    execution_options={"synchronize_session": False})
+
+
+@rolls_back_on_error
+def do_forget_expired_email_changes(session: Session, *, now: datetime) -> int:
+    """Delete email-change requests whose link has run out (``EMAIL_CHANGE_LINK_MAX_AGE``),
+    and changes made that long ago whose notice to the old address never went (the old
+    address is not kept for ever). Returns how many."""
+    cutoff = now - timedelta(seconds=int(current_app.config["EMAIL_CHANGE_LINK_MAX_AGE"]))
+    result = session.execute(delete(PendingEmailChange).where(or_(
+        and_(PendingEmailChange.changed_at.is_(None), PendingEmailChange.created_at < cutoff),
+        PendingEmailChange.changed_at < cutoff)),
         execution_options={"synchronize_session": False})
     session.commit()
     return int(getattr(result, "rowcount", 0) or 0)

@@ -1,4 +1,5 @@
-"""Account pages: register, sign in and out, settings, tokens, password reset.
+"""Account pages: register, sign in and out, settings, tokens, password reset (changing the
+email address is in :mod:`forum.accounts.email_views`).
 
 Each view parses its form, calls one action and renders. Field errors from an action
 come back as ``Invalid`` and are shown on the form (status 422); every other domain
@@ -27,7 +28,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from forum.accounts.actions import (
-    do_change_email,
     do_change_password,
     do_create_token,
     do_login,
@@ -35,7 +35,6 @@ from forum.accounts.actions import (
     do_revoke_token,
 )
 from forum.accounts.forms import (
-    ChangeEmailForm,
     ChangePasswordForm,
     ConfirmRegistrationForm,
     LoginForm,
@@ -292,24 +291,6 @@ def change_password() -> ResponseReturnValue:
     return _form_page("accounts/change_password.html", form)
 
 
-@bp.route("/settings/email", methods=["GET", "POST"])
-@login_required
-def change_email() -> ResponseReturnValue:
-    form = ChangeEmailForm()
-    if form.validate_on_submit():
-        try:
-            do_change_email(get_session(), actor=current_viewer(),
-                            current_password=form.current_password.data or "",
-                            new_email=form.email.data or "")
-        except Invalid as exc:
-            show_errors(form, exc)
-        else:
-            flash("Your email address has been changed. We have let your old address know.",
-                  "success")
-            return redirect(url_for("accounts.settings"), 303)
-    return _form_page("accounts/change_email.html", form)
-
-
 @bp.post("/settings/tokens")
 @login_required
 def create_token() -> ResponseReturnValue:
@@ -366,5 +347,6 @@ def reset_password(token: str) -> ResponseReturnValue:
     return _form_page("accounts/reset_password.html", form, token=token)
 
 
-# The two-step sign-in and "Where you're signed in" pages add their routes to ``bp``.
-from forum.accounts import security_views  # noqa: E402,F401
+# The two-step sign-in, "Where you're signed in" and change-of-email pages add their
+# routes to ``bp``.
+from forum.accounts import email_views, security_views  # noqa: E402,F401

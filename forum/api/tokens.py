@@ -44,7 +44,7 @@ def create_token(body: NewToken) -> Result:
         raise Forbidden("Your account uses two-step sign-in. Please create a token from "
                         "the settings page on the website.")
     token, secret = do_create_token(session, actor=load_viewer(session, user), name=body.name,
-                                    ip=request.remote_addr)
+                                    sign_in=True, ip=request.remote_addr)
     return {"id": token.id, "name": token.name, "prefix": token.prefix,
             "created_at": token.created_at, "token": secret,
             "message": "Keep this token safe, like a password. It will not be shown again."

@@ -24,8 +24,16 @@ from forum.boards.models import (
 from forum.db import rolls_back_on_error
 from forum.errors import Forbidden, Invalid
 from forum.events import queue_event
-from forum.permissions import Viewer, can_join_board, can_manage_boards, require_user
+from forum.permissions import (
+    Viewer,
+    can_join_board,
+    can_manage_boards,
+    require_acts_for,
+    require_user,
+)
 
+INVITE_REFUSED = "Only the board's facilitators can invite members."
+INVITE_DOING = "invite members"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EDITABLE_FIELDS = ("name", "description", "condition", "guidelines", "visibility",
                    "posting_policy", "held_first_posts", "risk_policy", "report_hide_threshold",
@@ -180,9 +188,10 @@ def do_leave_board(session: Session, *, actor: Viewer, board: Board) -> None:
 @rolls_back_on_error
 def do_invite_member(session: Session, *, actor: Viewer, board: Board, user: User
                      ) -> BoardMembership:
-    """Staff add a member to a (private) board. Audits ``board:invite``; tells the member."""
-    if not actor.facilitates(board.id):
-        raise Forbidden("Only the board's facilitators can invite members.")
+    """Staff add a member to a (private) board. Audits ``board:invite``; tells the member.
+    Refused (Forbidden) to anyone who does not facilitate the board, and to a facilitator
+    whose required training has lapsed (they may read, not act)."""
+    require_acts_for(actor, board.id, refused=INVITE_REFUSED, doing=INVITE_DOING)
     existing = session.scalar(select(BoardMembership).where(
         BoardMembership.board_id == board.id, BoardMembership.user_id == user.id))
     if existing is not None:

@@ -11,13 +11,25 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from forum.auth import current_viewer
-from forum.boards.actions import do_invite_member, do_join_board, do_leave_board
+from forum.boards.actions import (
+    INVITE_DOING,
+    INVITE_REFUSED,
+    do_invite_member,
+    do_join_board,
+    do_leave_board,
+)
 from forum.boards.forms import InviteForm
 from forum.boards.models import SUPPORT_MODEL_FIELDS
 from forum.boards.queries import find_user_by_username, list_board_facilitators, list_boards
 from forum.db import get_session
-from forum.errors import Forbidden, NotFound
-from forum.permissions import access_board, can_join_board, can_post_in_board, require_user
+from forum.errors import NotFound
+from forum.permissions import (
+    access_board,
+    can_join_board,
+    can_post_in_board,
+    require_acts_for,
+    require_user,
+)
 from forum.threads.forms import apply_errors
 from forum.threads.queries import list_board_threads
 from forum.threads.views import page_number
@@ -55,7 +67,7 @@ def show(slug: str) -> str:
         "boards/show.html", board=board, rows=rows, page=page, pages=pages, total=total,
         viewer=viewer, is_member=viewer.is_member_of(board.id),
         can_join=can_join_board(viewer, board), can_post=can_post_in_board(viewer, board),
-        facilitates=viewer.facilitates(board.id),
+        facilitates=viewer.facilitates(board.id), can_invite=viewer.acts_for(board.id),
         facilitators=list_board_facilitators(db, board), support_model=support_model,
     )
 
@@ -92,8 +104,8 @@ def invite(slug: str) -> str | Response | tuple[str, int]:
     db = get_session()
     board = access_board(db, viewer, slug)
     require_user(viewer)
-    if not viewer.facilitates(board.id):
-        raise Forbidden("Only the board's facilitators can invite members.")
+    # Before the form: a lapsed facilitator is told to renew, not shown a form to fill in.
+    require_acts_for(viewer, board.id, refused=INVITE_REFUSED, doing=INVITE_DOING)
     form = InviteForm()
     if request.method == "POST":
         if form.validate():

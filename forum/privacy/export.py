@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.accounts.models import AccountEmail, ApiToken, PasswordResetUse, User, UserSession
+from forum.accounts.models import (
+    AccountEmail,
+    ApiToken,
+    PasswordResetUse,
+    PendingEmailChange,
+    User,
+    UserSession,
+)
 from forum.audit.models import AuditAction, AuditEntry
 from forum.boards.models import Board, BoardFacilitator, BoardMembership
 from forum.notifications.models import (
@@ -36,6 +43,7 @@ SECTION_TITLES: dict[str, str] = {
     "api_tokens": "Personal access tokens",
     "password_resets": "Password reset links you used",
     "account_emails": "Account emails we sent you",
+    "email_changes": "Email address changes waiting or just made",
     "board_memberships": "Boards you joined",
     "boards_facilitated": "Boards you facilitate",
     "threads_started": "Conversations you started",
@@ -229,6 +237,12 @@ def build_export(session: Session, user: User, *, now: datetime, service_name: s
                             "sent_at": _when(m.sent_at), "cancelled_at": _when(m.cancelled_at)}
                            for m in session.scalars(select(AccountEmail).where(
                                AccountEmail.user_id == user.id).order_by(AccountEmail.id))],
+        # Kept only until the link is used or runs out, and the old address told.
+        "email_changes": [{"new_email": c.email, "asked_at": _when(c.created_at),
+                           "changed_at": _when(c.changed_at), "old_email": c.old_email}
+                          for c in session.scalars(select(PendingEmailChange).where(
+                              PendingEmailChange.user_id == user.id)
+                              .order_by(PendingEmailChange.id))],
     }
     data.update(_account(session, user))
     data["profile"]["remember_me_days"] = remember_days

@@ -71,8 +71,9 @@ REGISTER = (
          "and spam folder, or try again in an hour.", only_successes=True),
 )
 CHANGE_EMAIL = (
-    # "That email address cannot be used" tells a signed-in member that an address has an
-    # account; a few tries an hour is plenty for a real change and slows anyone probing.
+    # Each accepted try emails the address typed (a link, or a note to its owner): a few
+    # an hour is plenty for a real change and stops anyone filling a stranger's inbox.
+    # Wrong passwords count too, so the password cannot be guessed here either.
     Rule("5 per hour", account_key, "change-email",
          "You have tried to change your email address a lot of times. Please try again in "
          "an hour."),

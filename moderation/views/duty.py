@@ -22,6 +22,7 @@ from moderation.access import require_staff
 from moderation.duty_forms import DutyForm, EscalationForm, EscalationNoteForm, HandoverForm
 from moderation.forms import apply_errors
 from moderation.models import MAX_LEVEL, Escalation
+from moderation.training import viewer_training
 from moderation.unanswered import quiet_members, unanswered_threads
 from moderation.views import bp
 from moderation.views.cases import live_rooms
@@ -146,6 +147,7 @@ def duty() -> Response | tuple[str, int]:
     rows = D.on_duty_now(session, viewer)
     mine = D.current_shift(session, viewer.id) if viewer.id else None
     return render_template("moderation/duty.html", rows=rows, mine=mine, form=form,
+                           training_message=viewer_training(viewer).message,
                            page_has_errors=status != 200), status
 
 

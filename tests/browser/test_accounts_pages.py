@@ -15,7 +15,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from forum import create_app
-from forum.accounts.models import PendingRegistration
+from forum.accounts.email_change import make_email_change_token
+from forum.accounts.models import PendingEmailChange, PendingRegistration
 from forum.accounts.registration import make_registration_token
 from forum.db import job_session
 from forum.models import metadata
@@ -51,6 +52,16 @@ def _finish_link(base: str, username: str) -> str:
             PendingRegistration.username == username))
         assert pending is not None, "the form kept the sign-up"
         return f"/register/finish/{make_registration_token(pending)}"
+
+
+def _email_change_link(base: str, address: str) -> str:
+    """The address the mail to the new address would carry (made the job's way)."""
+    app = _APPS[base]
+    with app.app_context(), job_session(app) as session:
+        pending = session.scalar(select(PendingEmailChange).where(
+            PendingEmailChange.email == address))
+        assert pending is not None, "the form kept the request"
+        return f"/settings/email/confirm/{make_email_change_token(pending)}"
 
 
 @pytest.fixture(scope="module")
@@ -124,12 +135,29 @@ def test_account_journey_is_accessible(page: Page) -> None:
         page.goto(path)
         _check(page)
 
+    # Changing the email address: the form answers "we've sent a link", the link opens a
+    # page with a button, and the button makes the change.
+    page.get_by_label("New email address").fill("willow.new@example.org")
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_role("button", name="Change email address").click()
+    expect(page.get_by_text("We've sent a link to the new address")).to_be_visible()
+    _check(page)
+    page.goto(_email_change_link(page_base(page), "willow.new@example.org"))
+    expect(page).to_have_title("Confirm your new email address – Alongside")
+    _check(page)
+    page.get_by_role("button", name="Change my email address").click()
+    expect(page.get_by_text("Your email address has been changed")).to_be_visible()
+    expect(page.get_by_text("willow.new@example.org")).to_be_visible()
+    page.goto("/settings/email/confirm/not-a-real-link")
+    expect(page).to_have_title("This link does not work any more – Alongside")
+    _check(page)
+
     page.get_by_role("button", name="Sign out").click()
     page.goto("/sign-in")
     expect(page.get_by_role("navigation", name="Your account").get_by_role(
         "link", name="Sign in")).to_be_visible()
     _check(page)
-    page.get_by_label("Username or email address").fill("willow@example.org")
+    page.get_by_label("Username or email address").fill("willow.new@example.org")
     page.get_by_label("Password", exact=True).fill("not the password at all")
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_title("Error: Sign in – Alongside")

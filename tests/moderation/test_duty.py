@@ -88,13 +88,20 @@ def test_report_count_hide_waits_for_a_person(db, make):
 
 
 @pytest.mark.usefixtures("out_of_hours_on")
-def test_untrained_facilitator_on_duty_does_not_count(db, make):
+def test_untrained_facilitator_cannot_go_on_duty_and_a_lapse_on_duty_does_not_count(db, make):
     board = make.board()
     guide = make.facilitator(board)
     course = add_course(db, "Safeguarding adults")
+    with pytest.raises(Forbidden):
+        D.do_go_on_duty(db, actor=make.viewer(guide))  # training missing: renew first
+    record = train(db, guide, course)
     D.do_go_on_duty(db, actor=make.viewer(guide))
-    assert D.out_of_hours(db, board.id)  # on duty, but training missing
-    train(db, guide, course)
+    assert not D.out_of_hours(db, board.id)
+    record.expires_on = utcnow().date() - timedelta(days=1)
+    db.commit()
+    assert D.out_of_hours(db, board.id)  # still on duty, but the training lapsed
+    record.expires_on = utcnow().date() + timedelta(days=90)
+    db.commit()
     assert not D.out_of_hours(db, board.id)
 
 

@@ -71,6 +71,63 @@ def test_expired_training_stops_facilitator_powers_on_forum_pages_too(db, make, 
     assert db.get(type(s.post), s.post.id).state == "deleted"
 
 
+def test_expired_training_stops_inviting_and_going_on_duty(db, make, login):
+    """Inviting a member to a private board and going on duty are acts too: refused with a
+    plain "renew" message while training has lapsed, on the pages, the API and the actions;
+    what is read (the duty page, the board) still works, and going off duty always does."""
+    from forum.boards.actions import do_invite_member
+    from forum.boards.models import BoardMembership, Visibility
+    from moderation import duty as D
+    from moderation.duty_models import Shift
+
+    board = make.board(visibility=Visibility.PRIVATE)
+    guide = make.facilitator(board)
+    course = add_course(db, "Peer support induction")
+    lapsed = train(db, guide, course, expires_in_days=-1)
+    newcomer = make.user("newcomer")
+    with pytest.raises(Forbidden) as refused:
+        do_invite_member(db, actor=make.viewer(guide), board=board, user=newcomer)
+    assert "renew" in refused.value.message and "invite members" in refused.value.message
+    with pytest.raises(Forbidden) as refused:
+        D.do_go_on_duty(db, actor=make.viewer(guide))
+    assert "Please renew" in refused.value.message
+
+    client = login(guide)
+    board_page = client.get(f"/boards/{board.slug}")
+    assert board_page.status_code == 200
+    assert "Invite a member" not in board_page.get_data(as_text=True)
+    invite_page = client.get(f"/boards/{board.slug}/invite")
+    assert invite_page.status_code == 403 and "renew" in invite_page.get_data(as_text=True)
+    sent = client.post(f"/boards/{board.slug}/invite", data={"username": "newcomer"})
+    assert sent.status_code == 403
+    duty_page = client.get("/moderation/duty")
+    assert duty_page.status_code == 200
+    assert "Please renew" in duty_page.get_data(as_text=True)
+    assert "Go on duty now" not in duty_page.get_data(as_text=True)
+    assert client.post("/moderation/duty", data={"go": "on"}).status_code == 403
+    api = client.post("/api/v1/moderation/duty/on", json={})
+    assert api.status_code == 403 and "renew" in api.get_json()["error"]["message"]
+    assert db.scalar(select(BoardMembership).where(
+        BoardMembership.user_id == newcomer.id)) is None
+    assert db.scalar(select(Shift).where(Shift.user_id == guide.id)) is None
+    assert not {"board:invite", "shift:start"} & set(db.scalars(select(AuditEntry.action)))
+
+    # Already on duty when it lapsed: going off duty is still allowed.
+    lapsed.expires_on = utcnow().date() + timedelta(days=90)
+    db.commit()
+    D.do_go_on_duty(db, actor=make.viewer(guide))
+    lapsed.expires_on = utcnow().date() - timedelta(days=1)
+    db.commit()
+    assert client.post("/moderation/duty", data={"go": "off"}).status_code == 302
+
+    lapsed.expires_on = utcnow().date() + timedelta(days=90)  # renewed: powers come back
+    db.commit()
+    assert "Invite a member" in client.get(f"/boards/{board.slug}").get_data(as_text=True)
+    assert client.post(f"/boards/{board.slug}/invite",
+                       data={"username": "newcomer"}).status_code == 302
+    assert make.viewer(newcomer).is_member_of(board.id)
+
+
 def test_high_tier_needs_the_named_training(db, make):
     s = build_scene(db, make)
     add_course(db, "Peer support induction")

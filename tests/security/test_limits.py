@@ -123,8 +123,8 @@ def test_registration_is_limited_per_address_the_same_whether_or_not_it_has_an_a
 
 def test_changing_email_is_limited_per_account(
         sclient: FlaskClient, secure_app: Flask, smake: Factories, rate_limits: Any) -> None:
-    """The change-email form says when an address cannot be used, so probing it for other
-    people's addresses is slowed to five tries an hour per account."""
+    """Each change-email try emails the address typed, and a wrong password is a guess at
+    it: five tries an hour per account, whatever the address."""
     smake.user("owner_here", email="owner@example.org")
     prober = smake.user("prober_here")
     sign_in(sclient, prober)

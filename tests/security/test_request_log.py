@@ -14,8 +14,9 @@ from helpers import PASSWORD, Factories
 from sqlalchemy import select
 from stubs import is_stub, sign_in
 
+from forum.accounts.email_change import make_email_change_token
 from forum.accounts.jobs import send_account_emails
-from forum.accounts.models import PendingRegistration, User
+from forum.accounts.models import PendingEmailChange, PendingRegistration, User
 from forum.accounts.registration import make_registration_token
 from forum.logging_setup import JsonFormatter
 from forum.security.request_log import choose_request_id
@@ -131,6 +132,25 @@ def test_a_register_sign_in_and_post_flow_logs_no_private_words(
         sign_in(sclient, user)
     assert user is not None
 
+    # Moving the account to a new address (and trying one someone else has): the form, the
+    # job's mail and the emailed link.
+    new_email = "new.private.person.4471@example.org"
+    smake.user("someone_else", email="taken.person.4471@example.org")
+    for address in ("taken.person.4471@example.org", new_email):
+        response = sclient.post(_url(secure_app, "accounts.change_email"), data={
+            "email": address,
+            "current_password": PASSWORD if is_stub(secure_app, "accounts.register") else password})
+        assert response.status_code == 303
+        send_account_emails(secure_app)
+    change = sdb.scalar(select(PendingEmailChange).where(
+        PendingEmailChange.user_id == user.id))
+    assert change is not None
+    secrets_seen.append(make_email_change_token(change))
+    link = _url(secure_app, "accounts.confirm_email_change", token=secrets_seen[-1])
+    sclient.get(link)
+    assert sclient.post(link).status_code == 303
+    send_account_emails(secure_app)
+
     if not is_stub(secure_app, "threads.new"):
         response = sclient.post(_url(secure_app, "threads.new", slug=board.slug),
                                 data={"title": title, "body": body})
@@ -153,6 +173,7 @@ def test_a_register_sign_in_and_post_flow_logs_no_private_words(
 
     text = "\n".join(captured_logs.lines)
     assert captured_logs.lines, "the flow was logged"
-    for secret in (email, password, PASSWORD, title, body, reply_text,
+    for secret in (email, new_email, "taken.person.4471@example.org", password, PASSWORD,
+                   title, body, reply_text,
                    user.password_hash, *secrets_seen):
         assert secret not in text, f"{secret!r} appeared in the logs"

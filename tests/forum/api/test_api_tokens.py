@@ -47,10 +47,42 @@ def test_creating_a_token_with_a_password_is_a_sign_in_with_its_address_kept(cli
     assert user.last_seen_at is not None
 
 
+def _columns(entry: AuditEntry) -> tuple[object, ...]:
+    return (entry.actor_id, entry.subject_type, entry.subject_id, entry.board_id,
+            entry.reason, entry.before, entry.after)
+
+
+def test_a_token_sign_in_is_audited_like_a_web_sign_in(app, client, db, make):
+    """``user:login`` with the same columns as the sign-in page writes, and nothing of the
+    password, the token or the address in it; a wrong password audits no sign-in."""
+    user = make.user("quietharbour")
+    assert client.post("/api/v1/tokens", json={"login": "quietharbour",
+                                               "password": "nope"}).status_code == 401
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "user:login")).all() == []
+    resp = client.post("/api/v1/tokens", json={"login": "quietharbour", "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert resp.status_code == 201
+    secret = resp.get_json()["token"]
+    [api_entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "user:login"))
+    assert _columns(api_entry) == (user.id, "user", user.id, None, "", {}, {})
+    written = repr(_columns(api_entry))
+    for private in (PASSWORD, secret, secret[:12], "198.51.100.7", user.email):
+        assert private not in written
+
+    web = app.test_client()
+    assert web.post("/sign-in", data={"login": "quietharbour",
+                                      "password": PASSWORD}).status_code == 303
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "user:login")
+                         .order_by(AuditEntry.id)).all()
+    assert len(entries) == 2
+    assert _columns(entries[1]) == _columns(api_entry)
+
+
 def test_a_token_made_on_the_settings_page_is_not_a_sign_in(db, make):
     user = make.user()
     do_create_token(db, actor=make.viewer(user), name="From settings")
     assert db.scalar(select(SignInAddress).where(SignInAddress.user_id == user.id)) is None
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "user:login")).all() == []
 
 
 def test_create_token_with_email(client, make):
