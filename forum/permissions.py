@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from forum.accounts.models import Role, User, UserStatus
 from forum.boards.models import Board, BoardFacilitator, BoardMembership, Visibility
@@ -167,7 +167,8 @@ def access_board(session: Session, viewer: Viewer, slug: str) -> Board:
 
 
 def access_thread(session: Session, viewer: Viewer, thread_id: int) -> Thread:
-    thread = session.get(Thread, thread_id)
+    # The board comes in the same statement: every check below needs it.
+    thread = session.get(Thread, thread_id, options=[joinedload(Thread.board)])
     if thread is None or not can_see_board(viewer, thread.board):
         raise NotFound("We could not find that conversation.")
     if not can_read_board(viewer, thread.board):
