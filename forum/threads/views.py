@@ -163,11 +163,14 @@ def show(thread_id: int) -> str | Response:
     db = get_session()
     thread = access_thread(db, viewer, thread_id)
     page = page_number()
-    view = get_thread_page(db, viewer, thread, page, posts_per_page(), placeholders=True)
+    view = get_thread_page(db, viewer, thread, page, posts_per_page(), placeholders=True,
+                           shown=True)
     if page > view.pages:
         raise NotFound(f"This conversation has {view.pages} "
                        f"page{'s' if view.pages != 1 else ''}.")
-    if viewer.user is not None and view.posts:
+    # Only when the page shows something past the reader's marker: read again, there is
+    # nothing to record (the action would find the same and write nothing).
+    if viewer.user is not None and view.posts and view.posts[-1].id > view.last_read_post_id:
         do_mark_read(db, actor=viewer, thread=thread, up_to_post_id=view.posts[-1].id)
     first_new = None
     if view.last_read_post_id:
