@@ -117,6 +117,7 @@ def init_render_cache(app: Flask) -> None:
 
 
 def render_cache(app: Flask | None = None) -> FragmentCache:
+    """The app's fragment cache (the current app's by default)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     cache: FragmentCache | None = app.extensions.get(EXTENSION)
     if cache is None:  # an app built without init_render_cache: cache nothing
@@ -126,11 +127,12 @@ def render_cache(app: Flask | None = None) -> FragmentCache:
 
 def _key_part(value: Any) -> Hashable:
     # Reaction counts and the like arrive as dicts and sets: key them by their contents.
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         return ("d", tuple(sorted(value.items())))
-    if isinstance(value, (set, frozenset)):
+    if kind is set or kind is frozenset:
         return ("s", tuple(sorted(value)))
-    if isinstance(value, list):
+    if kind is list:
         return ("l", tuple(value))
     return value
 
@@ -142,35 +144,41 @@ def _key_bytes(parts: tuple[Any, ...]) -> int:
 # Stands in for a per-request value (see ``slots`` below) inside cached markup. The random
 # part means no stored text, however it was written, can contain it by accident.
 _SLOT_TOKEN = secrets.token_hex(8)
+_slots: dict[str, Markup] = {}
 
 
 def fragment_slot(name: str) -> Markup:
     """Inside a ``cached_fragment`` with ``slots``: where that slot's value goes."""
-    return Markup("\x00slot-{}-{}\x00").format(_SLOT_TOKEN, name)
+    found = _slots.get(name)
+    if found is None:
+        found = _slots[name] = Markup("\x00slot-{}-{}\x00").format(_SLOT_TOKEN, name)
+    return found
 
 
 def cached_fragment(*key: Any, caller: Callable[[], Any],
                     slots: dict[str, Any] | None = None) -> Markup:
     """``{% call cached_fragment(a, b, …) %}markup{% endcall %}``: the markup, rendered once
-    per distinct key. The key must hold every value the markup depends on.
+    per distinct key. The key must hold every value the markup depends on, and values that
+    compare equal must show the same (``1 == True``: do not print such a value).
 
     ``slots={"csrf": token}`` are values that change with every request (a CSRF token): the
     markup writes ``{{ fragment_slot("csrf") }}`` where the value goes, the cache keeps the
     placeholder, and each request gets its own value, escaped, in its place.
     """
-    # Besides the caller's values: where the app is mounted (it is in every URL) and the time
-    # zone that dates are shown in.
-    where = request.script_root if has_request_context() else ""
-    zone = current_app.config.get("DISPLAY_TIMEZONE")
-    parts = tuple(_key_part(k) for k in key)
-    full = (caller._func.__code__, where, zone, *parts)  # type: ignore[attr-defined]
-    cache = render_cache()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    cache = render_cache(app)
+    # Besides the caller's values: the fragment's own code, where the app is mounted (it is
+    # in every URL) and the time zone that dates are shown in.
+    full = (caller._func.__code__,  # type: ignore[attr-defined]
+            request.script_root if has_request_context() else "",
+            app.config.get("DISPLAY_TIMEZONE"), *map(_key_part, key))
     found = cache.get(full) if cache.enabled else None
     if found is None:
         found = _markup(caller())
-        cache.put(full, found, _key_bytes(parts))
-    for name, value in (slots or {}).items():
-        found = found.replace(fragment_slot(name), escape(value))
+        cache.put(full, found, _key_bytes(full))
+    if slots:
+        for name, value in slots.items():
+            found = found.replace(fragment_slot(name), escape(value))
     return found
 
 
