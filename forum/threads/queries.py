@@ -163,7 +163,8 @@ def list_board_threads(session: Session, viewer: Viewer, board: Board, page: int
     elif viewer.id is not None:
         shown = or_(shown, Thread.author_id == viewer.id)
     base = select(Thread).where(Thread.board_id == board.id, shown)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = session.scalar(select(func.count(Thread.id)).where(
+        Thread.board_id == board.id, shown)) or 0
     query = (base.options(joinedload(Thread.author))
              .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
              .offset((max(1, page) - 1) * per_page).limit(per_page))
