@@ -1,26 +1,32 @@
 """A small in-process cache of rendered template fragments, keyed by everything they show.
 
-Rendering a thread page is mostly Jinja work repeated for every post, and most of each post's
-markup (its header, its body, the placeholders) is the same for every reader. Templates wrap
-such markup in ``{% call cached_fragment(key...) %}…{% endcall %}``: the body is rendered once
-and kept, and later pages reuse it. Two rules keep this exact:
+Rendering a thread page was mostly Jinja work repeated for every post, and most of each
+post's markup (its header, its body, its reaction buttons) is the same for every reader.
+Templates wrap such markup in ``{% call cached_fragment(a, b, …) %}…{% endcall %}``: the body
+is rendered once per distinct key and kept, and later pages reuse it. The rules that keep
+this exact, with nothing to invalidate:
 
-- **The key is the content.** Callers pass every value the fragment prints or branches on
-  (a post's id, state, author name, times, the cleaned body…), never a version number that an
-  action would have to remember to bump. A changed post simply makes a new key; the old entry
-  is never looked up again and ages out. The fragment's own compiled code is part of the key
-  too, so a template reloaded in development never serves the old markup.
-- **Nothing that differs between readers goes in.** Reader-specific markup (reaction buttons,
-  edit links, the "New" tag, CSRF fields) is rendered outside the fragments on every request,
-  or is part of the key when it only has a few variants.
+- **The key is the content.** A fragment's key lists every value its markup prints or
+  branches on (a post's id, state, author name, times, cleaned body, what this reader may do
+  with it…), never a version number that an action would have to remember to bump. A changed
+  post simply makes a new key; the old entry is never looked up again and ages out. The
+  fragment's own compiled code, where the app is mounted and the display time zone are added
+  to every key, so an edited template never serves old markup.
+- **Per-request values are slots.** A value that changes with every request (the reader's
+  CSRF token) is never rendered into a fragment: the markup writes ``fragment_slot("csrf")``
+  and ``cached_fragment(…, slots={"csrf": token})`` puts the value in, escaped, on the way
+  out. The CSP nonce and anything else outside the fragments is rendered as before.
+- Values that compare equal must show the same (``1 == True``): keys hold them as they are.
 
 ``memo_macro(macro, params)`` does the same for the NHS.UK component macros (pagination,
-breadcrumbs, footer…), whose output depends on their parameters only: the key is the
-parameters themselves, frozen with their types (``Markup`` is not ``str``; ``True`` is not
-``1``); parameters of any other type are rendered without the cache.
+breadcrumbs, footer, buttons…), whose output depends on their parameters only: the key is
+the parameters themselves, frozen with their types (``Markup`` is not ``str``; ``True`` is not
+``1``); a parameter of any other type means the macro is simply called.
 
-The cache is bounded in bytes (``RENDER_CACHE_KB``; 0 turns it off), least recently used
-first out, one per app, and safe to share between threads and greenlets.
+The cache is bounded in bytes (``RENDER_CACHE_KB`` per process; 0 turns it off), least
+recently used first out, one per app, and safe to share between threads and greenlets.
+``tests/forum/threads/test_render_cache.py`` checks that pages are the same with it and
+without it.
 """
 
 from __future__ import annotations
@@ -90,17 +96,6 @@ class FragmentCache:
         with self._lock:
             self._items.clear()
             self._bytes = 0
-
-    def fetch(self, key: Hashable, render: Callable[[], Any], key_bytes: int = 0) -> Markup:
-        """The cached markup for ``key``, rendering (and keeping) it on a miss."""
-        if not self.enabled:
-            return _markup(render())
-        found = self.get(key)
-        if found is None:
-            found = _markup(render())
-            self.put(key, found, key_bytes)
-        return found
-
 
 def _markup(rendered: Any) -> Markup:
     # Macros and call blocks return Markup when autoescaping is on, as it always is here;
