@@ -51,10 +51,6 @@ def create_app(test_config: dict[str, Any] | None = None, env: str | None = None
 
     init_templating(app)
 
-    from forum.render_cache import init_render_cache
-
-    init_render_cache(app)
-
     @app.before_request
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
