@@ -33,6 +33,7 @@ from forum.permissions import (
     can_post_in_board,
     can_reply,
 )
+from forum.templating import has_endpoint
 from forum.threads.actions import (
     do_add_reaction,
     do_follow_thread,
@@ -41,7 +42,12 @@ from forum.threads.actions import (
 )
 from forum.threads.forms import ReplyForm
 from forum.threads.models import REACTION_LABELS, Post, PostState, ReactionKind, Thread
-from forum.threads.queries import first_unread_post_id, get_thread_page, page_of_post
+from forum.threads.queries import (
+    ThreadPage,
+    first_unread_post_id,
+    get_thread_page,
+    page_of_post,
+)
 
 bp = Blueprint("threads", __name__)
 
@@ -142,6 +148,32 @@ def post_actions(viewer: Viewer, post: Post, thread: Thread,
         # board's facilitators act on posts from the review queue instead.
         report=a.active and not own and not a.staff and published,
     )
+
+
+@bp.app_template_global()
+def post_list_key(view: ThreadPage, thread: Thread, viewer: Viewer,
+                  abilities: ThreadAbilities) -> tuple[Any, ...]:
+    """Everything ``post_article`` shows for the posts of ``view``, as one cache key.
+
+    The thread page caches its whole list of posts under this key (forum/render_cache.py),
+    so it must hold every input of ``templates/threads/_post.html`` except the CSRF token,
+    which is a slot: each post's columns, author name, "New" mark, reactions and the
+    reader's own, what the reader may do with it, and whether a held post is theirs. Add
+    here whenever you add to what that template shows.
+    """
+    last_read = view.last_read_post_id
+    items = []
+    for post in view.posts:
+        acts = post_actions(viewer, post, thread, abilities)
+        items.append((
+            post.id, str(post.state), post.is_guidance,
+            post.author.username if post.author else None, post.author_id == viewer.id,
+            post.created_at, post.edited_at, post.body_html,
+            bool(last_read and post.id > last_read), acts,
+            tuple(sorted(view.reactions.get(post.id, {}).items())),
+            tuple(sorted(view.my_reactions.get(post.id, ()))),
+        ))
+    return (thread.id, has_endpoint("moderation.report"), tuple(items))
 
 
 REACTION_KINDS: tuple[tuple[str, str], ...] = tuple(

@@ -244,3 +244,28 @@ def test_board_rows_follow_new_replies(app, make, db, cache) -> None:
     make.reply(thread, author=people["author"], body="One more")
     after = _page(reader, path)
     assert "7 replies" in after and "New posts" in after
+
+
+def test_readers_who_differ_only_in_their_own_reactions_see_their_own(app, make, db, cache):
+    thread, posts, _ = _busy_thread(make, db)
+    path = f"/threads/{thread.id}"
+    first, second = make.user(), make.user()
+    do_add_reaction(db, actor=make.viewer(first), post=posts[1], kind="thank_you")
+    pages = {}
+    for who in (second, first, second, first):  # each reads twice: no "New" marks the 2nd time
+        pages[who.id] = _page(_reader(app, who), path)
+    theirs, mine = pages[second.id], pages[first.id]
+    article = rf'<article id="post-{posts[1].id}".*?</article>'
+    assert "including you" not in re.search(article, theirs, re.S).group(0)
+    assert "including you" in re.search(article, mine, re.S).group(0)
+
+
+def test_new_marks_follow_each_readers_read_marker(app, make, db, cache):
+    thread, _, people = _busy_thread(make, db)
+    path = f"/threads/{thread.id}"
+    reader = _reader(app, people["reader"])
+    _page(reader, path)
+    make.reply(thread, author=people["author"], body="Something new")
+    again = _page(reader, path)
+    assert again.count("nhsuk-tag--blue") == 1 and "Go to the first new post" in again
+    assert "nhsuk-tag--blue" not in _page(reader, path)
