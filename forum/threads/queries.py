@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -107,27 +108,32 @@ def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
                     per_page: int, *, placeholders: bool = False, shown: bool = False
                     ) -> ThreadPage:
     """One page of a thread with reactions, the viewer's own reactions, follow state and
-    read marker: four statements whatever the page size (tests hold this).
+    read marker: at most four statements whatever the page size (tests hold this).
 
     ``shown=True`` gives :class:`ShownPost` rows, for the HTML page; otherwise ORM posts
     with their authors (the API, which also returns the Markdown source).
     """
-    total = count_visible_posts(session, viewer, thread, placeholders=placeholders)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
     where = _shown(viewer, thread, placeholders=placeholders)
     posts: Sequence[Post | ShownPost]
     if shown:
-        rows = session.execute(
-            select(Post.id, Post.thread_id, Post.author_id, Post.state, Post.is_guidance,
-                   Post.body_html, Post.created_at, Post.edited_at, User.username)
-            .outerjoin(User, User.id == Post.author_id).where(where)
-            .order_by(Post.id).offset((page - 1) * per_page).limit(per_page))
+        page = max(1, page)
+        # The total comes with the rows (a window count, taken before LIMIT): one statement
+        # for both. Only a page past the end, or an empty thread, needs the count on its own.
+        rows = _shown_rows(session, where, page, per_page)
+        total = rows[0][-1] if rows else count_visible_posts(
+            session, viewer, thread, placeholders=placeholders)
+        pages = max(1, -(-total // per_page))
+        if page > pages:
+            page = pages
+            rows = _shown_rows(session, where, page, per_page)
         posts = [ShownPost(id=r[0], thread_id=r[1], author_id=r[2],
                            author=PostAuthor(r[2], r[8]) if r[8] is not None else None,
                            state=r[3], is_guidance=r[4], body_html=r[5], created_at=r[6],
                            edited_at=r[7]) for r in rows]
     else:
+        total = count_visible_posts(session, viewer, thread, placeholders=placeholders)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
         posts = list(session.scalars(
             select(Post).where(where).options(joinedload(Post.author))
             .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
@@ -145,6 +151,16 @@ def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
     return ThreadPage(thread=thread, posts=posts, page=page, pages=pages, total=total,
                       reactions=reactions, my_reactions=mine, following=bool(following),
                       last_read_post_id=last_read or 0)
+
+
+def _shown_rows(session: Session, where: ColumnElement[bool], page: int, per_page: int
+                ) -> list[Any]:
+    return list(session.execute(
+        select(Post.id, Post.thread_id, Post.author_id, Post.state, Post.is_guidance,
+               Post.body_html, Post.created_at, Post.edited_at, User.username,
+               func.count().over())
+        .outerjoin(User, User.id == Post.author_id).where(where)
+        .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
 
 
 def page_of_post(session: Session, viewer: Viewer, post: Post, per_page: int, *,

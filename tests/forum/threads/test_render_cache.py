@@ -217,16 +217,21 @@ def test_hidden_posts_stay_hidden_from_members_after_staff_saw_them(app, make, d
     assert "Reply 5" in own and "Other members see a note in its place." in own
 
 
-def test_each_reader_gets_their_own_csrf_token_in_cached_forms(app, make, db, cache) -> None:
+def test_each_reader_gets_their_own_csrf_token_in_cached_forms(app, make, db, cache,
+                                                               monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     thread, _, people = _busy_thread(make, db)
     tokens = []
-    for who in ("reader", "reactor"):
+    for who in ("reader", "reactor", "reader", "reactor"):
         html = _page(_reader(app, people[who]), f"/threads/{thread.id}")
+        reply_form = re.search(r'<form [^>]*class="app-reply-form".*?</form>', html, re.S).group(0)
+        assert 'name="csrf_token"' in reply_form
         found = set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
-        assert len(found) == 1, found  # the sign-out form and every reaction form agree
+        # The sign-out form, the follow form, every reaction form and the reply form agree.
+        assert len(found) == 1, found
         assert "\x00" not in html
         tokens.append(found.pop())
-    assert tokens[0] != tokens[1]
+    assert tokens[0] != tokens[1] and tokens[2] != tokens[3]  # two readers, two sessions
     # The CSP nonce is never cached either: each answer has its own.
     anonymous = _reader(app)
     nonces = [set(re.findall(r'nonce="([^"]+)"', _page(anonymous, f"/threads/{thread.id}")))
