@@ -27,7 +27,7 @@ from forum.threads.models import (
 
 @dataclass
 class ThreadRow:
-    thread: Thread
+    thread: Thread | ShownThread
     unread: bool
     last_read_post_id: int
 
@@ -57,6 +57,21 @@ class ShownPost:
     body_html: str
     created_at: datetime
     edited_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShownThread:
+    """What a board page shows of one thread, read as plain columns (see :class:`ShownPost`)."""
+
+    id: int
+    title: str
+    author: PostAuthor | None
+    pinned: bool
+    locked: bool
+    visible: bool
+    reply_count: int
+    last_activity_at: datetime
+    last_post_id: int | None
 
 
 @dataclass
@@ -171,20 +186,40 @@ def page_of_post(session: Session, viewer: Viewer, post: Post, per_page: int, *,
 
 
 def list_board_threads(session: Session, viewer: Viewer, board: Board, page: int,
-                       per_page: int) -> tuple[list[ThreadRow], int]:
-    """Threads on a board, pinned first then newest activity first, with unread marks."""
-    shown: ColumnElement[bool] = Thread.visible.is_(True)
+                       per_page: int, *, shown: bool = False) -> tuple[list[ThreadRow], int]:
+    """Threads on a board, pinned first then newest activity first, with unread marks.
+
+    ``shown=True`` gives :class:`ShownThread` rows, for the HTML page; otherwise ORM threads
+    with their authors (the API)."""
+    listed: ColumnElement[bool] = Thread.visible.is_(True)
     if viewer.facilitates(board.id):
-        shown = Thread.id.is_not(None)
+        listed = Thread.id.is_not(None)
     elif viewer.id is not None:
-        shown = or_(shown, Thread.author_id == viewer.id)
-    base = select(Thread).where(Thread.board_id == board.id, shown)
-    total = session.scalar(select(func.count(Thread.id)).where(
-        Thread.board_id == board.id, shown)) or 0
-    query = (base.options(joinedload(Thread.author))
-             .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
-             .offset((max(1, page) - 1) * per_page).limit(per_page))
-    threads = list(session.scalars(query))
+        listed = or_(listed, Thread.author_id == viewer.id)
+    where = and_(Thread.board_id == board.id, listed)
+    # The total comes with the rows (a window count, taken before LIMIT); only a page past
+    # the end, or an empty board, needs the count on its own.
+    order = (Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+    offset = (max(1, page) - 1) * per_page
+    threads: list[Thread | ShownThread]
+    if shown:
+        found = session.execute(
+            select(Thread.id, Thread.title, Thread.author_id, User.username, Thread.pinned,
+                   Thread.locked, Thread.visible, Thread.reply_count, Thread.last_activity_at,
+                   Thread.last_post_id, func.count().over())
+            .outerjoin(User, User.id == Thread.author_id).where(where)
+            .order_by(*order).offset(offset).limit(per_page)).all()
+        threads = [ShownThread(id=r[0], title=r[1],
+                               author=PostAuthor(r[2], r[3]) if r[3] is not None else None,
+                               pinned=r[4], locked=r[5], visible=r[6], reply_count=r[7],
+                               last_activity_at=r[8], last_post_id=r[9]) for r in found]
+    else:
+        found = session.execute(
+            select(Thread, func.count().over()).where(where).options(joinedload(Thread.author))
+            .order_by(*order).offset(offset).limit(per_page)).all()
+        threads = [r[0] for r in found]
+    total = found[0][-1] if found else (
+        session.scalar(select(func.count(Thread.id)).where(where)) or 0)
     markers: dict[int, int] = {}
     if viewer.id is not None and threads:
         markers = dict(session.execute(
