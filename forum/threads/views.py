@@ -162,16 +162,23 @@ def post_list_key(view: ThreadPage, thread: Thread, viewer: Viewer,
     here whenever you add to what that template shows.
     """
     last_read = view.last_read_post_id
+    reactions, mine = view.reactions, view.my_reactions
+    # What the reader may do depends only on the post's state and whether it is theirs.
+    acts_for: dict[tuple[Any, bool], PostActions] = {}
     items = []
     for post in view.posts:
-        acts = post_actions(viewer, post, thread, abilities)
+        own = post.author_id == viewer.id
+        acts = acts_for.get((post.state, own))
+        if acts is None:
+            acts = acts_for[post.state, own] = post_actions(viewer, post, thread, abilities)
+        counts, sent = reactions.get(post.id), mine.get(post.id)
         items.append((
             post.id, str(post.state), post.is_guidance,
-            post.author.username if post.author else None, post.author_id == viewer.id,
+            post.author.username if post.author else None, own,
             post.created_at, post.edited_at, post.body_html,
             bool(last_read and post.id > last_read), acts,
-            tuple(sorted(view.reactions.get(post.id, {}).items())),
-            tuple(sorted(view.my_reactions.get(post.id, ()))),
+            tuple(sorted(counts.items())) if counts else (),
+            tuple(sorted(sent)) if sent else (),
         ))
     return (thread.id, has_endpoint("moderation.report"), tuple(items))
 
