@@ -152,7 +152,10 @@ def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
         posts = list(session.scalars(
             select(Post).where(where).options(joinedload(Post.author))
             .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
-    reactions, mine = reaction_summary(session, viewer, [p.id for p in posts])
+    if shown:
+        reactions, mine = _page_reactions(session, viewer, thread, posts)  # type: ignore[arg-type]
+    else:
+        reactions, mine = reaction_summary(session, viewer, [p.id for p in posts])
     following = False
     last_read = 0
     if viewer.id is not None:
@@ -245,14 +248,32 @@ def posts_after(session: Session, viewer: Viewer, thread: Thread, after_id: int,
 def reaction_summary(session: Session, viewer: Viewer, post_ids: list[int]
                      ) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
     """Reaction counts per post, and the viewer's own reactions, in one statement."""
+    if not post_ids:
+        return {}, {}
+    return _reaction_rows(session, viewer, select().where(Reaction.post_id.in_(post_ids)))
+
+
+def _page_reactions(session: Session, viewer: Viewer, thread: Thread, posts: Sequence[ShownPost]
+                    ) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
+    """:func:`reaction_summary` for a page of one thread, asked by the thread and the page's
+    first and last post id rather than a list of 50 ids: a short statement that the driver
+    can cache. Posts in that range the reader cannot see may appear in the answer; the page
+    only looks up its own."""
+    if not posts:
+        return {}, {}
+    return _reaction_rows(session, viewer, select().select_from(Post).join(
+        Reaction, Reaction.post_id == Post.id).where(
+        Post.thread_id == thread.id, Post.id.between(posts[0].id, posts[-1].id)))
+
+
+def _reaction_rows(session: Session, viewer: Viewer, query: Select[Any]
+                   ) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
     counts: dict[int, dict[str, int]] = {}
     mine: dict[int, set[str]] = {}
-    if not post_ids:
-        return counts, mine
     columns = [Reaction.post_id, Reaction.kind, func.count(Reaction.id)]
     if viewer.id is not None:
         columns.append(func.count(case((Reaction.user_id == viewer.id, 1))))
-    for row in session.execute(select(*columns).where(Reaction.post_id.in_(post_ids))
+    for row in session.execute(query.add_columns(*columns)
                                .group_by(Reaction.post_id, Reaction.kind)):
         post_id, kind = row[0], str(row[1])
         counts.setdefault(post_id, {})[kind] = row[2]
