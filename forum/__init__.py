@@ -57,6 +57,10 @@ def create_app(test_config: dict[str, Any] | None = None, env: str | None = None
 
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
 
+    from forum.routing import init_routing
+
+    init_routing(app)
+
     from forum.blueprints import register_blueprints
 
     register_blueprints(app)

@@ -6,9 +6,12 @@ from flask import Flask
 
 
 def register_extensions(app: Flask) -> None:
+    from forum.accounts.jobs import send_account_emails
     from forum.jobs import register_job
     from forum.privacy.jobs import purge_if_due
 
+    # Sign-up and reset links first: someone is waiting for them.
+    register_job(send_account_emails)
     # The retention purge rides on the jobs tick (it deletes by age only, so running it
     # from two processes is harmless; it limits itself to PURGE_INTERVAL_SECONDS).
     register_job(purge_if_due)

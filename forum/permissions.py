@@ -7,6 +7,7 @@ even the existence of a condition board can say something about a person.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import false, select, true, union_all
@@ -25,6 +26,8 @@ class Viewer:
     user: User | None = None
     member_board_ids: set[int] = field(default_factory=set)
     facilitated_board_ids: set[int] = field(default_factory=set)
+    # Whether a facilitator's required training is current; asked once, when first needed.
+    _training_current: bool | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> int | None:
@@ -50,8 +53,33 @@ class Viewer:
             and board_id in self.facilitated_board_ids
         )
 
+    def acts_for(self, board_id: int) -> bool:
+        """Facilitates ``board_id`` and may act there (edit or delete others' posts, reply
+        in locked conversations, post guidance). Admins always may; a facilitator whose
+        required training has lapsed may still read everything they facilitate, but not
+        act, as in the review queue (:func:`moderation.access.require_facilitates`)."""
+        if not self.facilitates(board_id):
+            return False
+        if self.is_admin or _training_check is None:
+            return True
+        if self._training_current is None:
+            self._training_current = bool(_training_check(self))
+        return self._training_current
+
     def is_member_of(self, board_id: int) -> bool:
         return board_id in self.member_board_ids
+
+
+# Registered by the moderation package at start-up (it owns training records), so that
+# ``forum`` never imports moderation's models. Without it every facilitator may act.
+TrainingCheck = Callable[[Viewer], bool]
+_training_check: TrainingCheck | None = None
+
+
+def register_training_check(check: TrainingCheck) -> None:
+    """Tell :meth:`Viewer.acts_for` whether a facilitator's required training is current."""
+    global _training_check
+    _training_check = check
 
 
 ANONYMOUS = Viewer()
@@ -106,7 +134,7 @@ def can_join_board(viewer: Viewer, board: Board) -> bool:
 def can_reply(viewer: Viewer, thread: Thread) -> bool:
     if not can_post_in_board(viewer, thread.board):
         return False
-    return not thread.locked or viewer.facilitates(thread.board_id)
+    return not thread.locked or viewer.acts_for(thread.board_id)
 
 
 def can_see_post(viewer: Viewer, post: Post, board_id: int) -> bool:
@@ -121,9 +149,11 @@ def can_see_post(viewer: Viewer, post: Post, board_id: int) -> bool:
 def can_edit_post(viewer: Viewer, post: Post, thread: Thread) -> bool:
     if not viewer.is_active or post.state == PostState.DELETED:
         return False
-    if viewer.facilitates(thread.board_id):
+    if viewer.acts_for(thread.board_id):
         return True
-    if thread.board.archived or thread.locked or post.state == PostState.HIDDEN:
+    if thread.board.archived or thread.locked:
+        return False
+    if post.state in (PostState.HIDDEN, PostState.DECLINED):
         return False
     return post.author_id == viewer.id
 
@@ -131,7 +161,7 @@ def can_edit_post(viewer: Viewer, post: Post, thread: Thread) -> bool:
 def can_delete_post(viewer: Viewer, post: Post, thread: Thread) -> bool:
     if not viewer.is_active or post.state == PostState.DELETED:
         return False
-    return post.author_id == viewer.id or viewer.facilitates(thread.board_id)
+    return post.author_id == viewer.id or viewer.acts_for(thread.board_id)
 
 
 def can_react(viewer: Viewer, post: Post, thread: Thread) -> bool:

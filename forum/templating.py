@@ -60,6 +60,15 @@ _MONTHS = (
 ).split()
 
 
+def describe_seconds(seconds: int) -> str:
+    """How long a link lasts, in words: "24 hours", "60 minutes" (pages and emails)."""
+    seconds = int(seconds)
+    if seconds >= 7200 and seconds % 3600 == 0:
+        return f"{seconds // 3600} hours"
+    minutes = max(1, seconds // 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
 def init_templating(app: Flask) -> None:
     """Configure ``app.jinja_env`` for our templates plus the nhsuk-frontend-jinja macros."""
     env = app.jinja_env
@@ -101,6 +110,7 @@ def init_templating(app: Flask) -> None:
     init_render_cache(app)
 
     env.filters["format_datetime"] = format_datetime
+    env.filters["duration"] = describe_seconds
     env.filters["format_date"] = format_date
     env.filters["time_ago"] = time_ago
     env.filters["isoformat"] = isoformat

@@ -1,5 +1,7 @@
 """The moderation JSON API under ``/api/v1/moderation``: the queue, a case and its
-actions, flags, notices and appeals, watched words and the audit log.
+actions, flags, notices and appeals, watched words and the audit log (here); escalations,
+duty and the rota, and training (:mod:`moderation.api_escalations`,
+:mod:`moderation.api_duty`, :mod:`moderation.api_training`).
 
 A blueprint of its own, declared through the API's route registry (same input checks,
 one error shape, same token/CSRF rules) and added to ``/api/v1/openapi.json``. Members get
@@ -12,20 +14,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.api import blueprint as core_api
-from forum.api.registry import ApiRegistry, Result
+from forum.api.registry import Result
 from forum.auth import current_viewer
 from forum.boards.models import Board
 from forum.db import get_session
 from forum.errors import Invalid, NotFound
-from forum.extensions import csrf
 from forum.permissions import Viewer, access_post
 from moderation import actions as A
 from moderation.access import access_case
+from moderation.api_base import TAGS, api, board_by_slug, bp
 from moderation.api_schemas import (
     AppealIn,
     AppealOut,
@@ -63,13 +64,7 @@ from moderation.queries import (
     preview_watched_word,
 )
 
-bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1/moderation")
-api = ApiRegistry(bp)
-csrf.exempt(bp)
-# The same sign-in, token and CSRF rules and headers as the rest of the API.
-bp.before_request(core_api._authenticate_and_protect)  # noqa: SLF001
-bp.after_request(core_api._headers)  # noqa: SLF001
-TAGS = ["moderation"]
+__all__ = ["bp"]
 
 
 def _case_out(case: Case, reports: int = 0, claimed: Any = None) -> dict[str, Any]:
@@ -265,15 +260,6 @@ def _word(w: WatchedWord) -> dict[str, Any]:
             "replacement": w.replacement, "message": w.message}
 
 
-def _board(session: Session, slug: str | None) -> Board | None:
-    if not slug:
-        return None
-    board = session.scalar(select(Board).where(Board.slug == slug))
-    if board is None:
-        raise Invalid(fields={"board": "There is no board with that address."})
-    return board
-
-
 @api.route("/watched-words", methods=["GET"], responses={200: {"type": "array"}}, auth=True,
            tags=TAGS)
 def watched_words() -> Result:
@@ -288,7 +274,7 @@ def add_watched_word(body: WatchedWordIn) -> Result:
     """Add a watched word, site-wide or for one board (administrators)."""
     session = get_session()
     word = A.do_save_watched_word(session, actor=current_viewer(), pattern=body.pattern,
-                                  action=body.action, board=_board(session, body.board),
+                                  action=body.action, board=board_by_slug(session, body.board),
                                   replacement=body.replacement, message=body.message,
                                   whole_word=body.whole_word)
     return _word(word), 201
@@ -302,7 +288,7 @@ def change_watched_word(word_id: int, body: WatchedWordIn) -> Result:
     session = get_session()
     word = access_watched_word(session, viewer, word_id)
     A.do_save_watched_word(session, actor=viewer, word=word, pattern=body.pattern,
-                           action=body.action, board=_board(session, body.board),
+                           action=body.action, board=board_by_slug(session, body.board),
                            replacement=body.replacement, message=body.message,
                            whole_word=body.whole_word)
     return _word(word)
@@ -325,7 +311,7 @@ def preview(body: WatchedWordIn) -> Result:
     """Try a rule on recent posts before saving it; saves nothing (administrators)."""
     session = get_session()
     rows = preview_watched_word(session, current_viewer(), pattern=body.pattern,
-                                action=body.action, board=_board(session, body.board),
+                                action=body.action, board=board_by_slug(session, body.board),
                                 whole_word=body.whole_word, replacement=body.replacement)
     return {"count": len(rows), "posts": [PreviewMatch(
         post_id=r.post.id, thread_id=r.post.thread_id, matches=r.matches,
@@ -343,6 +329,11 @@ def audit(query: AuditQuery) -> Result:
         board=b.slug if b else None, subject_type=e.subject_type, subject_id=e.subject_id,
         reason=e.reason, before=e.before, after=e.after) for e, u, b in rows]}
 
+
+# Escalations, duty and the rota, and training declare their routes in modules of their
+# own (on the same blueprint); importing them here registers those routes before the
+# document is built.
+from moderation import api_duty, api_escalations, api_training  # noqa: E402,F401
 
 # Describe these routes in /api/v1/openapi.json alongside the rest of the API.
 core_api.api.routes.extend(replace(r, rule="/moderation" + r.rule) for r in api.routes)

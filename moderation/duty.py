@@ -2,7 +2,8 @@
 
 Queries: :func:`watchers` (trained facilitators on duty for a board now),
 :func:`out_of_hours` (the board's "nobody is watching" switch), :func:`on_duty_now`,
-:func:`coverage` (the coming week's gaps), :func:`handover_items`.
+:func:`list_shifts` (the rota), :func:`coverage` (the coming week's gaps),
+:func:`handover_items`.
 
 Actions (check permission, write, audit, emit ``duty.changed``/``handover.added``, commit):
 ``do_go_on_duty``, ``do_go_off_duty``, ``do_add_shift``, ``do_delete_shift``,
@@ -12,12 +13,12 @@ action and escalations inside their own transaction (no commit).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from forum.accounts.models import Role, User, UserStatus
 from forum.audit.models import record
@@ -26,7 +27,7 @@ from forum.db import utcnow
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer
-from moderation.access import require_admin, require_staff
+from moderation.access import require_admin, require_staff, require_staff_or_lead
 from moderation.duty_models import HandoverItem, Shift
 from moderation.training import training_status
 
@@ -81,21 +82,23 @@ def out_of_hours(session: Session, board_id: int, now: datetime | None = None) -
 @dataclass
 class OnDuty:
     user: User
-    boards: list[str]
+    boards: list[str]  # names, for pages
     until: datetime | None
+    board_slugs: list[str] = field(default_factory=list)  # addresses, for the API
 
 
 def on_duty_now(session: Session, viewer: Viewer, now: datetime | None = None) -> list[OnDuty]:
-    """Who is on duty now, for staff (names and boards)."""
-    require_staff(viewer)
+    """Who is on duty now (names and boards), for staff and leads."""
+    require_staff_or_lead(session, viewer)
     now = now or utcnow()
     boards = list(session.scalars(select(Board).where(Board.archived.is_(False))
                                   .order_by(Board.name)))
     rows: dict[int, OnDuty] = {}
     for shift in _live_shifts(session, now):
-        names = [b.name for b in boards if _covers(session, shift, b.id)]
+        covered = [b for b in boards if _covers(session, shift, b.id)]
         row = rows.setdefault(shift.user_id, OnDuty(shift.user, [], shift.ends_at))
-        row.boards = sorted(set(row.boards) | set(names))
+        row.boards = sorted(set(row.boards) | {b.name for b in covered})
+        row.board_slugs = sorted(set(row.board_slugs) | {b.slug for b in covered})
     return list(rows.values())
 
 
@@ -259,7 +262,27 @@ def do_clear_handover(session: Session, *, actor: Viewer, item_ids: list[int]) -
     return len(items)
 
 
-# ---- coverage for the coming week -------------------------------------------------------
+# ---- the rota and coverage for the coming week ----------------------------------------
+
+def _shifts_between(session: Session, start: datetime, end: datetime) -> list[Shift]:
+    """Shifts overlapping [start, end), open-ended ones included, earliest first."""
+    return list(session.scalars(select(Shift).options(joinedload(Shift.user)).where(
+        Shift.starts_at < end, or_(Shift.ends_at.is_(None), Shift.ends_at > start))
+        .order_by(Shift.starts_at, Shift.id)))
+
+
+def list_shifts(session: Session, viewer: Viewer, now: datetime | None = None,
+                days: int = COVERAGE_DAYS) -> list[Shift]:
+    """The rota (admins): every shift running now or starting in the coming ``days``."""
+    require_admin(viewer)
+    now = now or utcnow()
+    return _shifts_between(session, now, now + timedelta(days=days))
+
+
+def board_slugs(session: Session) -> dict[int, str]:
+    """Board id → address, to name the boards a shift lists by id."""
+    return {board_id: slug for board_id, slug in session.execute(select(Board.id, Board.slug))}
+
 
 @dataclass
 class BoardCoverage:
@@ -275,9 +298,7 @@ def coverage(session: Session, viewer: Viewer, now: datetime | None = None,
     require_admin(viewer)
     now = now or utcnow()
     end = now + timedelta(days=days)
-    shifts = list(session.scalars(select(Shift).where(
-        Shift.starts_at < end, or_(Shift.ends_at.is_(None), Shift.ends_at > now))
-        .order_by(Shift.starts_at)))
+    shifts = _shifts_between(session, now, end)
     result = []
     for board in session.scalars(select(Board).where(Board.archived.is_(False))
                                  .order_by(Board.name)):

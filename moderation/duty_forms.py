@@ -27,6 +27,12 @@ class EscalationForm(FlaskForm):
                          choices=OUTCOME_CHOICES, validate_choice=False)
 
 
+class EscalationNoteForm(FlaskForm):
+    """Prefixed ("add"), so its note field does not share an id with the handover note."""
+
+    note = TextAreaField("Note", validators=[Optional()])
+
+
 class DutyForm(FlaskForm):
     hours = StringField("For how many hours? (optional)", validators=[Optional()],
                         description="Leave empty to stay on duty until you go off duty.")
@@ -68,7 +74,10 @@ class ProtocolForm(FlaskForm):
 
 
 class LeadForm(FlaskForm):
-    username = StringField("User name", validators=[Optional()])
+    username = StringField("User name", validators=[Optional()],
+                           description="Leads see escalations from level 2 and the posts "
+                                       "behind them, on every board. A member named lead "
+                                       "becomes a facilitator and signs in with two steps.")
     title = RadioField("Role", validators=[Optional()], validate_choice=False, choices=[
         SelectChoice("Lead facilitator", "Lead facilitator"),
         SelectChoice("Clinical lead", "Clinical lead")])

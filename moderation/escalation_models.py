@@ -71,6 +71,8 @@ ESCALATION_OUTCOME_LABELS: dict[EscalationOutcome, str] = {
 LEVEL_LABELS = {1: "Board facilitators", 2: "Lead facilitator or clinical lead",
                 3: "Emergency protocol"}
 MAX_LEVEL = 3
+# The level at which the leads are alerted, and from which they see an escalation.
+LEAD_LEVEL = 2
 
 
 class Escalation(Base):

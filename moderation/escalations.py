@@ -10,7 +10,9 @@ escalation whose target passed unmet up a level and alerts the next level live
 (``escalation.level_up`` to ``staff:<slug>`` and ``staff:leads``) and by email.
 
 Every action appends to the escalation's timeline, audits ``escalation:<verb>`` and emits
-``escalation.updated`` to the board's staff room and ``staff:leads``. Never logs post text.
+``escalation.updated`` to the board's staff room and ``staff:leads`` (opening it records
+who saw it, quietly). Who may handle one: :mod:`moderation.access`; reading the lists and
+the timeline: :mod:`moderation.escalation_queries`. Never logs post text.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.mail import Mail, queue_mail
 from forum.permissions import Viewer
-from moderation.access import require_staff
+
+# The access rules live with the rest of them; these names stay importable from here.
+from moderation.access import (  # noqa: F401
+    access_escalation,
+    is_lead,
+    require_staff_or_lead,
+)
+from moderation.access import can_handle_escalation as can_handle
 from moderation.actions._common import add_event as add_case_event
 from moderation.actions._common import case_updated
 from moderation.duty_models import EmergencyProtocol, StaffLead
@@ -69,34 +78,6 @@ def parse_tier(value: str | None) -> EscalationTier:
 
 
 # ---- who hears -------------------------------------------------------------------------
-
-def is_lead(session: Session, viewer: Viewer) -> bool:
-    return viewer.id is not None and session.scalar(
-        select(StaffLead.id).where(StaffLead.user_id == viewer.id)) is not None
-
-
-def can_handle(session: Session, viewer: Viewer, esc: Escalation) -> bool:
-    """Board facilitators, leads and admins."""
-    if not viewer.is_active:
-        return False
-    if viewer.is_admin or is_lead(session, viewer):
-        return True
-    return esc.board_id is not None and viewer.facilitates(esc.board_id)
-
-
-def access_escalation(session: Session, viewer: Viewer, escalation_id: int) -> Escalation:
-    require_staff_or_lead(session, viewer)
-    esc = session.get(Escalation, escalation_id)
-    if esc is None or not can_handle(session, viewer, esc):
-        raise NotFound("We could not find that escalation.")
-    return esc
-
-
-def require_staff_or_lead(session: Session, viewer: Viewer) -> None:
-    if viewer.is_active and is_lead(session, viewer):
-        return
-    require_staff(viewer)
-
 
 def _active(users: list[User]) -> list[User]:
     seen: dict[int, User] = {}
@@ -217,11 +198,12 @@ def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reaso
 
 # ---- the state machine -----------------------------------------------------------------
 
-def _require_can_act(session: Session, actor: Viewer, esc: Escalation) -> None:
+def _require_can_act(session: Session, actor: Viewer, esc: Escalation, *,
+                     open_only: bool = True) -> None:
     require_staff_or_lead(session, actor)
     if not can_handle(session, actor, esc):
         raise Forbidden("You cannot act on this escalation.")
-    if not esc.is_open:
+    if open_only and not esc.is_open:
         raise Conflict("This escalation has already been resolved.")
     require_trained(actor, high_risk=esc.tier == EscalationTier.HIGH)
 
@@ -258,7 +240,7 @@ def do_start_escalation(session: Session, *, actor: Viewer, escalation: Escalati
     _require_can_act(session, actor, escalation)
     if escalation.state == EscalationState.IN_PROGRESS:
         raise Conflict("This escalation is already in progress.")
-    note = _clean_note(note, required=False)
+    note = _clean_note(note, required=None)
     before = {"state": str(escalation.state)}
     now = utcnow()
     if escalation.acknowledged_at is None:
@@ -274,11 +256,14 @@ def do_start_escalation(session: Session, *, actor: Viewer, escalation: Escalati
     return escalation
 
 
-def _clean_note(note: str | None, *, required: bool) -> str:
+HANDOVER_NOTE_NEEDED = "Write a handover note: what has been done and what happens next."
+
+
+def _clean_note(note: str | None, *, required: str | None) -> str:
+    """The note, trimmed; ``required`` is the message when an empty one is refused."""
     text = (note or "").replace("\r\n", "\n").strip()
     if required and not text:
-        raise Invalid(fields={"note": "Write a handover note: what has been done and what "
-                                      "happens next."})
+        raise Invalid(fields={"note": required})
     if len(text) > NOTE_MAX:
         raise Invalid(fields={"note": f"The note must be {NOTE_MAX:,} characters or fewer."})
     return text
@@ -289,7 +274,7 @@ def do_handover_escalation(session: Session, *, actor: Viewer, escalation: Escal
     """Hand over to the next shift with a note. The next person must acknowledge it, so
     the acknowledgement clock starts again."""
     _require_can_act(session, actor, escalation)
-    note = _clean_note(note, required=True)
+    note = _clean_note(note, required=HANDOVER_NOTE_NEEDED)
     before = {"state": str(escalation.state)}
     ack, _ = targets(escalation.tier)
     escalation.state = EscalationState.HANDED_OVER
@@ -310,7 +295,7 @@ def do_resolve_escalation(session: Session, *, actor: Viewer, escalation: Escala
         result = EscalationOutcome(outcome or "")
     except ValueError:
         raise Invalid(fields={"outcome": "Choose the outcome."}) from None
-    note = _clean_note(note, required=False)
+    note = _clean_note(note, required=None)
     before = {"state": str(escalation.state)}
     now = utcnow()
     escalation.state = EscalationState.RESOLVED
@@ -326,6 +311,60 @@ def do_resolve_escalation(session: Session, *, actor: Viewer, escalation: Escala
     _emit(session, escalation)
     session.commit()
     return escalation
+
+
+def do_add_escalation_note(session: Session, *, actor: Viewer, escalation: Escalation,
+                           note: str) -> Escalation:
+    """A note on the timeline (what was done, a message sent, a follow-up), also after it
+    is resolved. Touches no clock. Audits ``escalation:note`` (without the text); emits
+    ``escalation.updated``."""
+    _require_can_act(session, actor, escalation, open_only=False)
+    note = _clean_note(note, required="Write your note.")
+    _timeline(session, escalation, actor.id, "note", note)
+    _audit(session, actor, escalation, "note", {})
+    _emit(session, escalation)
+    session.commit()
+    return escalation
+
+
+# Reloading the page, or a client polling the API, must not flood the timeline.
+VIEW_WINDOW = timedelta(minutes=30)
+
+
+def _seen_recently(session: Session, esc: Escalation, user_id: int, since: datetime) -> bool:
+    return session.scalar(select(EscalationEvent.id).where(
+        EscalationEvent.escalation_id == esc.id, EscalationEvent.kind == "viewed",
+        EscalationEvent.actor_id == user_id, EscalationEvent.created_at >= since)
+        .limit(1)) is not None
+
+
+def do_record_escalation_view(session: Session, *, actor: Viewer, escalation: Escalation
+                              ) -> bool:
+    """Who saw it: the escalation page and the API's GET call this when staff open an
+    escalation. Adds a "viewed" entry to the timeline at most once per person per
+    ``VIEW_WINDOW``; returns whether it did. Reading needs no training, so neither does
+    this. Audits ``escalation:view``; emits nothing (reading is not news for the staff
+    room). Commits only when it records."""
+    require_staff_or_lead(session, actor)
+    if not can_handle(session, actor, escalation):
+        raise NotFound("We could not find that escalation.")
+    assert actor.id is not None
+    since = utcnow() - VIEW_WINDOW
+    if _seen_recently(session, escalation, actor.id, since):
+        return False
+    # Two reloads at the same instant: the row lock makes the second wait and then see
+    # the first one's entry (PostgreSQL; SQLite writes one at a time anyway).
+    session.execute(select(Escalation.id).where(Escalation.id == escalation.id)
+                    .with_for_update())
+    if _seen_recently(session, escalation, actor.id, since):
+        session.commit()  # nothing written: ends the transaction and its lock
+        return False
+    session.add(EscalationEvent(escalation_id=escalation.id, actor_id=actor.id,
+                                kind="viewed", text="", data={}, created_at=utcnow()))
+    record(session, actor_id=actor.id, action="escalation:view", subject_type="escalation",
+           subject_id=escalation.id, board_id=escalation.board_id)
+    session.commit()
+    return True
 
 
 # ---- the deadline job ------------------------------------------------------------------
@@ -367,25 +406,3 @@ def check_escalation_deadlines(session: Session, now: datetime | None = None) ->
         _emit(session, esc, "escalation.level_up")
     session.commit()
     return len(due)
-
-
-# ---- reading ---------------------------------------------------------------------------
-
-def list_escalations(session: Session, viewer: Viewer, *, resolved: bool = False
-                     ) -> list[Escalation]:
-    """Open (or resolved) escalations the viewer may handle: high tier and highest level
-    first, then the nearest deadline."""
-    require_staff_or_lead(session, viewer)
-    query = select(Escalation)
-    query = query.where(Escalation.state == EscalationState.RESOLVED) if resolved else \
-        query.where(Escalation.state != EscalationState.RESOLVED)
-    rows = [e for e in session.scalars(query.order_by(Escalation.id.desc()).limit(200))
-            if can_handle(session, viewer, e)]
-    tier_rank = {EscalationTier.HIGH: 0, EscalationTier.MEDIUM: 1, EscalationTier.LOW: 2}
-    far = datetime.max.replace(tzinfo=utcnow().tzinfo)
-    return sorted(rows, key=lambda e: (tier_rank[e.tier], -e.level, e.next_due_at or far))
-
-
-def timeline(session: Session, esc: Escalation) -> list[EscalationEvent]:
-    return list(session.scalars(select(EscalationEvent).where(
-        EscalationEvent.escalation_id == esc.id).order_by(EscalationEvent.id)))

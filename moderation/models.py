@@ -376,6 +376,7 @@ class Appeal(Base):
 # ``from moderation.models import Escalation`` keeps working.
 from moderation.escalation_models import (  # noqa: E402
     ESCALATION_OUTCOME_LABELS,
+    LEAD_LEVEL,
     LEVEL_LABELS,
     MAX_LEVEL,
     Escalation,
@@ -386,7 +387,7 @@ from moderation.escalation_models import (  # noqa: E402
 )
 
 __all__ = [
-    "ESCALATION_OUTCOME_LABELS", "LEVEL_LABELS", "MAX_LEVEL", "OPEN_STATES",
+    "ESCALATION_OUTCOME_LABELS", "LEAD_LEVEL", "LEVEL_LABELS", "MAX_LEVEL", "OPEN_STATES",
     "REASON_SEVERITY", "ActionNotice", "Appeal", "AppealState", "Case", "CaseEvent",
     "CaseKind", "CaseState", "Escalation", "EscalationEvent", "EscalationOutcome",
     "EscalationState", "EscalationTier", "Flag", "FlagReason", "LadderStep",

@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.accounts.models import User
+from forum.accounts.models import Role, User
+from forum.accounts.sessions import end_all_sessions
 from forum.audit.models import record
 from forum.db import utcnow
 from forum.errors import Conflict, Invalid, NotFound
@@ -73,7 +74,10 @@ def do_save_protocol(session: Session, *, actor: Viewer, text: str, contacts: st
 
 
 def do_add_lead(session: Session, *, actor: Viewer, username: str, title: str) -> StaffLead:
-    """Name a lead (alerted at level 2). Audits ``lead:add``."""
+    """Name a lead (alerted at level 2). A lead reads escalations and the posts behind
+    them, so a member named lead becomes a facilitator by role (staff sign in with two
+    steps; their sessions end so the next sign-in asks for it), as when made a board's
+    facilitator. Audits ``lead:add`` (and the role change in it)."""
     require_admin(actor)
     user = session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None:
@@ -82,11 +86,16 @@ def do_add_lead(session: Session, *, actor: Viewer, username: str, title: str) -
         raise Invalid(fields={"title": "Choose lead facilitator or clinical lead."})
     if session.scalar(select(StaffLead).where(StaffLead.user_id == user.id)):
         raise Conflict(f"{user.username} is already a lead.")
+    promoted = user.role == Role.MEMBER
+    if promoted:
+        user.role = Role.FACILITATOR
+        end_all_sessions(session, user)
     lead = StaffLead(user_id=user.id, user=user, title=title, created_at=utcnow())
     session.add(lead)
     session.flush()
     record(session, actor_id=actor.id, action="lead:add", subject_type="user",
-           subject_id=user.id, after={"title": title})
+           subject_id=user.id, after={"title": title, "role": str(user.role)},
+           before={"role": "member"} if promoted else None)
     session.commit()
     return lead
 

@@ -21,7 +21,13 @@ from forum.db import utcnow
 from forum.errors import Invalid, NotFound
 from forum.permissions import Viewer, require_user
 from forum.threads.models import Post, PostRevision, PostState, Thread
-from moderation.access import access_case, require_admin, require_staff, staff_board_ids
+from moderation.access import (
+    access_case,
+    require_admin,
+    require_staff,
+    require_staff_or_lead,
+    staff_board_ids,
+)
 from moderation.actions._common import claim_is_live
 from moderation.actions.members import Step, suggest_step
 from moderation.actions.settings import clean_watched_word
@@ -61,8 +67,9 @@ def _board_filter(viewer: Viewer, column: Any) -> Any:
 def list_queue(session: Session, viewer: Viewer, board_slug: str | None = None
                ) -> list[QueueRow]:
     """Open and in-progress cases on the viewer's boards, most urgent first, oldest first
-    within a severity."""
-    require_staff(viewer)
+    within a severity. A lead who facilitates no board may open the queue (for its
+    escalations) and finds no items."""
+    require_staff_or_lead(session, viewer)
     query = (select(Case).options(joinedload(Case.board), joinedload(Case.thread),
                                   joinedload(Case.post).joinedload(Post.author),
                                   joinedload(Case.claimed_by))
@@ -93,7 +100,7 @@ def list_queue(session: Session, viewer: Viewer, board_slug: str | None = None
 
 
 def list_pending_appeals(session: Session, viewer: Viewer) -> list[Appeal]:
-    require_staff(viewer)
+    require_staff_or_lead(session, viewer)
     query = (select(Appeal).options(joinedload(Appeal.notice), joinedload(Appeal.user))
              .where(Appeal.state == AppealState.PENDING).order_by(Appeal.created_at))
     ids = staff_board_ids(viewer)
@@ -134,7 +141,7 @@ class CaseDetail:
 def get_case_detail(session: Session, viewer: Viewer, case_id: int) -> CaseDetail:
     """Everything a facilitator needs to decide: the post in context, the snapshots,
     every flag, the timeline, the author's recent posts and staff notes about them."""
-    case = access_case(session, viewer, case_id)
+    case = access_case(session, viewer, case_id, reading=True)
     post, thread = case.post, case.thread
     context: list[Post] = []
     revisions: list[PostRevision] = []

@@ -1,7 +1,8 @@
 """Facilitators' training: the courses admins define, each facilitator's record, the gate
 that keeps facilitators with expired required training read-only, and renewal reminders.
 
-Who calls: the admin training page (``do_save_course``, ``do_record_training``), every
+Who calls: the admin training page and the training API (``do_save_course``,
+``do_record_training``, ``do_delete_training_record``, the list queries), every
 moderation action through :func:`moderation.access.require_facilitates` (the gate), the
 escalation actions (the high-tier gate) and the background job (``do_send_training_reminders``).
 """
@@ -14,14 +15,15 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from forum.accounts.models import Role, User
 from forum.audit.models import record
 from forum.db import utcnow
-from forum.errors import Forbidden, Invalid
+from forum.errors import Forbidden, Invalid, NotFound
 from forum.mail import Mail, queue_mail
 from forum.permissions import Viewer
+from moderation.access import require_staff_or_lead
 from moderation.duty_models import TrainingCourse, TrainingRecord
 
 NAME_MAX = 120
@@ -30,6 +32,7 @@ NAME_MAX = 120
 class TrainingAction(enum.StrEnum):
     COURSE_SAVE = "training_course:save"
     RECORD_SAVE = "training:record"
+    RECORD_DELETE = "training:delete"
     REMINDER = "training:reminder"
 
 
@@ -162,6 +165,58 @@ def do_record_training(session: Session, *, actor: Viewer, user: User, course: T
                   "expires_on": expires_on.isoformat() if expires_on else None})
     session.commit()
     return rec
+
+
+def do_delete_training_record(session: Session, *, actor: Viewer, record_id: int) -> None:
+    """Remove a record made in error (a facilitator without it counts as untrained again).
+    Audits ``training:delete``. Emits nothing."""
+    _require_admin(actor)
+    rec = session.get(TrainingRecord, record_id)
+    if rec is None:
+        raise NotFound("We could not find that training record.")
+    record(session, actor_id=actor.id, action=TrainingAction.RECORD_DELETE,
+           subject_type="user", subject_id=rec.user_id,
+           before={"course_id": rec.course_id, "completed_on": rec.completed_on.isoformat(),
+                   "expires_on": rec.expires_on.isoformat() if rec.expires_on else None})
+    session.delete(rec)
+    session.commit()
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+def list_courses(session: Session, viewer: Viewer) -> list[TrainingCourse]:
+    """Every course (admins)."""
+    _require_admin(viewer)
+    return list(session.scalars(select(TrainingCourse).order_by(TrainingCourse.name)))
+
+
+def list_training_records(session: Session, viewer: Viewer, *, user_id: int | None = None
+                          ) -> list[TrainingRecord]:
+    """Every facilitator's records, or one person's (admins), by name then course."""
+    _require_admin(viewer)
+    query = (select(TrainingRecord).join(User, User.id == TrainingRecord.user_id)
+             .options(joinedload(TrainingRecord.user), joinedload(TrainingRecord.course))
+             .order_by(User.username, TrainingRecord.id))
+    if user_id is not None:
+        query = query.where(TrainingRecord.user_id == user_id)
+    return list(session.scalars(query))
+
+
+def get_training_record(session: Session, user_id: int, course_id: int
+                        ) -> TrainingRecord | None:
+    return session.scalar(select(TrainingRecord).where(TrainingRecord.user_id == user_id,
+                                                       TrainingRecord.course_id == course_id))
+
+
+def my_training(session: Session, viewer: Viewer
+                ) -> tuple[TrainingStatus, list[TrainingRecord]]:
+    """The viewer's own status and records (staff and leads)."""
+    require_staff_or_lead(session, viewer)
+    assert viewer.user is not None
+    records = list(session.scalars(select(TrainingRecord).options(
+        joinedload(TrainingRecord.course)).where(TrainingRecord.user_id == viewer.user.id)
+        .order_by(TrainingRecord.id)))
+    return viewer_training(viewer), records
 
 
 def do_send_training_reminders(session: Session, *, now: datetime) -> int:

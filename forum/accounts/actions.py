@@ -1,7 +1,8 @@
-"""Account changes: registration, creation by an admin or the CLI, role changes, sign-in
-and sign-out, password and email changes, personal access tokens.
+"""Account changes: creation by an admin or the CLI, role changes, sign-in and sign-out,
+password and email changes, personal access tokens.
 
-Password reset lives in :mod:`forum.accounts.reset`. Every action follows the same
+Joining through the registration page lives in :mod:`forum.accounts.registration`,
+password reset in :mod:`forum.accounts.reset`. Every action follows the same
 pattern: check, write, audit, queue mail or events, commit. Mail is queued on the session
 (:func:`forum.mail.queue_mail`) and only sent once the change is committed.
 """
@@ -58,7 +59,7 @@ def normalise_email(email: str) -> str:
                                        "like name@example.com."}) from None
 
 
-def _check_new_account(session: Session, username: str, email: str, password: str,
+def check_new_account(session: Session, username: str, email: str, password: str,
                        *, allow_reserved: bool = False) -> tuple[str, str]:
     errors: dict[str, str] = {}
     username = (username or "").strip()
@@ -84,61 +85,13 @@ def _email_taken(session: Session, email: str) -> bool:
     return session.scalar(select(User.id).where(User.email_key == email_key(email))) is not None
 
 
-def do_register(session: Session, *, username: str, email: str, password: str,
-                accepted_guidelines: bool, device: Device | None = None) -> User | None:
-    """A member signs up (called by the register page). Audits ``user:register`` and
-    queues a welcome email.
-
-    Returns None without saying so when the email already has an account: the page shows
-    the same message either way, and the owner is emailed instead, so registration never
-    reveals whether someone uses the service. The password is hashed either way so the
-    two cases take about as long.
-    """
-    errors: dict[str, str] = {}
-    if not accepted_guidelines:
-        errors["accept_guidelines"] = "You need to agree to the community guidelines to join."
-    try:
-        username, email = _check_new_account(session, username, email, password)
-    except Invalid as exc:
-        errors.update(exc.fields)
-    if errors:
-        raise Invalid(fields=errors)
-    password_hash = hash_password(password)
-    owner = session.scalar(select(User).where(User.email_key == email_key(email)))
-    if owner is not None:
-        queue_mail(session, emails.registration_attempt(owner))
-        session.commit()
-        return None
-    user = User(username=username, username_key=username_key(username), email=email,
-                email_key=email_key(email), password_hash=password_hash,
-                role=Role.MEMBER, accepted_guidelines_at=utcnow())
-    session.add(user)
-    _flush_new_user(session)
-    start_session(session, user, device or Device())  # the new member is signed in
-    record(session, actor_id=user.id, action=AuditAction.USER_REGISTER, subject_type="user",
-           subject_id=user.id)
-    queue_mail(session, emails.welcome(user))
-    session.commit()
-    return user
-
-
-def _flush_new_user(session: Session) -> None:
-    # Two people choosing the same name at the same moment: the unique index decides.
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Invalid(fields={"username": "That username is taken. Please choose another."}
-                      ) from None
-
-
 def do_create_user(session: Session, *, actor: Viewer | None, username: str, email: str,
                    password: str, role: Role = Role.MEMBER) -> User:
     """An admin (or the command line, ``actor=None``) creates an account. Audits
     ``user:create``."""
     if actor is not None and not actor.is_admin:
         raise Forbidden("Only administrators can create accounts.")
-    username, email = _check_new_account(session, username, email, password,
+    username, email = check_new_account(session, username, email, password,
                                          allow_reserved=Role(role) != Role.MEMBER)
     if _email_taken(session, email):
         raise Invalid(fields={"email": "An account already uses that email address."})
@@ -332,11 +285,14 @@ def _clean_token_name(name: str) -> str:
     return name
 
 
-def do_create_token(session: Session, *, actor: Viewer, name: str) -> tuple[ApiToken, str]:
+def do_create_token(session: Session, *, actor: Viewer, name: str,
+                    ip: str | None = None) -> tuple[ApiToken, str]:
     """Make a personal access token for the actor (settings page, ``POST /api/v1/tokens``).
 
     Returns the token row and its secret, which is shown once and never stored: only its
-    hash is kept. Audits ``token:create``.
+    hash is kept. Audits ``token:create``. ``ip`` is given when the token was made with a
+    username and password (the API): that is a sign-in, so the address joins the member's
+    sign-in history like :func:`do_login`'s and the member counts as seen.
     """
     user = require_user(actor)
     name = _clean_token_name(name)
@@ -349,6 +305,9 @@ def do_create_token(session: Session, *, actor: Viewer, name: str) -> tuple[ApiT
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
                      prefix=secret[:12], created_at=utcnow())
     session.add(token)
+    if ip:
+        user.last_seen_at = token.created_at
+        session.add(SignInAddress(user_id=user.id, ip=ip[:45], created_at=token.created_at))
     session.flush()
     record(session, actor_id=user.id, action=AuditAction.TOKEN_CREATE,
            subject_type="api_token", subject_id=token.id)

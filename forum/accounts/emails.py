@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from forum.accounts.models import User
+from forum.accounts.models import PendingRegistration, User
 from forum.mail import Mail
+from forum.templating import describe_seconds
 
 
 def _service() -> str:
@@ -25,11 +26,25 @@ def _sign_off() -> str:
     return f"\n\nThe {_service()} team\n{_site()}/\n"
 
 
+def registration_confirm(pending: PendingRegistration, link: str, max_age_seconds: int) -> Mail:
+    """To a new address: the link that creates the account and signs its owner in."""
+    text = (f"Hello {pending.username},\n\n"
+            f"Thank you for joining {_service()}. To finish creating your account, "
+            f"open this link:\n\n{link}\n\n"
+            f"The link works once and stops working after {describe_seconds(max_age_seconds)}.\n\n"
+            "If you did not ask to join, you can ignore this email. No account will be "
+            "created." + _sign_off())
+    return Mail(to=pending.email, subject=f"Finish creating your {_service()} account",
+                text=text, kind="registration_confirm",
+                dev_note=f"link to finish creating an account: {link}")
+
+
 def welcome(user: User) -> Mail:
     text = (f"Hello {user.username},\n\n"
-            f"Thank you for joining {_service()}. You can sign in at any time at "
+            f"Your {_service()} account is ready. You can sign in at any time at "
             f"{_site()}/sign-in with your username or this email address.\n\n"
-            "If you did not create this account, you can ignore this email."
+            "If you did not create this account, please set a new password at "
+            f"{_site()}/reset-password and contact the {_service()} team."
             + _sign_off())
     return Mail(to=user.email, subject=f"Welcome to {_service()}", text=text,
                 user_id=user.id, kind="welcome")
@@ -49,11 +64,10 @@ def registration_attempt(user: User) -> Mail:
 
 
 def password_reset(user: User, link: str, max_age_seconds: int) -> Mail:
-    minutes = max(1, max_age_seconds // 60)
     text = (f"Hello {user.username},\n\n"
             f"Someone asked to set a new password for your {_service()} account. "
             f"To choose a new password, open this link:\n\n{link}\n\n"
-            f"The link works once and stops working after {minutes} minutes.\n\n"
+            f"The link works once and stops working after {describe_seconds(max_age_seconds)}.\n\n"
             "If you did not ask for this, you can ignore this email. "
             "Your password has not changed." + _sign_off())
     return Mail(to=user.email, subject=f"Set a new password for {_service()}", text=text,
@@ -88,3 +102,15 @@ def email_changed_new(user: User) -> Mail:
             "only for account emails, such as setting a new password." + _sign_off())
     return Mail(to=user.email, subject=f"Your {_service()} email address", text=text,
                 user_id=user.id, kind="email_changed_new")
+
+
+def two_factor_reset(user: User) -> Mail:
+    """To a member whose two-step sign-in an administrator reset (lost phone)."""
+    text = (f"Hello {user.username},\n\n"
+            f"An administrator has reset two-step sign-in for your {_service()} account, "
+            "and you have been signed out everywhere. The next time you sign in, you will "
+            "set up your authenticator app again and get new recovery codes.\n\n"
+            f"If you did not ask for this, please contact the {_service()} team straight "
+            "away." + _sign_off())
+    return Mail(to=user.email, subject=f"Your {_service()} two-step sign-in has been reset",
+                text=text, user_id=user.id, kind="two_factor_reset")

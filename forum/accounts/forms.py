@@ -5,7 +5,7 @@ long; the rules themselves (usernames, passwords, emails) live in the actions, w
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from forum.errors import Invalid
@@ -39,6 +39,17 @@ class RegisterForm(FlaskForm):
         validators=[_required("Enter a password."),
                     Length(max=_PASSWORD_MAX, message="Your password is too long.")])
     accept_guidelines = BooleanField("I agree to follow the community guidelines")
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The button that finishes joining; the username only when the chosen one was taken
+    in the meantime."""
+
+    username = StringField(
+        "Choose another username",
+        description="This is the name other members see. Do not use your real name. "
+                    "Use 3 to 32 letters, numbers, dots, dashes or underscores.",
+        validators=[Length(max=_TEXT_MAX, message="Your username is too long.")])
 
 
 class LoginForm(FlaskForm):
@@ -121,6 +132,15 @@ class DisableTwoFactorForm(FlaskForm):
         description="We ask for this to check it is really you.",
         validators=[_required("Enter your current password."),
                     Length(max=_PASSWORD_MAX, message="Your password is too long.")])
+
+
+class ResetTwoFactorForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you resetting it?",
+        description="For example: \u201cLost phone, confirmed by a call to their "
+                    "lead\u201d. Your name, the time and this reason are recorded.",
+        validators=[_required("Say why you are resetting two-step sign-in."),
+                    Length(max=500, message="Keep the reason to 500 characters or fewer.")])
 
 
 class PlainForm(FlaskForm):

@@ -152,4 +152,70 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class PendingRegistration(Base):
+    """A sign-up waiting for its owner to open the emailed link.
+
+    No account exists until the link is used (:func:`forum.accounts.registration.
+    do_confirm_registration`), so the registration page can answer every address the same
+    way. Holds the chosen name and the password's hash only: deleted when the link is
+    used, when the address turns out to have an account already, or when
+    ``REGISTRATION_LINK_MAX_AGE`` has passed (the account-mail job).
+    """
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Also carried in the signed link: a link for an earlier row with the same id (after a
+    # purge and reuse of ids) never matches.
+    nonce: Mapped[str] = mapped_column(String(64))
+    accepted_guidelines_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class AccountEmailKind(enum.StrEnum):
+    # A sign-up: the link to finish it, or (when the address already has an account) a
+    # note to the owner. Which one is decided when the mail is written, not in the request.
+    REGISTRATION = "registration"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of mail, not a password
+    WELCOME = "welcome"
+
+
+class AccountEmail(Base):
+    """One account email in the outbox, sent by the background job
+    (:mod:`forum.accounts.outbox`), never while a request waits.
+
+    Holds no address and no link: the mail is written at send time from the account or
+    pending registration it points to, so no secret sits in the table. A request for an
+    address with no account still adds a row (``user_id`` empty), which the job closes
+    unsent: both answers do the same work.
+    """
+
+    __tablename__ = "account_emails"
+    __table_args__ = (
+        Index("ix_account_emails_due", "sent_at", "cancelled_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AccountEmailKind] = mapped_column(
+        Enum(AccountEmailKind, native_enum=False, length=30))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pending_registrations.id", ondelete="SET NULL"), nullable=True,
+        index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The error's kind only: never addresses or content.
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
 Index("ix_users_created_at", User.created_at)

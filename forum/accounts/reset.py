@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,13 +23,15 @@ from sqlalchemy.orm import Session
 
 from forum.accounts import emails
 from forum.accounts.actions import normalise_email
-from forum.accounts.models import PasswordResetUse, User, UserStatus
+from forum.accounts.models import AccountEmailKind, PasswordResetUse, User, UserStatus
+from forum.accounts.outbox import queue_account_email
 from forum.accounts.passwords import hash_password, password_problem
 from forum.accounts.sessions import end_all_sessions
 from forum.accounts.usernames import email_key
 from forum.audit.models import AuditAction, record
 from forum.errors import Invalid
 from forum.mail import queue_mail
+from forum.threads.serialize import absolute_url
 
 RESET_SALT = "alongside.password-reset"
 LINK_PROBLEM = ("This link has expired or has already been used. "
@@ -96,24 +98,26 @@ def check_reset_token(session: Session, token: str, *,
     return user, nonce
 
 
+def reset_link(user: User) -> str:
+    """The emailed address of a fresh reset link for ``user`` (written by the account-mail
+    job at send time, so the link is never stored)."""
+    return absolute_url("accounts.reset_password", token=make_reset_token(user))
+
+
 def do_request_password_reset(session: Session, *, email: str) -> None:
     """Someone asks for a reset link (the "forgotten password" page).
 
-    If an active account uses ``email``, queues the link to it and audits
-    ``user:request_password_reset``. Says nothing either way: the page shows the same
-    message whether or not an account exists.
+    Does the same work whatever the answer: one lookup and one row in the account-mail
+    outbox, for the active account using ``email`` or for nobody (``user_id`` empty, which
+    the job closes unsent). The link is written and sent by the background job, which
+    audits ``user:request_password_reset`` when it goes; this request never waits on the
+    mail server. The page shows the same message either way.
     """
     address = normalise_email((email or "")[:254])
     user = session.scalar(select(User).where(User.email_key == email_key(address)))
-    if user is None or user.status != UserStatus.ACTIVE:
-        return
-    token = make_reset_token(user)
-    link = (str(current_app.config["BASE_URL"]).rstrip("/")
-            + url_for("accounts.reset_password", token=token))
-    max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE"])
-    record(session, actor_id=user.id, action=AuditAction.USER_REQUEST_PASSWORD_RESET,
-           subject_type="user", subject_id=user.id)
-    queue_mail(session, emails.password_reset(user, link, max_age))
+    active = user is not None and user.status == UserStatus.ACTIVE
+    queue_account_email(session, AccountEmailKind.PASSWORD_RESET,
+                        user_id=user.id if user is not None and active else None)
     session.commit()
 
 

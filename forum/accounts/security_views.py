@@ -10,7 +10,13 @@ from flask import flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from forum.accounts.forms import CodeForm, DisableTwoFactorForm, PlainForm, show_errors
+from forum.accounts.forms import (
+    CodeForm,
+    DisableTwoFactorForm,
+    PlainForm,
+    ResetTwoFactorForm,
+    show_errors,
+)
 from forum.accounts.models import User
 from forum.accounts.sessions import (
     do_end_other_sessions,
@@ -19,10 +25,12 @@ from forum.accounts.sessions import (
     list_sessions,
 )
 from forum.accounts.two_factor import (
+    can_reset_two_factor,
     do_begin_two_factor,
     do_confirm_two_factor,
     do_disable_two_factor,
     do_login_second_step,
+    do_reset_two_factor,
     grouped,
     pending_secret,
     provisioning_uri,
@@ -42,6 +50,7 @@ from forum.auth import current_viewer
 from forum.db import get_session
 from forum.errors import Invalid
 from forum.permissions import require_user
+from forum.privacy.actions import find_member
 
 EXPIRED = "Please sign in again. For your safety, the sign-in stops after 5 minutes."
 
@@ -168,3 +177,26 @@ def end_other_sessions() -> ResponseReturnValue:
     flash("You have been signed out everywhere else." if ended else
           "You were not signed in anywhere else.", "success")
     return redirect(url_for("accounts.sessions"), 303)
+
+
+@bp.route("/admin/members/<username>/two-step", methods=["GET", "POST"])
+@login_required
+def reset_two_factor(username: str) -> ResponseReturnValue:
+    """An administrator resets someone's two-step sign-in (a lost phone)."""
+    viewer = current_viewer()
+    db = get_session()
+    member = find_member(db, actor=viewer, username=username)  # admins only
+    form = ResetTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            do_reset_two_factor(db, actor=viewer, user=member, reason=form.reason.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+        else:
+            flash(f"Two-step sign-in for {member.username} has been reset. They have been "
+                  "signed out everywhere and will set it up again when they next sign in.",
+                  "success")
+            return redirect(url_for("privacy.member_details", username=member.username), 303)
+    return _form_page("accounts/reset_two_factor.html", form, member=member,
+                      applies=can_reset_two_factor(member),
+                      own=viewer.id == member.id)

@@ -23,16 +23,19 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum.accounts import emails
 from forum.accounts.models import RecoveryCode, User
 from forum.accounts.passwords import verify_password
-from forum.accounts.sessions import Device, start_session
+from forum.accounts.sessions import Device, end_all_sessions, start_session
 from forum.audit.models import AuditAction, record
 from forum.db import utcnow
 from forum.errors import Forbidden, Invalid
+from forum.mail import queue_mail
 from forum.permissions import Viewer, require_user
 from forum.security import login_throttle
 
 RECOVERY_CODES = 10
+REASON_MIN, REASON_MAX = 10, 500
 CODE_WRONG = ("That code is not right. Check the 6-digit code in your authenticator app "
               "and try again.")
 SLOW_DOWN = "Too many codes were tried. Please wait {seconds} seconds and try again."
@@ -215,4 +218,47 @@ def do_disable_two_factor(session: Session, *, actor: Viewer, current_password: 
         session.delete(old)
     record(session, actor_id=user.id, action=AuditAction.TWO_FACTOR_DISABLE,
            subject_type="user", subject_id=user.id)
+    session.commit()
+
+
+def can_reset_two_factor(user: User) -> bool:
+    """Whether there is anything to reset: staff (who must use it) or a member who set it
+    up or started to."""
+    return user.is_staff or user.has_two_factor or user.totp_secret_enc is not None
+
+
+def do_reset_two_factor(session: Session, *, actor: Viewer, user: User, reason: str) -> None:
+    """An administrator resets someone's two-step sign-in, usually staff who lost their
+    phone (the "Reset two-step sign-in" page). Removes the app's secret and the recovery
+    codes, ends every session, remember-me cookie and live connection of theirs at once,
+    and emails them; staff must set it up again at their next sign-in. Audits
+    ``user:reset_two_factor`` with the reason. Admins cannot reset their own: another
+    administrator must, so a stolen admin session cannot quietly remove the second step."""
+    admin = require_user(actor)
+    if not actor.is_admin:
+        raise Forbidden("Only administrators can reset two-step sign-in.")
+    if user.id == admin.id:
+        raise Forbidden("You cannot reset your own two-step sign-in. Please ask another "
+                        "administrator.")
+    if not can_reset_two_factor(user):
+        raise Invalid(f"{user.username} does not use two-step sign-in, so there is nothing "
+                      "to reset.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN:
+        raise Invalid(fields={"reason": "Say why you are resetting it, in a few words (at "
+                                        f"least {REASON_MIN} characters)."})
+    if len(reason) > REASON_MAX:
+        raise Invalid(fields={"reason": f"Keep the reason to {REASON_MAX} characters or "
+                                        "fewer."})
+    was_on = user.has_two_factor
+    user.totp_secret_enc = None
+    user.totp_enabled_at = None
+    user.totp_last_step = 0
+    for old in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        session.delete(old)
+    end_all_sessions(session, user)
+    record(session, actor_id=admin.id, action=AuditAction.TWO_FACTOR_RESET,
+           subject_type="user", subject_id=user.id, reason=reason,
+           before={"two_factor": was_on}, after={"two_factor": False})
+    queue_mail(session, emails.two_factor_reset(user))
     session.commit()

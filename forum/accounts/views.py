@@ -32,12 +32,12 @@ from forum.accounts.actions import (
     do_create_token,
     do_login,
     do_logout,
-    do_register,
     do_revoke_token,
 )
 from forum.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmRegistrationForm,
     LoginForm,
     PlainForm,
     RegisterForm,
@@ -48,6 +48,12 @@ from forum.accounts.forms import (
 )
 from forum.accounts.models import User
 from forum.accounts.queries import list_tokens
+from forum.accounts.registration import (
+    check_registration_token,
+    do_confirm_registration,
+    do_register,
+    username_free,
+)
 from forum.accounts.reset import check_reset_token, do_request_password_reset, do_reset_password
 from forum.accounts.sessions import Device
 from forum.auth import current_viewer
@@ -58,8 +64,9 @@ from forum.security import login_throttle
 
 bp = Blueprint("accounts", __name__)
 
-REGISTERED = ("Thank you for joining. We have sent an email to the address you gave. "
-              "If you do not see it, check your spam folder.")
+WELCOME = "Welcome to {service}. Your account is ready and you are signed in."
+ALREADY_SIGNED_IN = ("You are already signed in. To finish creating a different account, "
+                     "sign out and open the link in the email again.")
 MAX_NEXT_LENGTH = 2000
 SLOWED_DOWN = ("To keep accounts safe, please wait {seconds} seconds before trying to sign in "
                "again. If you have forgotten your password, you can set a new one.")
@@ -154,22 +161,48 @@ def register() -> ResponseReturnValue:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = do_register(get_session(), username=form.username.data or "",
-                               email=form.email.data or "", password=form.password.data or "",
-                               accepted_guidelines=bool(form.accept_guidelines.data),
-                               device=device(False))
+            do_register(get_session(), username=form.username.data or "",
+                        email=form.email.data or "", password=form.password.data or "",
+                        accepted_guidelines=bool(form.accept_guidelines.data))
         except Invalid as exc:
             show_errors(form, exc)
         else:
-            # The same message and address whether or not the email was already in use.
-            if user is not None:
-                _start_session(user, remember=False)
-            flash(REGISTERED, "success")
-            return redirect(_home(), 303)
+            # The same page, status and work whether or not the address has an account:
+            # the email that follows is what differs.
+            return render_template("accounts/register_sent.html")
     elif request.method == "POST" and not form.accept_guidelines.data:
         form.accept_guidelines.errors = [
             "You need to agree to the community guidelines to join."]
     return _form_page("accounts/register.html", form)
+
+
+@bp.route("/register/finish/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str) -> ResponseReturnValue:
+    """The emailed link. Opening it shows a button (mail scanners that follow links must
+    not use it up); pressing the button creates the account and signs its owner in."""
+    if current_user.is_authenticated:
+        flash(ALREADY_SIGNED_IN, "info")
+        return redirect(_home(), 303)
+    form = ConfirmRegistrationForm()
+    db = get_session()
+    try:
+        pending = check_registration_token(db, token)
+        # Asked for only when someone else took the chosen name in the meantime.
+        ask_username = bool(form.username.data) or not username_free(db, pending.username)
+        if form.validate_on_submit():
+            user = do_confirm_registration(
+                db, token=token, username=(form.username.data or "") if ask_username else None,
+                device=device(False), ip=request.remote_addr)
+            _start_session(user, remember=False)
+            flash(WELCOME.format(service=current_app.config["SERVICE_NAME"]), "success")
+            return redirect(_home(), 303)
+    except Invalid as exc:
+        if not exc.fields:
+            return render_template("accounts/register_invalid.html", message=exc.message), 400
+        ask_username = True
+        show_errors(form, exc)
+    return _form_page("accounts/register_confirm.html", form, token=token,
+                      username=pending.username, ask_username=ask_username)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

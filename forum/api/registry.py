@@ -111,6 +111,14 @@ def _message(err: Any, labels: dict[str, str]) -> str:
         return f"This must be {ctx['le']:,} or less."
     if kind in ("enum", "literal_error"):
         return f"Choose one of: {ctx.get('expected', '')}."
+    if kind.startswith("datetime_") or kind == "timezone_aware":
+        return "Enter a date and time like 2026-03-01T09:00 (UTC unless it has an offset)."
+    if kind.startswith("date_"):
+        return "Enter a date like 2026-03-01."
+    if kind == "list_type":
+        return "This must be a list."
+    if kind == "too_long" and "max_length" in ctx:
+        return f"This can have at most {ctx['max_length']:,} items."
     if kind == "extra_forbidden":
         return "We do not recognise this field. Please check its name."
     if kind == "value_error" and "error" in ctx:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 from werkzeug.exceptions import TooManyRequests
 
 from forum.accounts.actions import authenticate, do_create_token, do_revoke_token
@@ -43,7 +43,8 @@ def create_token(body: NewToken) -> Result:
         # create tokens from their settings page instead.
         raise Forbidden("Your account uses two-step sign-in. Please create a token from "
                         "the settings page on the website.")
-    token, secret = do_create_token(session, actor=load_viewer(session, user), name=body.name)
+    token, secret = do_create_token(session, actor=load_viewer(session, user), name=body.name,
+                                    ip=request.remote_addr)
     return {"id": token.id, "name": token.name, "prefix": token.prefix,
             "created_at": token.created_at, "token": secret,
             "message": "Keep this token safe, like a password. It will not be shown again."

@@ -29,6 +29,7 @@ class AuditAction(enum.StrEnum):
     TWO_FACTOR_ENABLE = "user:enable_two_factor"
     TWO_FACTOR_DISABLE = "user:disable_two_factor"
     TWO_FACTOR_RECOVERY_USED = "user:use_recovery_code"
+    TWO_FACTOR_RESET = "user:reset_two_factor"
     BOARD_CREATE = "board:create"
     BOARD_UPDATE = "board:update"
     BOARD_ARCHIVE = "board:archive"

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, false, or_, select, update
 from sqlalchemy.orm import Session
 
-from forum.accounts.models import ApiToken, PasswordResetUse, User, UserStatus
+from forum.accounts.models import AccountEmail, ApiToken, PasswordResetUse, User, UserStatus
 from forum.boards.models import BoardFacilitator, BoardMembership
 from forum.db import utcnow
 from forum.events import queue_event
@@ -152,6 +152,7 @@ def remove_personal_rows(session: Session, user: User) -> list[tuple[int, int]]:
     reacted = session.execute(select(Post.thread_id, Reaction.post_id).join(
         Post, Post.id == Reaction.post_id).where(Reaction.user_id == uid).distinct()).all()
     for model, column in ((ApiToken, ApiToken.user_id),
+                          (AccountEmail, AccountEmail.user_id),
                           (PasswordResetUse, PasswordResetUse.user_id),
                           (Notification, Notification.user_id),
                           (NotificationPreference, NotificationPreference.user_id),

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.accounts.models import ApiToken, PasswordResetUse, User, UserSession
+from forum.accounts.models import AccountEmail, ApiToken, PasswordResetUse, User, UserSession
 from forum.audit.models import AuditAction, AuditEntry
 from forum.boards.models import Board, BoardFacilitator, BoardMembership
 from forum.notifications.models import (
@@ -35,6 +35,7 @@ SECTION_TITLES: dict[str, str] = {
     "sign_in_addresses": "Network addresses you signed in from",
     "api_tokens": "Personal access tokens",
     "password_resets": "Password reset links you used",
+    "account_emails": "Account emails we sent you",
     "board_memberships": "Boards you joined",
     "boards_facilitated": "Boards you facilitate",
     "threads_started": "Conversations you started",
@@ -223,6 +224,11 @@ def build_export(session: Session, user: User, *, now: datetime, service_name: s
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))],
         "password_resets": [{"used_at": _when(r.used_at)} for r in session.scalars(
             select(PasswordResetUse).where(PasswordResetUse.user_id == user.id))],
+        # Which account emails went (reset links, welcome), never the links themselves.
+        "account_emails": [{"kind": str(m.kind), "created_at": _when(m.created_at),
+                            "sent_at": _when(m.sent_at), "cancelled_at": _when(m.cancelled_at)}
+                           for m in session.scalars(select(AccountEmail).where(
+                               AccountEmail.user_id == user.id).order_by(AccountEmail.id))],
     }
     data.update(_account(session, user))
     data["profile"]["remember_me_days"] = remember_days

@@ -26,6 +26,7 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("notifications", "user_id"): "notifications",
     ("notification_preferences", "user_id"): "notification_preferences",
     ("email_jobs", "user_id"): "emails",
+    ("account_emails", "user_id"): "account_emails",
     ("moderation_flags", "reporter_id"): "reports_made",
     ("moderation_sanctions", "user_id"): "sanctions",
     ("moderation_notices", "user_id"): "moderation_notices",

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from forum.accounts.models import AccountEmail
 from forum.audit.models import PURGE_FLAG, AuditAction, AuditEntry, record
 from forum.notifications.models import EmailJob, Notification
 from forum.privacy.models import SignInAddress
@@ -64,6 +65,7 @@ class PurgeCounts:
     sign_in_addresses: int = 0
     notifications: int = 0
     email_jobs: int = 0
+    account_emails: int = 0
     deleted_post_revisions: int = 0
     flag_snapshots: int = 0
     cases: int = 0
@@ -148,6 +150,10 @@ def do_purge_expired(session: Session, *, now: datetime,
         select(EmailJob.id).where(finished))).values(email_job_id=None),
         execution_options={"synchronize_session": False})
     counts.email_jobs = _count(session, delete(EmailJob).where(finished))
+    # Account emails (sign-up and reset links, welcome) keep the same time: the rows hold
+    # no address or link, only that a mail of that kind went.
+    counts.account_emails = _count(session, delete(AccountEmail).where(or_(
+        AccountEmail.sent_at < email_cutoff, AccountEmail.cancelled_at < email_cutoff)))
     _purge_content(session, counts, now, keep)
     _purge_moderation(session, counts, now, keep)
     with _audit_purge(session):

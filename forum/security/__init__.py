@@ -45,12 +45,14 @@ def init_security(app: Flask) -> None:
     from forum.security.headers import init_headers
     from forum.security.health import init_health
     from forum.security.limits import apply_limits
+    from forum.security.null_chars import init_null_guard
     from forum.security.ratelimit import init_limiter
     from forum.security.request_log import init_request_log
 
     init_proxy(app)
     init_cookies(app)
     init_request_log(app)
+    init_null_guard(app)
     init_headers(app)
     init_health(app)
     init_limiter(app)

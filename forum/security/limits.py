@@ -64,6 +64,18 @@ REGISTER = (
     Rule("10 per hour", ip_key, "register",
          "Too many accounts have been created from this connection. "
          "Please try again in an hour."),
+    # Each sign-up emails the address typed, account or not: stop anyone filling a
+    # stranger's inbox. Counted only when the form was accepted, whatever the address.
+    Rule("3 per hour", submitted_address_key, "register-address",
+         "We have already sent several emails to that address. Please check your inbox "
+         "and spam folder, or try again in an hour.", only_successes=True),
+)
+CHANGE_EMAIL = (
+    # "That email address cannot be used" tells a signed-in member that an address has an
+    # account; a few tries an hour is plenty for a real change and slows anyone probing.
+    Rule("5 per hour", account_key, "change-email",
+         "You have tried to change your email address a lot of times. Please try again in "
+         "an hour."),
 )
 POSTING = (
     Rule(posting_limit, account_key, "posting",
@@ -97,6 +109,7 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
     "accounts.request_reset": RESET,
     "accounts.register": REGISTER,
     "accounts.create_token": TOKENS,
+    "accounts.change_email": CHANGE_EMAIL,
     "threads.reply": POSTING,
     "threads.new": NEW_THREAD,
     "api.reply": POSTING,

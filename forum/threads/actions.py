@@ -238,7 +238,7 @@ def do_reply(session: Session, *, actor: Viewer, thread: Thread, body: str,
     if not can_reply(actor, thread):
         raise Forbidden("This conversation is closed to new replies."
                         if thread.locked else "You cannot reply here.")
-    if guidance and not actor.facilitates(thread.board_id):
+    if guidance and not actor.acts_for(thread.board_id):
         raise Forbidden("Only the board's facilitators can post guidance.")
     body = _clean_body(body, max_length)
     quoted: Post | None = None

@@ -117,7 +117,7 @@ def reply(thread_id: int) -> str | Response | tuple[str, int]:
             form.body.data = quote_source(quoted)
             form.quote.data = str(quoted.id)
         return render_template("threads/reply.html", thread=thread, board=thread.board,
-                               form=form, can_guide=viewer.facilitates(thread.board_id))
+                               form=form, can_guide=viewer.acts_for(thread.board_id))
     if form.validate():
         try:
             outcome = do_reply(db, actor=viewer, thread=thread, body=form.body.data or "",
@@ -131,7 +131,7 @@ def reply(thread_id: int) -> str | Response | tuple[str, int]:
             return _after_post(outcome, "Your guidance has been posted."
                                if outcome.post.is_guidance else "Your reply has been posted.")
     return render_template("threads/reply.html", thread=thread, board=thread.board,
-                           form=form, can_guide=viewer.facilitates(thread.board_id)), 422
+                           form=form, can_guide=viewer.acts_for(thread.board_id)), 422
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

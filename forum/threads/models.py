@@ -26,6 +26,8 @@ class PostState(enum.StrEnum):
     PUBLISHED = "published"
     HELD = "held"  # waiting for a facilitator
     HIDDEN = "hidden"  # hidden by a facilitator or by reports
+    # Held, then not approved: never public, so other readers get no placeholder for it.
+    DECLINED = "declined"
     DELETED = "deleted"  # deleted by its author; a placeholder stays
 
 

@@ -101,7 +101,8 @@ def _shown(viewer: Viewer, thread: Thread, *, placeholders: bool = False
     shown: ColumnElement[bool] = Post.state.in_(listed)
     if viewer.id is not None:
         shown = or_(shown, and_(Post.author_id == viewer.id, Post.state == PostState.HELD),
-                    and_(Post.author_id == viewer.id, Post.state == PostState.HIDDEN))
+                    and_(Post.author_id == viewer.id,
+                         Post.state.in_((PostState.HIDDEN, PostState.DECLINED))))
     return and_(in_thread, shown)
 
 

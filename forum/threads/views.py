@@ -94,7 +94,8 @@ class ThreadAbilities(NamedTuple):
 
     viewer_id: int | None
     active: bool
-    staff: bool  # can_moderate: the board's facilitators and admins
+    staff: bool  # can_moderate: the board's facilitators and admins (they see everything)
+    acts: bool  # Viewer.acts_for: staff who may act here (edit, delete, post guidance)
     post_in_board: bool  # can_post_in_board
     reply: bool  # can_reply
     closed: bool  # archived board or locked thread: members can no longer edit
@@ -112,10 +113,15 @@ class PostActions(NamedTuple):
     report: bool
 
 
+# Members cannot edit their posts in these states (facilitators who may act can).
+_NOT_EDITABLE = (PostState.HIDDEN, PostState.DECLINED)
+
+
 @bp.app_template_global()
 def thread_abilities(viewer: Viewer, thread: Thread) -> ThreadAbilities:
     return ThreadAbilities(
         viewer_id=viewer.id, active=viewer.is_active, staff=can_moderate(viewer, thread.board_id),
+        acts=viewer.acts_for(thread.board_id),
         post_in_board=can_post_in_board(viewer, thread.board), reply=can_reply(viewer, thread),
         closed=thread.board.archived or thread.locked)
 
@@ -138,8 +144,8 @@ def post_actions(viewer: Viewer, post: Post, thread: Thread,
     return PostActions(
         see=see,
         edit=a.active and not deleted and (
-            a.staff or (not a.closed and state != PostState.HIDDEN and own)),
-        delete=a.active and not deleted and (own or a.staff),
+            a.acts or (not a.closed and state not in _NOT_EDITABLE and own)),
+        delete=a.active and not deleted and (own or a.acts),
         react=a.post_in_board and published,
         quote=a.reply and published,
         staff=a.staff,
@@ -220,7 +226,7 @@ def show(thread_id: int) -> str | Response:
         abilities=abilities, can_reply=abilities.reply,
         reply_form=ReplyForm() if abilities.reply else None,
         first_new=first_new,
-        can_guide=viewer.facilitates(thread.board_id),
+        can_guide=abilities.acts,
         notices=session.pop(NOTICES_KEY, []),
     )
 

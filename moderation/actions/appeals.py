@@ -67,7 +67,8 @@ def _undo(session: Session, actor: Viewer, notice: ActionNotice) -> str:
     post = session.get(Post, notice.post_id) if notice.post_id else None
     if post is None:
         return "nothing to undo"
-    if notice.kind in ("hidden", "rejected") and post.state == PostState.HIDDEN:
+    if notice.kind in ("hidden", "rejected") and post.state in (PostState.HIDDEN,
+                                                         PostState.DECLINED):
         restore_hidden(session, post)
         return "post restored"
     if notice.kind == "edited":

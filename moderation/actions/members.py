@@ -190,8 +190,12 @@ def do_lift_expired_sanctions(session: Session) -> int:
 
 def do_add_staff_note(session: Session, *, actor: Viewer, user: User, body: str,
                       board: Board | None = None, case: Case | None = None) -> StaffNote:
-    """A staff-only note about a member. Audits ``staff_note:create`` (never the text)."""
+    """A staff-only note about a member. Audits ``staff_note:create`` (never the text).
+    Writing one is moderation work: refused while required training has lapsed."""
+    from moderation.training import require_trained
+
     require_staff(actor)
+    require_trained(actor)
     if board is not None:
         require_facilitates(actor, board.id)
     body = (body or "").replace("\r\n", "\n").strip()

@@ -135,11 +135,11 @@ def _take_down(session: Session, *, actor: Viewer, post: Post, reason: str, mess
     if before == str(PostState.HIDDEN):
         # Auto-hidden by reports: keep the state the post had before the reports.
         before = _hidden_from(session, post)
-    post.state = PostState.HIDDEN
+    post.state = PostState.DECLINED if action == ModAction.POST_REJECT else PostState.HIDDEN
     _notify(session, actor, post, kind, title, f"{text}\n\nReason: {reason}", case, True)
     record(session, actor_id=actor.id, action=action, subject_type="post", subject_id=post.id,
            board_id=thread.board_id, reason=reason, before={"state": before},
-           after={"state": "hidden", "case_id": case.id if case else None})
+           after={"state": str(post.state), "case_id": case.id if case else None})
     if before == str(PostState.PUBLISHED):
         queue_event(session, "post.deleted", f"thread:{thread.id}",
                     {"thread_id": thread.id, "post_id": post.id, "state": "hidden"})
@@ -184,8 +184,9 @@ def do_restore_post(session: Session, *, actor: Viewer, post: Post, reason: str 
     ``post.updated`` (or ``post.created`` if it was never live) and ``case.updated``."""
     thread = post.thread
     require_facilitates(actor, thread.board_id)
-    if post.state != PostState.HIDDEN:
+    if post.state not in (PostState.HIDDEN, PostState.DECLINED):
         raise Conflict("This post is not hidden.")
+    before = str(post.state)
     reason = clean_reason(reason, required=False)
     case = _case(session, post, case)
     after = restore_hidden(session, post)
@@ -194,7 +195,7 @@ def do_restore_post(session: Session, *, actor: Viewer, post: Post, reason: str 
             clean_message(message if message is not None else default), case, False)
     record(session, actor_id=actor.id, action=ModAction.POST_RESTORE, subject_type="post",
            subject_id=post.id, board_id=thread.board_id, reason=reason,
-           before={"state": "hidden"}, after={"state": after})
+           before={"state": before}, after={"state": after})
     if case is not None and case.is_open:
         close_case(session, case, actor, CaseState.RESOLVED, reason or "Restored")
     session.commit()

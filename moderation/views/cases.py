@@ -16,7 +16,7 @@ from forum.db import get_session
 from forum.errors import DomainError, Invalid, NotFound
 from forum.permissions import Viewer
 from moderation import actions as A
-from moderation.access import access_case, require_staff
+from moderation.access import access_case, is_staff, require_staff
 from moderation.forms import ActionForm, DecideAppealForm, StaffNoteForm
 from moderation.forms import apply_errors as put_errors
 from moderation.models import Case
@@ -33,12 +33,15 @@ from moderation.views import bp
 def _queue_context(session: Session, viewer: Viewer) -> dict[str, Any]:
     board = request.args.get("board") or None
     from moderation.duty import on_duty_now
-    from moderation.escalations import list_escalations
+    from moderation.escalation_queries import list_escalations
 
     rows = list_queue(session, viewer, board)
+    # A lead who facilitates no board sees the escalations that reached them and who is
+    # on duty, but has no board to go on duty for: the page leaves those links out.
     return {"rows": rows, "appeals": list_pending_appeals(session, viewer),
             "board_filter": board, "on_duty": on_duty_now(session, viewer),
-            "open_escalations": list_escalations(session, viewer)}
+            "open_escalations": list_escalations(session, viewer),
+            "is_staff": is_staff(viewer)}
 
 
 @bp.get("/moderation/")
@@ -103,8 +106,12 @@ def _render_case(session: Session, viewer: Viewer, case_id: int, *, errors: str 
         forms[errors].board.choices = [SelectChoice(b.slug, b.name) for b in detail.boards_for_move]
     from moderation.training import viewer_training
 
+    # A lead reading the item behind an escalation that reached them: read-only here;
+    # they act on the escalation's own page.
+    can_act = viewer.facilitates(detail.case.board_id)
     return render_template("moderation/case.html", d=detail, f=forms, errors_for=errors,
-                           training_message=viewer_training(viewer).message,
+                           can_act=can_act,
+                           training_message=viewer_training(viewer).message if can_act else "",
                            error_form=form, page_has_errors=bool(errors)), status
 
 

@@ -16,9 +16,12 @@ from forum.auth import current_viewer
 from forum.db import get_session
 from forum.errors import Invalid, NotFound
 from moderation import duty as D
+from moderation import escalation_queries as Q
 from moderation import escalations as E
-from moderation.duty_forms import DutyForm, EscalationForm, HandoverForm
+from moderation.access import require_staff
+from moderation.duty_forms import DutyForm, EscalationForm, EscalationNoteForm, HandoverForm
 from moderation.forms import apply_errors
+from moderation.models import MAX_LEVEL, Escalation
 from moderation.unanswered import quiet_members, unanswered_threads
 from moderation.views import bp
 
@@ -42,25 +45,28 @@ def escalations() -> str:
     session = get_session()
     resolved = request.args.get("show") == "resolved"
     return render_template("moderation/escalations.html", resolved=resolved,
-                           rows=E.list_escalations(session, viewer, resolved=resolved))
+                           rows=Q.list_escalations(session, viewer, resolved=resolved))
 
 
-def _render_escalation(escalation_id: int, form: EscalationForm | None = None,
+def _render_escalation(esc: Escalation, form: EscalationForm | None = None,
+                       note_form: EscalationNoteForm | None = None,
                        errors_for: str | None = None, status: int = 200) -> tuple[str, int]:
-    viewer = current_viewer()
     session = get_session()
-    esc = E.access_escalation(session, viewer, escalation_id)
-    from moderation.escalations import protocol
-
     return render_template(
-        "moderation/escalation.html", e=esc, events=E.timeline(session, esc),
-        form=form or EscalationForm(formdata=None), errors_for=errors_for,
-        protocol=protocol(session) if esc.level >= 3 else None), status
+        "moderation/escalation.html", e=esc, entries=Q.timeline_entries(session, esc),
+        form=form or EscalationForm(formdata=None),
+        note_form=note_form or EscalationNoteForm(prefix="add", formdata=None),
+        errors_for=errors_for,
+        protocol=E.protocol(session) if esc.level >= MAX_LEVEL else None), status
 
 
 @bp.get("/moderation/escalations/<int:escalation_id>")
 def escalation(escalation_id: int) -> tuple[str, int]:
-    return _render_escalation(escalation_id)
+    viewer = current_viewer()
+    session = get_session()
+    esc = E.access_escalation(session, viewer, escalation_id)
+    E.do_record_escalation_view(session, actor=viewer, escalation=esc)
+    return _render_escalation(esc)
 
 
 ESCALATION_VERBS = {
@@ -68,6 +74,7 @@ ESCALATION_VERBS = {
     "start": "Marked as in progress.",
     "handover": "Handed over. The next person must acknowledge it.",
     "resolve": "Resolved. Thank you.",
+    "note": "Note added.",
 }
 
 
@@ -79,6 +86,7 @@ def escalation_action(escalation_id: int, verb: str) -> Response | tuple[str, in
     if verb not in ESCALATION_VERBS:
         raise NotFound("We could not find that action.")
     form = EscalationForm()
+    note_form = EscalationNoteForm(prefix="add")
     note = form.note.data or ""
     try:
         if verb == "acknowledge":
@@ -87,13 +95,16 @@ def escalation_action(escalation_id: int, verb: str) -> Response | tuple[str, in
             E.do_start_escalation(session, actor=viewer, escalation=esc, note=note)
         elif verb == "handover":
             E.do_handover_escalation(session, actor=viewer, escalation=esc, note=note)
+        elif verb == "note":
+            E.do_add_escalation_note(session, actor=viewer, escalation=esc,
+                                     note=note_form.note.data or "")
         else:
             E.do_resolve_escalation(session, actor=viewer, escalation=esc,
                                     outcome=form.outcome.data or "", note=note)
     except Invalid as exc:
         session.rollback()
-        apply_errors(form, exc.fields or {"note": exc.message})
-        return _render_escalation(escalation_id, form, verb, 422)
+        apply_errors(note_form if verb == "note" else form, exc.fields or {"note": exc.message})
+        return _render_escalation(esc, form, note_form, verb, 422)
     flash(ESCALATION_VERBS[verb], "success")
     return redirect(url_for("moderation.escalation", escalation_id=escalation_id))
 
@@ -104,10 +115,12 @@ def escalation_action(escalation_id: int, verb: str) -> Response | tuple[str, in
 def duty() -> Response | tuple[str, int]:
     viewer = current_viewer()
     session = get_session()
+    # Facilitators only (a lead of no board has no board to be on duty for), before
+    # anything is read from the form.
+    require_staff(viewer)
     form = DutyForm()
     status = 200
     if request.method == "POST":
-        D.on_duty_now(session, viewer)  # staff only, before anything is read from the form
         try:
             if request.form.get("go") == "off":
                 D.do_go_off_duty(session, actor=viewer)

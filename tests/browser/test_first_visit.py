@@ -2,14 +2,17 @@
 
 The site is set up and served exactly as ``make run`` does it (``forum db upgrade``,
 ``forum demo --if-empty``, ``forum run``) in its own process, on a free loopback port with
-its own SQLite file. In real Chromium a new member registers, joins a board and starts a
-conversation; a demo member signs in and replies; the first member sees the reply. Every
-core page is scanned with axe-core on the way.
+its own SQLite file, sending its mail to a real SMTP server (aiosmtpd) this test runs on
+another loopback port. In real Chromium a new member registers, is told to check their
+email, opens the link the site's background job mailed and finishes creating the account,
+joins a board and starts a conversation; a demo member signs in and replies; the first
+member sees the reply. Every core page is scanned with axe-core on the way.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,10 +24,12 @@ from typing import Any
 
 import pytest
 import requests
+from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect, sync_playwright
 
 from forum.demo import DEMO_PASSWORD
 from tests.browser.kit import launch, require_chromium, serious_axe_violations
+from tests.forum.notifications.smtp_server import Mailbox, body
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.browser
@@ -37,12 +42,34 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mail_sink() -> Iterator[tuple[Mailbox, int]]:
+    """The SMTP server the site sends its mail to, and its port."""
+    box = Mailbox()
+    port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def mailbox(mail_sink: tuple[Mailbox, int]) -> Mailbox:
+    return mail_sink[0]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory,
+         mail_sink: tuple[Mailbox, int]) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("first-visit")
     port = _free_port()
+    smtp_port = mail_sink[1]
     env = {**os.environ, "FORUM_ENV": "development", "PYTHONPATH": str(ROOT),
            "DATABASE_URL": f"sqlite:///{folder / 'site.db'}", "REDIS_URL": "",
-           "BASE_URL": f"http://127.0.0.1:{port}", "RATELIMIT_ENABLED": "false"}
+           "BASE_URL": f"http://127.0.0.1:{port}", "RATELIMIT_ENABLED": "false",
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port), "MAIL_USE_TLS": "false",
+           "MAIL_USERNAME": ""}
     env.pop("TEST_DATABASE_URL", None)
     forum = [sys.executable, "-m", "forum"]
     for step in (["db", "upgrade"], ["demo", "--if-empty"]):
@@ -87,17 +114,30 @@ def _sign_in(page: Page, base: str, login: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_newcomer_registers_posts_and_sees_a_reply(site: str) -> None:
+def _mailed_link(mailbox: Mailbox, address: str, path: str) -> str:
+    """The link to ``path`` in the mail the site's background job sent to ``address``."""
+    deadline = time.monotonic() + 90
+    while True:
+        for message in mailbox.to(address):
+            found = re.search(rf"(http://127\.0\.0\.1:\d+{re.escape(path)}\S*)",
+                              body(message))
+            if found:
+                return found.group(1)
+        assert time.monotonic() < deadline, f"no mail with a {path} link reached {address}"
+        time.sleep(0.2)
+
+
+def test_newcomer_registers_posts_and_sees_a_reply(site: str, mailbox: Mailbox) -> None:
     require_chromium()
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            _journey(browser, site)
+            _journey(browser, site, mailbox)
         finally:
             browser.close()
 
 
-def _journey(browser: Any, base: str) -> None:
+def _journey(browser: Any, base: str, mailbox: Mailbox) -> None:
     newcomer = browser.new_context().new_page()
     newcomer.goto(base + "/")
     expect(newcomer.get_by_role("link", name="Need help now?").first).to_be_visible()
@@ -110,6 +150,19 @@ def _journey(browser: Any, base: str) -> None:
     newcomer.get_by_label("Create a password").fill("slow mornings and warm tea")
     newcomer.get_by_label("I agree to follow the community guidelines").check()
     newcomer.get_by_role("button", name="Create account").click()
+    # Nobody is signed in yet: the same answer as for an address that has an account.
+    expect(newcomer.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(newcomer.get_by_text("We've sent a link to finish creating your account")
+           ).to_be_visible()
+    expect(newcomer.get_by_role("button", name="Sign out")).to_have_count(0)
+    _assert_accessible(newcomer, "check your email")
+
+    # The site's job scheduler mails the link; opening it asks for one press of a button.
+    newcomer.goto(_mailed_link(mailbox, "willow@example.org", "/register/finish/"))
+    expect(newcomer.get_by_text("Your username will be willow_path")).to_be_visible()
+    _assert_accessible(newcomer, "finish creating your account")
+    newcomer.get_by_role("button", name="Create my account").click()
+    expect(newcomer.get_by_text("Your account is ready and you are signed in")).to_be_visible()
     expect(newcomer.get_by_role("button", name="Sign out")).to_be_visible()
 
     newcomer.goto(base + "/boards/long-covid")
@@ -138,6 +191,21 @@ def _journey(browser: Any, base: str) -> None:
     newcomer.goto(thread_url)
     expect(newcomer.get_by_text("I showed my manager the NHS page on long COVID.")).to_be_visible()
     expect(newcomer.locator("article.app-post")).to_have_count(2)
+
+    # Someone tries to register with a member's address: the page answers exactly as it
+    # did for the newcomer, and only the address's owner hears about it, by email.
+    prober = browser.new_context().new_page()
+    prober.goto(base + "/register")
+    prober.get_by_label("Username").fill("curious_visitor")
+    prober.get_by_label("Email address").fill("heron@example.org")
+    prober.get_by_label("Create a password").fill("slow mornings and warm tea")
+    prober.get_by_label("I agree to follow the community guidelines").check()
+    prober.get_by_role("button", name="Create account").click()
+    expect(prober.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(prober.get_by_text("We've sent a link to finish creating your account")
+           ).to_be_visible()
+    expect(prober.get_by_role("button", name="Sign out")).to_have_count(0)
+    assert _mailed_link(mailbox, "heron@example.org", "/reset-password")
 
     sign_in_page = browser.new_context().new_page()
     sign_in_page.goto(base + "/sign-in")

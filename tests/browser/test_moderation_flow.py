@@ -1,11 +1,13 @@
 """In Chromium: a member reports a post; the facilitator's open review queue shows it
 without reloading; the facilitator hides it with the templated reason; the author sees
-the notice. Runs the real site (``forum run``, Socket.IO in-process) on a loopback port."""
+the notice. The part-2 pages, an escalation and a lead's view of one pass axe. Runs the
+real site (``forum run``, Socket.IO in-process) on a loopback port."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +31,7 @@ PASSWORD = "a calm walk by the river"
 # people and post the journey needs, through the real actions. Prints their ids.
 SEED = """
 import json
+import re
 from forum import create_app
 from forum.models import metadata
 from forum.db import job_session
@@ -37,6 +40,12 @@ from forum.accounts.models import Role
 from forum.boards.actions import do_create_board, do_assign_facilitator
 from forum.permissions import load_viewer
 from forum.threads.actions import do_create_thread
+from datetime import timedelta
+from sqlalchemy import select
+from moderation.actions import do_escalate_case, do_report_post
+from moderation.escalations import check_escalation_deadlines
+from moderation.models import Case
+from moderation.protocol import do_add_lead
 app = create_app()
 metadata.create_all(app.extensions["db_engine"])
 with app.app_context(), job_session(app) as s:
@@ -45,12 +54,29 @@ with app.app_context(), job_session(app) as s:
              for n in ("guidejo", "reporterann", "writerbo")}
     board = do_create_board(s, actor=None, name="Living with COPD", slug="copd")
     do_assign_facilitator(s, actor=None, board=board, user=users["guidejo"])
-    do_create_user(s, actor=None, username="adminpat", email="adminpat@example.org",
-                   password=PASSWORD, role=Role.ADMIN)
+    admin = do_create_user(s, actor=None, username="adminpat", email="adminpat@example.org",
+                           password=PASSWORD, role=Role.ADMIN)
     out = do_create_thread(s, actor=load_viewer(s, users["writerbo"]), board=board,
                            title="Pacing on bad breathing days",
                            body="Does anyone have tips for pacing on a bad breathing day?")
-    print(json.dumps({"post_id": out.post.id}))
+    # On another board (so guidejo's queue stays empty): an escalation that reached the
+    # leads (level 2), and a lead who facilitates no board.
+    carers = do_create_board(s, actor=None, name="Caring for someone", slug="carers")
+    sam = do_create_user(s, actor=None, username="guidesam", email="guidesam@example.org",
+                         password=PASSWORD, role=Role.MEMBER)
+    do_assign_facilitator(s, actor=None, board=carers, user=sam)
+    do_create_user(s, actor=None, username="leadkim", email="leadkim@example.org",
+                   password=PASSWORD, role=Role.MEMBER)
+    do_add_lead(s, actor=load_viewer(s, admin), username="leadkim", title="Clinical lead")
+    evening = do_create_thread(s, actor=load_viewer(s, users["writerbo"]), board=carers,
+                               title="Evenings", body="Does anyone have an evening routine?")
+    do_report_post(s, actor=load_viewer(s, users["reporterann"]), post=evening.post,
+                   reason="abuse", note="Please look")
+    case = s.scalar(select(Case).where(Case.post_id == evening.post.id))
+    esc = do_escalate_case(s, actor=load_viewer(s, sam), case=case, reason="Worried",
+                           tier="medium")
+    check_escalation_deadlines(s, esc.created_at + timedelta(days=1))
+    print(json.dumps({"post_id": out.post.id, "escalation_id": esc.id, "case_id": case.id}))
 """.replace("PASSWORD", repr(PASSWORD))
 
 
@@ -61,7 +87,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
     folder = tmp_path_factory.mktemp("moderation-flow")
     port = _free_port()
     env = {**os.environ, "FORUM_ENV": "development", "PYTHONPATH": str(ROOT),
@@ -72,7 +98,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=ROOT, timeout=180,
                             capture_output=True, text=True, check=False)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
-    post_id = json.loads(seeded.stdout.strip().splitlines()[-1])["post_id"]
+    ids = json.loads(seeded.stdout.strip().splitlines()[-1])
     log = (folder / "server.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "forum", "run", "--host", "127.0.0.1",
                                "--port", str(port)], env=env, cwd=ROOT, stdout=log,
@@ -89,7 +115,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
                 pass
             assert time.monotonic() < deadline, "the site did not start within a minute"
             time.sleep(0.2)
-        yield base, post_id
+        yield base, ids
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -102,6 +128,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
 
 # Two-step secrets of staff who set it up earlier in this module's site.
 _TOTP_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
 
 
 def _signed_in(browser: Browser, base: str, login: str) -> Page:
@@ -116,21 +143,29 @@ def _signed_in(browser: Browser, base: str, login: str) -> Page:
         # Staff set up two-step sign-in the first time, as a facilitator would.
         secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
         _TOTP_SECRETS[login] = secret
+        _LAST_STEP[login] = int(time.time() // 30)
         page.get_by_label("Security code").fill(pyotp.TOTP(secret).now())
         page.get_by_role("button", name="Turn on two-step sign-in").click()
         # Set-up makes a QR code and ten recovery codes: slow on a busy machine.
         page.get_by_role("link", name="I have saved my codes, continue").click(timeout=90_000)
     elif "/sign-in/code" in page.url:
-        # Signing in again: the next time step's code (a code cannot be used twice).
-        code = pyotp.TOTP(_TOTP_SECRETS[login]).at(time.time() + 30)
+        # Signing in again: a later time step's code than the last one used (a code cannot
+        # be used twice, and only the step either side of now is accepted).
+        step = max(int(time.time() // 30), _LAST_STEP.get(login, -1) + 1)
+        while step > int(time.time() // 30) + 1:
+            time.sleep(1)
+        _LAST_STEP[login] = step
+        code = pyotp.TOTP(_TOTP_SECRETS[login]).at(step * 30)
         page.get_by_label("Security code").fill(code)
         page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
     return page
 
 
-def test_report_reaches_live_queue_and_hide_reaches_author(site: tuple[str, int]) -> None:
-    base, post_id = site
+def test_report_reaches_live_queue_and_hide_reaches_author(
+        site: tuple[str, dict[str, int]]) -> None:
+    base, ids = site
+    post_id = ids["post_id"]
     require_chromium()
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -182,8 +217,8 @@ DUTY_PAGES = [("guidejo", "/moderation/escalations", "Escalations"),
 
 
 def test_duty_pages_pass_axe_and_the_board_shows_the_unwatched_banner(
-        site: tuple[str, int]) -> None:
-    base, _ = site
+        site: tuple[str, dict[str, int]]) -> None:
+    base, ids = site
     require_chromium()
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -200,5 +235,58 @@ def test_duty_pages_pass_axe_and_the_board_shows_the_unwatched_banner(
                 page.goto(base + path)
                 expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
                 assert serious_axe_violations(page) == [], path
+            # An escalation, with who saw it on its timeline.
+            admin = pages["adminpat"]
+            admin.goto(f"{base}/moderation/escalations/{ids['escalation_id']}")
+            expect(admin.get_by_role("heading", level=1, name="Medium risk escalation")
+                   ).to_be_visible()
+            expect(admin.get_by_text("Seen by adminpat")).to_be_visible()
+            assert serious_axe_violations(admin) == []
+            # A lead of no board: the queue, the escalation, and the item read-only.
+            lead = _signed_in(browser, base, "leadkim")
+            for path, text in [("/moderation/", "1 open escalation"),
+                               (f"/moderation/escalations/{ids['escalation_id']}",
+                                "I have seen this and I am on it"),
+                               (f"/moderation/cases/{ids['case_id']}",
+                                "its escalation has reached you")]:
+                lead.goto(base + path)
+                expect(lead.get_by_text(text)).to_be_visible()
+                assert serious_axe_violations(lead) == [], path
+        finally:
+            browser.close()
+
+
+def test_admin_resets_a_facilitators_lost_two_step_sign_in(site: tuple[str, int]) -> None:
+    """Member details → "Reset two-step sign-in": the facilitator's open page is signed
+    out, and their next sign-in asks them to set two-step sign-in up again."""
+    base, _ = site
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            guide = _signed_in(browser, base, "guidejo")
+            admin = _signed_in(browser, base, "adminpat")
+            admin.goto(base + "/admin/members/guidejo")
+            expect(admin.get_by_role("heading", level=1, name="Member details: guidejo")
+                   ).to_be_visible()
+            assert serious_axe_violations(admin) == []
+            admin.get_by_role("link", name="Reset two-step sign-in for guidejo").click()
+            expect(admin.get_by_role("heading", level=1,
+                                     name="Reset two-step sign-in for guidejo")).to_be_visible()
+            assert serious_axe_violations(admin) == []
+            admin.get_by_label("Why are you resetting it?").fill(
+                "Lost phone, confirmed by a call to their lead")
+            admin.get_by_role("button", name="Reset two-step sign-in").click()
+            expect(admin.get_by_text("Two-step sign-in for guidejo has been reset")
+                   ).to_be_visible()
+
+            guide.goto(base + "/moderation/")
+            expect(guide.get_by_role("button", name="Sign out")).to_have_count(0)
+            again = browser.new_context().new_page()
+            again.goto(base + "/sign-in")
+            again.get_by_label("Username or email address").fill("guidejo")
+            again.get_by_label("Password", exact=True).fill(PASSWORD)
+            again.get_by_role("button", name="Sign in").click()
+            expect(again).to_have_url(re.compile(r"/sign-in/set-up-two-step$"))
         finally:
             browser.close()

@@ -18,6 +18,7 @@ class MailBox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.port = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
@@ -45,7 +46,7 @@ def _free_port() -> int:
 def mailbox(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailBox]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1; the app sends account mail to it."""
     box = MailBox()
-    port = _free_port()
+    port = box.port = _free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")

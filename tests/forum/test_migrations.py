@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -62,3 +63,36 @@ def test_migrations_create_every_table(fresh_database_url: str) -> None:
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert set(metadata.tables) <= tables
+
+
+
+def test_0002_gives_declined_posts_their_own_state(fresh_database_url: str) -> None:
+    """Posts whose latest take-down was a "decline" become ``DECLINED``; posts hidden by a
+    facilitator or by reports, even if declined once before, stay ``HIDDEN``."""
+    app = create_app({"DATABASE_URL": fresh_database_url}, env="test")
+    upgrade(app, "0001")
+    engine = app.extensions["db_engine"]
+    t = metadata.tables
+    # 0002 changes no table, so today's table definitions (and their defaults) fit 0001.
+    with engine.begin() as conn:
+        conn.execute(t["users"].insert(), [{"id": 1, "username": "a", "username_key": "a",
+                                            "email": "a@example.org",
+                                            "email_key": "a@example.org",
+                                            "password_hash": "x",
+                                            "accepted_guidelines_at": datetime.now(UTC)}])
+        conn.execute(t["boards"].insert(), [{"id": 1, "slug": "b", "name": "B"}])
+        conn.execute(t["threads"].insert(), [{"id": 1, "board_id": 1, "title": "T"}])
+        conn.execute(t["posts"].insert(), [
+            {"id": n, "thread_id": 1, "author_id": 1, "body_source": "x", "body_html": "x",
+             "state": "HIDDEN"} for n in (1, 2, 3)])
+        conn.execute(t["audit_entries"].insert(), [
+            {"action": "post:reject", "subject_type": "post", "subject_id": 1},
+            {"action": "post:hide", "subject_type": "post", "subject_id": 2},
+            {"action": "post:reject", "subject_type": "post", "subject_id": 3},
+            {"action": "post:approve", "subject_type": "post", "subject_id": 3},
+            {"action": "post:auto_hide", "subject_type": "post", "subject_id": 3}])
+    upgrade(app)
+    with engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT id, state FROM posts ORDER BY id")).all())
+    engine.dispose()
+    assert states == {1: "DECLINED", 2: "HIDDEN", 3: "HIDDEN"}

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from forum.audit.models import AuditEntry
 from forum.errors import Conflict, Forbidden, Invalid
+from forum.permissions import can_edit_post
 from forum.threads.models import Post, PostRevision, PostState
+from forum.threads.queries import get_thread_page
 from moderation import actions as A
 from moderation.models import ActionNotice, CaseEvent, CaseState, Escalation
 from tests.moderation.mod_scene import build_scene
@@ -83,9 +85,31 @@ def test_reject_held_post_tells_why(db, make):
     with pytest.raises(Invalid):
         A.do_reject_post(db, actor=make.viewer(s.guide), post=s.post, reason="")
     A.do_reject_post(db, actor=make.viewer(s.guide), post=s.post, reason="Shares a name")
-    assert s.post.state == PostState.HIDDEN
+    assert s.post.state == PostState.DECLINED
     notice = db.scalar(select(ActionNotice).where(ActionNotice.user_id == s.author.id))
     assert "Shares a name" in notice.message and notice.appealable
+
+
+def test_declined_reply_leaves_no_placeholder_and_can_be_published_after_all(db, make):
+    s = build_scene(db, make, reported=False)
+    s.board.posting_policy = "all_held"
+    held = make.reply(s.thread, s.author, body="A reply that names a nurse.").post
+    assert held.state == PostState.HELD
+    A.do_reject_post(db, actor=make.viewer(s.guide), post=held, reason="Names a nurse")
+
+    def listed(user):
+        page = get_thread_page(db, make.viewer(user), s.thread, 1, 25, placeholders=True)
+        return [p.id for p in page.posts], page.total
+
+    # Others never knew it existed: no "hidden" note, not counted.
+    assert listed(s.member) == ([s.post.id], 1)
+    assert listed(s.author) == ([s.post.id, held.id], 2)
+    assert s.thread.reply_count == 0
+    assert not can_edit_post(make.viewer(s.author), held, s.thread)
+
+    A.do_restore_post(db, actor=make.viewer(s.guide2), post=held, reason="Name was public")
+    assert held.state == PostState.PUBLISHED and s.thread.reply_count == 1
+    assert listed(s.member) == ([s.post.id, held.id], 2)
 
 
 def test_hide_then_restore(db, make, captured_events):

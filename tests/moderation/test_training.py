@@ -44,6 +44,33 @@ def test_expired_training_is_read_only(db, make, login):
     assert case.claimed_by_id == s.guide.id
 
 
+def test_expired_training_stops_facilitator_powers_on_forum_pages_too(db, make, login):
+    """Editing or deleting someone else's post, replying in a locked conversation and
+    posting guidance are facilitator acts as much as the queue's: refused while training
+    has lapsed; reading the post's earlier versions is not."""
+    from forum.threads.actions import do_delete_post, do_reply
+
+    s = build_scene(db, make, reported=False)
+    course = add_course(db, "Peer support induction")
+    lapsed = train(db, s.guide, course, expires_in_days=-1)
+    with pytest.raises(Forbidden):
+        do_delete_post(db, actor=make.viewer(s.guide), post=s.post)
+    with pytest.raises(Forbidden):
+        do_reply(db, actor=make.viewer(s.guide), thread=s.thread, body="Guidance", guidance=True)
+    with pytest.raises(Forbidden):
+        A.do_add_staff_note(db, actor=make.viewer(s.guide), user=s.author,
+                            body="Seems to be having a hard week")
+    client = login(s.guide)
+    assert client.get(f"/posts/{s.post.id}/edit").status_code == 403
+    assert client.post(f"/posts/{s.post.id}/delete").status_code == 403
+    assert client.get(f"/posts/{s.post.id}/revisions").status_code == 200
+    assert db.get(type(s.post), s.post.id).state == "published"
+    lapsed.expires_on = utcnow().date() + timedelta(days=90)  # renewed: powers come back
+    db.commit()
+    do_delete_post(db, actor=make.viewer(s.guide), post=s.post)
+    assert db.get(type(s.post), s.post.id).state == "deleted"
+
+
 def test_high_tier_needs_the_named_training(db, make):
     s = build_scene(db, make)
     add_course(db, "Peer support induction")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import Factories
+from helpers import PASSWORD, Factories
 from stubs import is_stub, sign_in
 
 from forum.db import utcnow
@@ -98,6 +98,46 @@ def test_password_reset_is_limited_per_address_without_revealing_it(
     # Same address, different spelling: same count.
     assert sclient.post(url, data={"email": " Nobody@Example.org "}).status_code == 429
     assert sclient.post(url, data={"email": "another@example.org"}).status_code != 429
+
+
+def test_registration_is_limited_per_address_the_same_whether_or_not_it_has_an_account(
+        sclient: FlaskClient, secure_app: Flask, smake: Factories, rate_limits: Any) -> None:
+    """Each sign-up emails the address typed: three an hour per address, counted only when
+    the form was accepted, and the same answer for an address with an account."""
+    smake.user("owner_here", email="owner@example.org")
+    url = _url(secure_app, "accounts.register")
+    answers = {}
+    for address in ("owner@example.org", "stranger@example.org"):
+        form = {"email": address, "password": "quiet harbour lantern 4471",
+                "accept_guidelines": "y"}
+        # A mistake in the form does not use up the allowance.
+        assert sclient.post(url, data={**form, "username": "x"}).status_code == 422
+        for n in range(3):
+            done = sclient.post(url, data={**form, "username": f"newcomer{n}"})
+            assert done.status_code == 200
+        refused = sclient.post(url, data={**form, "username": "newcomer9"})
+        answers[address] = (refused.status_code, refused.get_data(as_text=True).count(
+            "already sent several emails"))
+    assert answers["owner@example.org"] == answers["stranger@example.org"] == (429, 1)
+
+
+def test_changing_email_is_limited_per_account(
+        sclient: FlaskClient, secure_app: Flask, smake: Factories, rate_limits: Any) -> None:
+    """The change-email form says when an address cannot be used, so probing it for other
+    people's addresses is slowed to five tries an hour per account."""
+    smake.user("owner_here", email="owner@example.org")
+    prober = smake.user("prober_here")
+    sign_in(sclient, prober)
+    url = _url(secure_app, "accounts.change_email")
+    for n in range(5):
+        tried = sclient.post(url, data={"email": f"guess{n}@example.org",
+                                        "current_password": "not my password"})
+        assert tried.status_code == 422
+    assert sclient.post(url, data={"email": "owner@example.org",
+                                   "current_password": PASSWORD}).status_code == 429
+    other = secure_app.test_client()
+    sign_in(other, smake.user("someone_else"))
+    assert other.post(url, data={"email": "x@example.org"}).status_code == 422
 
 
 def test_ipv6_clients_are_grouped_by_64(secure_app: Flask) -> None:

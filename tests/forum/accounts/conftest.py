@@ -3,6 +3,7 @@ fixture is in tests/forum/conftest.py.)"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,3 +55,50 @@ def is_signed_in(client: FlaskClient) -> bool:
 @pytest.fixture()
 def signed_in() -> Callable[[FlaskClient], bool]:
     return is_signed_in
+
+
+@pytest.fixture()
+def deliver(app: Flask) -> Callable[[], Any]:
+    """Run the account-mail job once, as a tick of the jobs scheduler would."""
+    from forum.accounts.jobs import send_account_emails
+
+    return lambda: send_account_emails(app)
+
+
+class Statements:
+    """The SQL statements (text only, no values) the app sends while recording."""
+
+    def __init__(self) -> None:
+        self.recorded: list[str] = []
+        self.on = False
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.on:
+            # Savepoint names count up through the test; only the statement matters.
+            text = re.sub(r"sa_savepoint_\d+", "sa_savepoint", " ".join(statement.split()))
+            self.recorded.append(text)
+
+    def record(self) -> Statements:
+        self.recorded = []
+        self.on = True
+        return self
+
+    def __enter__(self) -> Statements:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.on = False
+
+
+@pytest.fixture()
+def statements(app: Flask) -> Iterator[Statements]:
+    """``with statements.record() as seen: ...`` then ``seen.recorded``."""
+    from sqlalchemy import event
+
+    engine = app.extensions["db_engine"]
+    recorder = Statements()
+    event.listen(engine, "before_cursor_execute", recorder)
+    try:
+        yield recorder
+    finally:
+        event.remove(engine, "before_cursor_execute", recorder)

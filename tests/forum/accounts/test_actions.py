@@ -13,10 +13,10 @@ from forum.accounts.actions import (
     do_change_password,
     do_login,
     do_logout,
-    do_register,
 )
-from forum.accounts.models import User, UserStatus
+from forum.accounts.models import AccountEmail, PendingRegistration, User, UserStatus
 from forum.accounts.passwords import dummy_hash
+from forum.accounts.registration import do_register
 from forum.audit.models import AuditEntry
 from forum.errors import Invalid, Unauthorised
 from forum.permissions import Viewer
@@ -66,10 +66,15 @@ def test_logout_of_nobody_records_nothing(db) -> None:
 def test_register_with_a_used_email_creates_and_audits_nothing(db, make) -> None:
     make.user("Owner", email="owner@example.org")
     before = (_audit_count(db), db.scalar(select(func.count(User.id))))
-    assert do_register(db, username="Newcomer", email="owner@example.org",
-                       password="kettle marmalade lighthouse",
-                       accepted_guidelines=True) is None
+    pending = do_register(db, username="Newcomer", email="owner@example.org",
+                          password="kettle marmalade lighthouse", accepted_guidelines=True)
     assert (_audit_count(db), db.scalar(select(func.count(User.id)))) == before
+    # The request keeps the sign-up and queues one email, as for any address: which email
+    # it is gets decided by the background job.
+    assert db.get(PendingRegistration, pending.id) is not None
+    [queued] = db.scalars(select(AccountEmail)).all()
+    assert (queued.kind, queued.registration_id, queued.user_id) == (
+        "registration", pending.id, None)
 
 
 def test_register_reports_every_problem_at_once(db) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from helpers import PASSWORD, assert_error
 from sqlalchemy import select
 
+from forum.accounts.actions import do_create_token
 from forum.accounts.models import ApiToken, UserStatus
 from forum.audit.models import AuditEntry
 from forum.auth import hash_token
+from forum.privacy.models import SignInAddress
 
 
 def test_create_token_with_username_then_use_it(client, db, make):
@@ -26,6 +28,29 @@ def test_create_token_with_username_then_use_it(client, db, make):
     assert me.get_json()["username"] == "quietharbour"
     assert me.get_json()["authenticated_by"] == "token"
     assert me.headers["Cache-Control"] == "no-store"
+
+
+def test_creating_a_token_with_a_password_is_a_sign_in_with_its_address_kept(client, db,
+                                                                            make):
+    """Like the web sign-in, the address joins the member's sign-in history (what an admin
+    sees with a reason, and what the member downloads); a wrong password keeps nothing."""
+    user = make.user("quietharbour")
+    assert client.post("/api/v1/tokens", json={"login": "quietharbour", "password": "nope"},
+                       environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code == 401
+    assert db.scalar(select(SignInAddress).where(SignInAddress.user_id == user.id)) is None
+    resp = client.post("/api/v1/tokens", json={"login": "quietharbour", "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert resp.status_code == 201
+    [address] = db.scalars(select(SignInAddress).where(SignInAddress.user_id == user.id))
+    assert address.ip == "198.51.100.7"
+    db.refresh(user)
+    assert user.last_seen_at is not None
+
+
+def test_a_token_made_on_the_settings_page_is_not_a_sign_in(db, make):
+    user = make.user()
+    do_create_token(db, actor=make.viewer(user), name="From settings")
+    assert db.scalar(select(SignInAddress).where(SignInAddress.user_id == user.id)) is None
 
 
 def test_create_token_with_email(client, make):

@@ -28,6 +28,7 @@ from forum.threads.actions import do_add_reaction, do_delete_post, do_edit_post
 from forum.threads.models import PostState
 from forum.threads.views import PostActions, post_actions, thread_abilities
 from moderation import actions as moderation
+from tests.moderation.duty_scene import add_course, train
 
 TOKEN = re.compile(r'(name="csrf_token" value="|nonce=")[^"]*(")')
 
@@ -109,9 +110,17 @@ def test_post_actions_give_the_same_answers_as_the_permission_predicates(make, d
     started = make.thread(board, author=author)
     post, thread = started.post, started.thread
     suspended.status = UserStatus.SUSPENDED
+    # A facilitator whose required training has lapsed still sees everything but may not act.
+    lapsed = make.facilitator(board)
+    course = add_course(db, "Peer support induction")
+    train(db, guide, course, expires_in_days=90)
+    train(db, lapsed, course, expires_in_days=-1)
     viewers = {"anonymous": make.viewer(None), "author": make.viewer(author),
                "other": make.viewer(other), "suspended": make.viewer(suspended),
-               "facilitator": make.viewer(guide), "admin": make.viewer(make.admin())}
+               "facilitator": make.viewer(guide), "lapsed facilitator": make.viewer(lapsed),
+               "admin": make.viewer(make.admin())}
+    assert not viewers["lapsed facilitator"].acts_for(board.id)
+    assert viewers["facilitator"].acts_for(board.id)
     checked = 0
     for (name, viewer), state, locked, archived, own_is_author in product(
             viewers.items(), list(PostState), (False, True), (False, True), (True, False)):
@@ -134,7 +143,7 @@ def test_post_actions_give_the_same_answers_as_the_permission_predicates(make, d
         assert post_actions(viewer, post, thread) == expected
         checked += 1
     db.rollback()
-    assert checked == 6 * 4 * 2 * 2 * 2
+    assert checked == len(viewers) * len(PostState) * 2 * 2 * 2
 
 
 # ---- thread and board pages -------------------------------------------------------------

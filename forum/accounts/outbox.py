@@ -1,0 +1,232 @@
+"""The account-mail outbox: sign-up links, notes to owners of an address someone tried to
+register, password-reset links and welcome mail, sent by the background job and never
+while a request waits.
+
+Why: a page that sends mail inline answers later when the address has an account (an SMTP
+conversation) than when it does not, and that difference says who uses the service. So the
+request only adds one :class:`AccountEmail` row whatever the answer
+(:func:`queue_account_email`), and :func:`forum.accounts.jobs.send_account_emails` writes
+and sends the mail on the next tick of the jobs scheduler (in embedded mode the tick is
+woken as soon as the row is committed, so mail still goes within seconds).
+
+A row holds no address and no link: :func:`compose_account_email` writes the mail at send
+time from the account or pending registration it points to, signing a fresh link then.
+
+The bookkeeping actions (claim, mark sent or failed, cancel, forget expired sign-ups) are
+system actions called only by the job: each commits on its own so a send is recorded the
+moment it happens, like :mod:`forum.notifications.actions_email`. Marking a reset link
+sent audits ``user:request_password_reset``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import delete, event, or_, select, update
+from sqlalchemy.orm import Session
+
+from forum.accounts import emails
+from forum.accounts.models import (
+    AccountEmail,
+    AccountEmailKind,
+    PendingRegistration,
+    User,
+    UserStatus,
+)
+from forum.audit.models import AuditAction, record
+from forum.db import utcnow
+from forum.mail import Mail
+
+log = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=1)
+# A sign-up or reset link is only useful for a while: after this many failed tries the
+# mail is given up (the person can simply ask again).
+MAX_ATTEMPTS = 8
+_WAKE = "account_mail_queued"
+
+
+def queue_account_email(session: Session, kind: AccountEmailKind, *,
+                        user_id: int | None = None,
+                        registration_id: int | None = None) -> AccountEmail:
+    """Add one outbox row in the caller's transaction (a step inside an action; does not
+    commit). ``user_id`` may be None on purpose: the job then sends nothing."""
+    now = utcnow()
+    row = AccountEmail(kind=kind, user_id=user_id, registration_id=registration_id,
+                       created_at=now, next_attempt_at=now, attempts=0, last_error="")
+    session.add(row)
+    session.info[_WAKE] = True
+    return row
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_scheduler(session: Session) -> None:
+    if not session.info.pop(_WAKE, False):
+        return
+    app: Flask | None = session.info.get("app")
+    if app is not None:
+        from forum.notifications.jobs import wake_scheduler
+
+        wake_scheduler(app)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_wake(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_WAKE, None)
+
+
+# ---- writing the mail (read-only) ------------------------------------------------------
+
+def _active(session: Session, user_id: int | None) -> User | None:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.status == UserStatus.ACTIVE else None
+
+
+def compose_account_email(session: Session, row: AccountEmail) -> Mail | None:
+    """The mail for ``row``, or None when there is nothing to send (no account for a reset
+    request, a sign-up already finished or expired, an account closed since).
+
+    For a sign-up, an address that has an account by now gets the note to its owner; a new
+    one gets a freshly signed link. Reads only (signing a link writes nothing)."""
+    from forum.accounts.registration import registration_link
+    from forum.accounts.reset import reset_link
+
+    config = current_app.config
+    if row.kind == AccountEmailKind.PASSWORD_RESET:
+        user = _active(session, row.user_id)
+        if user is None:
+            return None
+        return emails.password_reset(user, reset_link(user),
+                                     int(config["PASSWORD_RESET_MAX_AGE"]))
+    if row.kind == AccountEmailKind.WELCOME:
+        user = _active(session, row.user_id)
+        return emails.welcome(user) if user is not None else None
+    if row.kind == AccountEmailKind.REGISTRATION:
+        pending = (session.get(PendingRegistration, row.registration_id)
+                   if row.registration_id is not None else None)
+        if pending is None:
+            return None
+        owner = session.scalar(select(User).where(User.email_key == pending.email_key))
+        if owner is not None:
+            return emails.registration_attempt(owner)
+        return emails.registration_confirm(pending, registration_link(pending),
+                                           int(config["REGISTRATION_LINK_MAX_AGE"]))
+    return None
+
+
+# ---- bookkeeping (system actions, called by the job) -----------------------------------
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 seconds, 1, 2, 4… minutes after each failure, at most an hour."""
+    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+
+
+def do_claim_account_emails(session: Session, *, now: datetime, limit: int = 50
+                            ) -> tuple[str, list[int]]:
+    """Claim up to ``limit`` due rows for this worker; returns (claim token, row ids).
+    Two workers never claim one row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and the
+    claim is re-checked in the UPDATE)."""
+    token = secrets.token_hex(16)
+    free = or_(AccountEmail.claimed_at.is_(None), AccountEmail.claimed_at < now - CLAIM_TIMEOUT)
+    open_ = (AccountEmail.sent_at.is_(None), AccountEmail.cancelled_at.is_(None))
+    due = (select(AccountEmail.id).where(*open_, AccountEmail.next_attempt_at <= now, free)
+           .order_by(AccountEmail.next_attempt_at, AccountEmail.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if ids:
+        session.execute(update(AccountEmail).where(AccountEmail.id.in_(ids), *open_, free)
+                        .values(claim_token=token, claimed_at=now)
+                        .execution_options(synchronize_session=False))
+    session.commit()
+    claimed = list(session.scalars(select(AccountEmail.id).where(
+        AccountEmail.claim_token == token).order_by(AccountEmail.id))) if ids else []
+    return token, claimed
+
+
+def _claimed(session: Session, row_id: int, token: str) -> AccountEmail | None:
+    row = session.get(AccountEmail, row_id, populate_existing=True)
+    if row is None or row.claim_token != token or row.sent_at is not None:
+        return None
+    return row
+
+
+def do_mark_account_email_sent(session: Session, *, row_id: int, token: str, now: datetime,
+                               mail_kind: str) -> bool:
+    """Record a send straight after the SMTP server took it. A reset link audits
+    ``user:request_password_reset`` (no actor: whoever asked is not known). A note to the
+    owner of an address that was already registered ends that sign-up: its name and
+    password hash are deleted at once."""
+    row = _claimed(session, row_id, token)
+    if row is None:
+        return False
+    row.sent_at = now
+    row.attempts += 1
+    row.claim_token = None
+    row.last_error = ""
+    if row.kind == AccountEmailKind.PASSWORD_RESET:
+        record(session, actor_id=None, action=AuditAction.USER_REQUEST_PASSWORD_RESET,
+               subject_type="user", subject_id=row.user_id)
+    if mail_kind == "registration_attempt" and row.registration_id is not None:
+        session.execute(delete(PendingRegistration).where(
+            PendingRegistration.id == row.registration_id),
+            execution_options={"synchronize_session": False})
+        row.registration_id = None
+    session.commit()
+    return True
+
+
+def do_mark_account_email_failed(session: Session, *, row_id: int, token: str,
+                                 now: datetime, error: str) -> bool:
+    """Record a failed send and when to try again; after ``MAX_ATTEMPTS`` the row is
+    closed instead (the link in it would be close to expiring anyway)."""
+    row = _claimed(session, row_id, token)
+    if row is None:
+        return False
+    row.attempts += 1
+    row.claim_token = None
+    row.claimed_at = None
+    row.last_error = error[:200]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.cancelled_at = now
+    else:
+        row.next_attempt_at = now + retry_delay(row.attempts)
+    session.commit()
+    return True
+
+
+def do_cancel_account_email(session: Session, *, row_id: int, token: str,
+                            now: datetime) -> bool:
+    """Nothing to send (no account, sign-up finished or expired): close the row unsent."""
+    row = _claimed(session, row_id, token)
+    if row is None:
+        return False
+    row.cancelled_at = now
+    row.claim_token = None
+    session.commit()
+    return True
+
+
+def do_forget_expired_registrations(session: Session, *, now: datetime) -> int:
+    """Delete sign-ups whose link has run out (``REGISTRATION_LINK_MAX_AGE``): a name, an
+    address and a password hash of someone who never finished joining. Returns how many."""
+    max_age = int(current_app.config["REGISTRATION_LINK_MAX_AGE"])
+    result = session.execute(delete(PendingRegistration).where(
+        PendingRegistration.created_at < now - timedelta(seconds=max_age)),
+        execution_options={"synchronize_session": False})
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_registrations_for(session: Session, address_key: str) -> None:
+    """Every sign-up waiting for ``address_key`` (a step of finishing one: the others'
+    links stop working). Does not commit."""
+    session.execute(delete(PendingRegistration).where(
+        PendingRegistration.email_key == address_key),
+        execution_options={"synchronize_session": False})
