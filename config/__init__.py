@@ -70,6 +70,10 @@ SETTINGS: list[Setting] = [
             "(two or three, as Samaritans advise).", kind="json"),
     Setting("POSTS_PER_PAGE", 25, "Posts shown on one page of a thread.", kind="int"),
     Setting("THREADS_PER_PAGE", 30, "Threads shown on one page of a board.", kind="int"),
+    Setting("RENDER_CACHE_KB", 8192,
+            "Memory (KB, per server process) for rendered pieces of pages that look the same "
+            "to every reader, such as a post's header and body. 0 turns the cache off.",
+            kind="int"),
     Setting("MAX_POST_LENGTH", 20000, "The longest post body accepted, in characters.", kind="int"),
     Setting("MAX_CONTENT_LENGTH", 1_000_000, "The largest request body accepted, in bytes.",
             kind="int"),

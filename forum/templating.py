@@ -104,6 +104,11 @@ def init_templating(app: Flask) -> None:
 
         env.globals["csrf_token"] = generate_csrf
 
+    # cached_fragment and memo_macro, used by the layout and the busiest pages.
+    from forum.render_cache import init_render_cache
+
+    init_render_cache(app)
+
     env.filters["format_datetime"] = format_datetime
     env.filters["duration"] = describe_seconds
     env.filters["format_date"] = format_date

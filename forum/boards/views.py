@@ -55,7 +55,7 @@ def show(slug: str) -> str:
     board = access_board(db, viewer, slug)
     page = page_number()
     per_page = max(1, int(current_app.config.get("THREADS_PER_PAGE", 30)))
-    rows, total = list_board_threads(db, viewer, board, page, per_page)
+    rows, total = list_board_threads(db, viewer, board, page, per_page, shown=True)
     pages = max(1, -(-total // per_page))
     if page > pages:
         raise NotFound(f"This board has {pages} page{'s' if pages != 1 else ''} "

@@ -7,7 +7,7 @@ call one query or action, and render; they never commit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import (
     Blueprint,
@@ -29,13 +29,11 @@ from forum.permissions import (
     Viewer,
     access_post,
     access_thread,
-    can_delete_post,
-    can_edit_post,
     can_moderate,
-    can_react,
+    can_post_in_board,
     can_reply,
-    can_see_post,
 )
+from forum.templating import has_endpoint
 from forum.threads.actions import (
     do_add_reaction,
     do_follow_thread,
@@ -43,8 +41,13 @@ from forum.threads.actions import (
     do_remove_reaction,
 )
 from forum.threads.forms import ReplyForm
-from forum.threads.models import REACTION_LABELS, Post, ReactionKind, Thread
-from forum.threads.queries import first_unread_post_id, get_thread_page, page_of_post
+from forum.threads.models import REACTION_LABELS, Post, PostState, ReactionKind, Thread
+from forum.threads.queries import (
+    ThreadPage,
+    first_unread_post_id,
+    get_thread_page,
+    page_of_post,
+)
 
 bp = Blueprint("threads", __name__)
 
@@ -86,30 +89,114 @@ def remember_notices(notices: list[dict[str, Any]]) -> None:
         session[NOTICES_KEY] = plain
 
 
+class ThreadAbilities(NamedTuple):
+    """The viewer's standing in one thread, worked out once for a whole page of posts."""
+
+    viewer_id: int | None
+    active: bool
+    staff: bool  # can_moderate: the board's facilitators and admins (they see everything)
+    acts: bool  # Viewer.acts_for: staff who may act here (edit, delete, post guidance)
+    post_in_board: bool  # can_post_in_board
+    reply: bool  # can_reply
+    closed: bool  # archived board or locked thread: members can no longer edit
+
+
+class PostActions(NamedTuple):
+    """What the viewer may do with one post (attributes, so templates read them fast)."""
+
+    see: bool
+    edit: bool
+    delete: bool
+    react: bool
+    quote: bool
+    staff: bool
+    report: bool
+
+
+# Members cannot edit their posts in these states (facilitators who may act can).
+_NOT_EDITABLE = (PostState.HIDDEN, PostState.DECLINED)
+
+
 @bp.app_template_global()
-def post_actions(viewer: Viewer, post: Post, thread: Thread) -> dict[str, bool]:
-    """What the viewer may do with one post; used by ``threads/_post.html``."""
-    return {
-        "see": can_see_post(viewer, post, thread.board_id),
-        "edit": can_edit_post(viewer, post, thread),
-        "delete": can_delete_post(viewer, post, thread),
-        "react": can_react(viewer, post, thread),
-        "quote": can_reply(viewer, thread) and str(post.state) == "published",
-        "staff": can_moderate(viewer, thread.board_id),
+def thread_abilities(viewer: Viewer, thread: Thread) -> ThreadAbilities:
+    return ThreadAbilities(
+        viewer_id=viewer.id, active=viewer.is_active, staff=can_moderate(viewer, thread.board_id),
+        acts=viewer.acts_for(thread.board_id),
+        post_in_board=can_post_in_board(viewer, thread.board), reply=can_reply(viewer, thread),
+        closed=thread.board.archived or thread.locked)
+
+
+@bp.app_template_global()
+def post_actions(viewer: Viewer, post: Post, thread: Thread,
+                 abilities: ThreadAbilities | None = None) -> PostActions:
+    """What the viewer may do with one post; used by ``threads/_post.html``.
+
+    The same answers as the ``can_*`` predicates in :mod:`forum.permissions` (a test
+    compares them over every state and kind of reader), with the per-thread part taken
+    from ``abilities`` so that a page of 50 posts asks it once.
+    """
+    a = abilities or thread_abilities(viewer, thread)
+    state = post.state
+    published = state == PostState.PUBLISHED
+    deleted = state == PostState.DELETED
+    own = a.viewer_id is not None and post.author_id == a.viewer_id
+    see = published or deleted or a.staff or own
+    return PostActions(
+        see=see,
+        edit=a.active and not deleted and (
+            a.acts or (not a.closed and state not in _NOT_EDITABLE and own)),
+        delete=a.active and not deleted and (own or a.acts),
+        react=a.post_in_board and published,
+        quote=a.reply and published,
+        staff=a.staff,
         # Any signed-in reader may report someone else's published post (moderation checks
         # it again); the link is only shown when the report page would accept it. The
         # board's facilitators act on posts from the review queue instead.
-        "report": (viewer.is_active and post.author_id != viewer.id
-                   and not can_moderate(viewer, thread.board_id)
-                   and str(post.state) == "published"
-                   and can_see_post(viewer, post, thread.board_id)),
-    }
+        report=a.active and not own and not a.staff and published,
+    )
 
 
 @bp.app_template_global()
-def reaction_kinds() -> list[tuple[str, str]]:
+def post_list_key(view: ThreadPage, thread: Thread, viewer: Viewer,
+                  abilities: ThreadAbilities) -> tuple[Any, ...]:
+    """Everything ``post_article`` shows for the posts of ``view``, as one cache key.
+
+    The thread page caches its whole list of posts under this key (forum/render_cache.py),
+    so it must hold every input of ``templates/threads/_post.html`` except the CSRF token,
+    which is a slot: each post's columns, author name, "New" mark, reactions and the
+    reader's own, what the reader may do with it, and whether a held post is theirs. Add
+    here whenever you add to what that template shows.
+    """
+    last_read = view.last_read_post_id
+    reactions, mine = view.reactions, view.my_reactions
+    # What the reader may do depends only on the post's state and whether it is theirs.
+    acts_for: dict[tuple[Any, bool], PostActions] = {}
+    items = []
+    for post in view.posts:
+        own = post.author_id == viewer.id
+        acts = acts_for.get((post.state, own))
+        if acts is None:
+            acts = acts_for[post.state, own] = post_actions(viewer, post, thread, abilities)
+        counts, sent = reactions.get(post.id), mine.get(post.id)
+        items.append((
+            post.id, str(post.state), post.is_guidance,
+            post.author.username if post.author else None, own,
+            post.created_at, post.edited_at, post.body_html,
+            bool(last_read and post.id > last_read), acts,
+            tuple(sorted(counts.items())) if counts else (),
+            tuple(sorted(sent)) if sent else (),
+        ))
+    return (thread.id, has_endpoint("moderation.report"), tuple(items))
+
+
+REACTION_KINDS: tuple[tuple[str, str], ...] = tuple(
+    (kind.value, REACTION_LABELS[kind]) for kind in ReactionKind)
+
+
+@bp.app_template_global()
+def reaction_kinds() -> tuple[tuple[str, str], ...]:
     """Each peer-support reaction as (value, label), in display order."""
-    return [(kind.value, REACTION_LABELS[kind]) for kind in ReactionKind]
+    return REACTION_KINDS
 
 
 # ---- pages ------------------------------------------------------------------------------
@@ -121,20 +208,25 @@ def show(thread_id: int) -> str | Response:
     db = get_session()
     thread = access_thread(db, viewer, thread_id)
     page = page_number()
-    view = get_thread_page(db, viewer, thread, page, posts_per_page(), placeholders=True)
+    view = get_thread_page(db, viewer, thread, page, posts_per_page(), placeholders=True,
+                           shown=True)
     if page > view.pages:
         raise NotFound(f"This conversation has {view.pages} "
                        f"page{'s' if view.pages != 1 else ''}.")
-    if viewer.user is not None and view.posts:
+    # Only when the page shows something past the reader's marker: read again, there is
+    # nothing to record (the action would find the same and write nothing).
+    if viewer.user is not None and view.posts and view.posts[-1].id > view.last_read_post_id:
         do_mark_read(db, actor=viewer, thread=thread, up_to_post_id=view.posts[-1].id)
-    reply_form = ReplyForm()
     first_new = None
     if view.last_read_post_id:
         first_new = next((p.id for p in view.posts if p.id > view.last_read_post_id), None)
+    abilities = thread_abilities(viewer, thread)
     return render_template(
         "threads/show.html", thread=thread, board=thread.board, view=view, viewer=viewer,
-        reply_form=reply_form, can_reply=can_reply(viewer, thread), first_new=first_new,
-        can_guide=viewer.acts_for(thread.board_id),
+        abilities=abilities, can_reply=abilities.reply,
+        reply_form=ReplyForm() if abilities.reply else None,
+        first_new=first_new,
+        can_guide=abilities.acts,
         notices=session.pop(NOTICES_KEY, []),
     )
 
