@@ -144,7 +144,9 @@ RULES: tuple[_Rule, ...] = (
        "high", "Mentions suicidal thoughts or plans."),
     _r("risk.suicidal", r"\b(?:kill|killing|end|ending|top|topping|off|offing)\s+" + _SELF +
        r"\b", "high", "Talks about killing themselves."),
-    _r("risk.suicidal", r"\b(?:end|ending|take|taking|took)\s+(?:my|his|her|their)\s+(?:own\s+)?"
+    # "took his own life" reports a death (bereavement), so only the present and future
+    # forms count; "tried to take his life" is still caught.
+    _r("risk.suicidal", r"\b(?:end|ending|take|taking)\s+(?:my|his|her|their)\s+(?:own\s+)?"
        r"li(?:fe|ves)\b|\bend(?:ing)?\s+it\s+all\b|\bend\s+it\s+(?:tonight|now|today|soon)\b|\bend\s+everything\b|"
        r"\b(?:finna|gonna|gna|going\s+to|about\s+to)\s+end\s+it\b(?!\s+with)",
        "high", "Talks about ending their life."),
@@ -188,7 +190,8 @@ RULES: tuple[_Rule, ...] = (
        r"(?:\bnot|n't)\b[^.!?]{0,25}\bbe\s+(?:here|around)\s+(?:much\s+|for\s+(?:much\s+)?)?"
        r"(?:longer|long)\b|"
        r"\bwill\s+be\s+my\s+last\b(?!\s+(?:post|message|reply|comment|chemo|treatment|session|shift|"
-       r"appointment|day\s+at)\b)(?!\s+(?:\w+\s+)?(?:in|on|at|before|for|of|with|as)\s+(?:this|the|my|our)\b)|\btonight\s+is\s+the\s+night\b|\bno\s+way\s+out\b|"
+       r"appointment|day\s+at)\b)(?!\s+(?:\w+\s+)?(?:in|on|at|before|for|of|with|as)\s+(?:this|the|my|our)\b)|\btonight(?:'s|\s+is)\s+the\s+night\b(?![^.?\n]{0,80}!)(?![^.!?]{0,60}\b(?:gig|"
+       r"concert|party|date|match|show|premiere|final|results?|opening|launch|wedding|game|first)\b)|\bno\s+way\s+out\b|"
        r"\bwant\s+(?:it\s+all|everything)\s+to\s+(?:stop|end|be\s+over)\b|"
        r"\bjust\s+want\s+it\s+to\s+(?:stop|end|be\s+over)\b(?!\s+(?:for\s+(?:him|her|them|you|my)|"
        r"raining|so\s+I\s+can))|"
@@ -210,6 +213,22 @@ RULES: tuple[_Rule, ...] = (
        r"(?:overdose|od)\b|\b(?:lethal|fatal)\s+(?:dose|amount)\b|"
        r"\b(?:most\s+)?(?:painless|quickest|easiest|surest)\s+way\s+to\s+(?:die|go|end\s+it)\b",
        "high", "Asks about a method or amount: possible planning.", neg=False, past=False),
+    # researching a way to die: "been researching ways out", "I looked into Dignitas"
+    _r("risk.method", r"\b(?:research\w*|look\w*\s+up|googl\w*|search\w*\s+(?:for|up))\s+"
+       r"(?:\w+\s+)?"
+       r"(?:ways?\s+(?:out|to\s+(?:die|go|end\s+(?:it|things|my\s+life)|do\s+it|not\s+wake))|"
+       r"how\s+to\s+(?:die|end\s+(?:it|my\s+life)|kill\s+myself|do\s+it\s+(?:painlessly|quickly)))\b|"
+       r"\bI(?:'ve|\s+have)?\s+(?:been\s+)?(?:looked|looking|look)\s+(?:in)?to\s+(?:going\s+to\s+)?"
+       r"(?:dignitas|assisted\s+(?:dying|suicide)\s+(?:abroad|for\s+me|in\s+switzerland))\b|"
+       r"\b(?:saving|save|saved)\s+(?:up\s+)?for\s+dignitas\b",
+       "high", "Says they have been researching ways to die.", neg=True, past=True),
+    # intrusive thoughts of dying at the wheel: "can't stop thinking about crashing the car"
+    _r("risk.suicidal", r"\b(?:think\w*|thought|fantasi\w+|imagin\w+|pictur\w+|urges?|tempted|"
+       r"want\w*|wanna)\s+(?:about\s+|of\s+|to\s+)?(?:just\s+)?(?:crash\w*|driv\w*|drove|steer\w*|swerv\w*|"
+       r"veer\w*)\s+(?:the\s+car\s+|my\s+car\s+|it\s+|off\s+the\s+road\s+)?(?:into\s+(?:a|the|an)\s+"
+       r"(?:wall|tree|bridge|river|lorry|barrier|oncoming|bus|truck|sea|quarry)|off\s+(?:a|the)\s+"
+       r"(?:bridge|cliff|road|edge)|with\s+me\s+in\s+it)\b",
+       "high", "Describes thoughts of dying in a crash.", neg=True),
     # preparation / means
     _r("risk.preparation", r"\b(?:saving|saved|stockpil\w+|hoard\w*|hiding|hidden|collecting|"
        r"stashing|stashed)\s+(?:up\s+)?(?:all\s+)?(?:my|his|her|their)?\s*" + _PILLS,
@@ -231,6 +250,13 @@ RULES: tuple[_Rule, ...] = (
               r"solicitor|company|DWP|landlord|future\s+self|thank\w*|complain\w*|about|project|"
               r"campaign|birthdays?|christmas|anniversary|grave|funeral|memorial|eulogy|when\s+(?:they|he|she)(?:'re|\s+are|'s|\s+is)\s+older|"
               r"pace|hospital\s+bag|holiday|wedding|party|power\s+of\s+attorney|lasting)\b"),
+    # choosing one's own funeral music, outside a terminal illness: a final arrangement
+    _r("risk.preparation", r"\b(?:picked|chosen|chose|choosing|sorted|planned|planning)\s+"
+       r"(?:out\s+)?"
+       r"(?:the\s+)?(?:songs?|music|hymns?|readings?|playlist)\s+for\s+my\s+(?:own\s+)?funeral\b",
+       "high", "Describes preparation or farewell behaviour.", neg=False, past=True,
+       unless=r"\b(?:hospice|palliative|terminal|diagnos\w*|cancer|when\s+the\s+time\s+comes|"
+              r"(?:years|decades)\s+(?:away|from\s+now)|old\s+age|laugh\w*|joke)\b"),
     # self-harm
     _r("risk.self_harm", r"\bself[-\s]?harm\w*\b|\bself[-\s]?injur\w*|\bsh\s+(?:relapse|urges?)\b|"
        r"\bcut(?:ting)?\s+" + _SELF + r"\b|\bcut\s+again\b|\b(?:hurt|hurting|harm|harming|"
@@ -458,7 +484,11 @@ RULES: tuple[_Rule, ...] = (
     _r("risk.harm_to_others",
        r"\b(?:imagin\w+|picturing|keep\s+(?:thinking|picturing)\s+(?:of|about)?|thoughts?\s+of|"
        r"urges?\s+to)\s+(?:hurting|harming|pushing|smothering|drowning|shaking|hitting|killing|"
-       r"stabbing|hurt|harm|push|smother|drown|shake|hit|kill|stab)\s+(?:my|the|her|him|them|mum|dad)\b|"
+       r"stabbing|hurt|harm|push|smother|drown|shake|hit|kill|stab)\s+(?:my|the|her|him|them|mum|dad|"
+       r"their|your|our|his|a)\b|"
+       # an anger threat with intent behind it: "I swear I'll do something I regret"
+       r"\bI\s+swear\s+(?:to\s+god\s+)?I(?:'ll|\s+will)\s+(?:do\s+something|hurt|kill|stab|snap)\b|"
+       r"\b(?:he|she|they)\s+deserves?\s+to\s+(?:suffer|die|be\s+hurt)\b|"
        r"\b(?:put|putting|held|hold|holding|press\w*)\s+(?:a|the)\s+pillow\s+over\s+(?:his|her|their|"
        r"the\s+baby's|my\s+\w+'s)\s+face\b|"
        r"\b(?:frightened|scared|afraid|terrified)\s+of\s+(?:myself|what\s+I\s+(?:might|could|would)\s+do)\b|"
@@ -537,7 +567,8 @@ _FREE_FROM = re.compile(r"\b(?:free|clean|recovered|recovery|survivor|survived)\
                         r"\s+(?:\w+\s+){0,2}$", _I)
 IDIOMS = re.compile(
     r"\b(?:is|are|was|were)\s+killing\s+me\b|\bkilling\s+me\s+(?:softly|slowly)?\b(?=.*(?:😂|🤣|lol))|"
-    r"\bcould\s+(?:murder|kill)\s+(?:a|an|for)\b|\bdying\s+(?:to|for)\b|\bdeath\s+of\s+me\b|"
+    r"\bcould\s+(?:murder|kill)\s+(?:a|an|for)\b|"
+    r"\b(?:he's|she's|you're|they're|he\s+is|she\s+is|you\s+are)\s+(?:a\s+)?dead\s+(?:man|woman|meat)\b|\bdying\s+(?:to|for)\b|\bdeath\s+of\s+me\b|"
     r"\bI'd\s+kill\s+for\b|\bmurder\s+on\b|\bdead\s+(?:tired|on\s+my\s+feet|beat)\b|"
     r"\bdie\s+of\s+(?:boredom|embarrassment|shame)\b|\b(?:nearly\s+)?died\s+laughing\b|"
     r"\bkill(?:ed)?\s+two\s+birds\b|\bground\s+to\s+swallow\s+me\b|\bkill\s+me\s+now\b|"
@@ -565,7 +596,10 @@ REPORTED_QUESTION = re.compile(
     r"(?:teenagers|young\s+people|schools|men|women))\b|"
     r"\b(?:campaign|book|character|research|project|training|course|documentary|article|podcast|"
     r"talk|session|leaflet|module|lecture)\s+(?:\w+\s+)?(?:about|on|who)\s+(?:self[-\s]?harm\w*|"
-    r"suicide)|\btalks?\s+about\s+(?:self[-\s]?harm|suicide)\b", _I)
+    r"suicide)|\btalks?\s+about\s+(?:self[-\s]?harm|suicide)\b|"
+    # warnings about content aimed at children: "an online challenge encouraging self-harm"
+    r"\b(?:challenge|trend|videos?|content|posts|accounts?|sites?|apps?|games?)\s+(?:\w+\s+)?"
+    r"(?:encourag\w+|promot\w+|glorif\w+|pushing)\s+(?:\w+\s+)?(?:self[-\s]?harm\w*|suicide)\b", _I)
 #: Everyday injuries ("cut myself shaving", "hurt myself doing the hoovering").
 ACCIDENT = re.compile(_loose(
     r"\b(?:accident\w*|by\s+mistake|clumsy|cooking|baking|ironing|shaving|doing\s+the|"

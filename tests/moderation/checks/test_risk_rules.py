@@ -275,3 +275,40 @@ def test_recovery_told_in_the_next_sentence(text: str) -> None:
 ])
 def test_everyday_sentences_sharing_words_with_the_new_patterns(text: str) -> None:
     assert rules(text) == []
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("I've been researching ways to end it when everyone's asleep.", "risk.method"),
+    ("Spent the week googling how to kill myself quickly.", "risk.method"),
+    ("I've looked into Dignitas, I just need the money.", "risk.method"),
+    ("Keep thinking about driving into a tree on the way home from work.", "risk.suicidal"),
+    ("Tempted to swerve into the oncoming lorry some mornings.", "risk.suicidal"),
+    ("Chosen the songs for my funeral and tidied the flat.", "risk.preparation"),
+    ("Had a few drinks to steady myself. Tonight's the night.", "risk.suicidal"),
+    ("Does anyone get urges to smother their baby when she won't settle?", "risk.harm_to_others"),
+    ("I swear I'll hurt him if he comes near the house again.", "risk.harm_to_others"),
+])
+def test_new_risk_categories_are_caught(text: str, rule: str) -> None:
+    assert rule in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    # bereavement: a death reported, not a current risk
+    "My cousin took her own life in the spring and the family is still reeling.",
+    # an event the poster is excited about
+    "Tonight's the night - the concert we've waited a year for!",
+    "Tonight's the night, first parkrun since my knee op",
+    # funeral planning with a terminal diagnosis
+    "The palliative nurse and I chose the music for my funeral; Queen, obviously.",
+    # awareness of harmful content aimed at children
+    "Parents: there's an app challenge promoting self-harm going round year 8.",
+    # safe driving talk, and a past recovery story
+    "I never think about driving into anything, I'm a nervous driver who sticks to 50.",
+    "Years ago I researched ways to die every night; now I volunteer on a helpline.",
+])
+def test_new_categories_leave_everyday_posts_alone(text: str) -> None:
+    assert rules(text) == []
+
+
+def test_dead_man_threat_is_an_idiom() -> None:
+    assert "idiom" in scan_risk("If he eats my last yoghurt again he's a dead man.").cues
