@@ -60,13 +60,16 @@ def test_heldout_file_is_not_in_training_or_dev() -> None:
     assert not heldout & dev
     assert len(heldout2) >= 200
     assert not heldout2 & (training | dev | heldout)
+    heldout3 = keys(data / "heldout3a.jsonl") | keys(data / "heldout3b.jsonl")
+    assert len(heldout3) >= 300
+    assert not heldout3 & (training | dev | heldout | heldout2)
 
 
 def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None:
     """heldout2.jsonl: 229 posts (157 ordinary, 72 risk) written after the first held-out
-    file, never trained on. Measured figures at commit time: ordinary flagged 2.5%,
-    risk precision 0.94 / recall 0.82 (the issue's 0.85 recall is not reached yet; the
-    assertion is set just under what is honestly reached so it catches regressions)."""
+    file, never trained on (but its misses were studied). First measured: ordinary flagged
+    2.5%, risk P 0.94 R 0.82; after the two risk rounds of 26 Nov 2026: 1.9%, P 0.96 R 0.92.
+    The floors catch regressions; the blind figures are heldout3b's, below."""
     path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
         "heldout2.jsonl"
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
@@ -76,3 +79,19 @@ def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None
     assert res["ordinary_flagged_rate"] < 0.05
     assert res["risk"]["recall"] >= 0.80
     assert res["risk"]["precision"] >= 0.85
+
+
+def test_blind_heldout3b_does_not_get_worse() -> None:
+    """heldout3b.jsonl is the blind half of a set written by someone who never saw the
+    checks (see moderation/checks/data/README.md: never study it). Figures at commit time:
+    risk P 0.84 R 0.79, ordinary flagged 8.6%: below the issue's targets. The floors sit
+    just under them, so a change that makes unseen posts worse fails here."""
+    path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
+        "heldout3b.jsonl"
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    res = evaluate(rows)
+    print("\nheldout3b:", json.dumps(res, indent=1))
+    assert res["risk"]["tp"] + res["risk"]["fn"] >= 45 and res["ordinary"] >= 75
+    assert res["risk"]["recall"] >= 0.77
+    assert res["risk"]["precision"] >= 0.80
+    assert res["ordinary_flagged_rate"] <= 0.09
