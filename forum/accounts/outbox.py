@@ -23,12 +23,11 @@ sent audits ``user:request_password_reset``.
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, delete, event, or_, select, update
+from sqlalchemy import and_, delete, event, or_, select
 from sqlalchemy.orm import Session
 
 from forum.accounts import emails
@@ -43,6 +42,7 @@ from forum.accounts.models import (
 from forum.audit.models import AuditAction, record
 from forum.db import rolls_back_on_error, utcnow
 from forum.mail import Mail
+from forum.outbox import claim_due, claimed_row, record_cancelled, record_failure, record_sent
 
 log = logging.getLogger(__name__)
 
@@ -138,32 +138,8 @@ def retry_delay(attempts: int) -> timedelta:
 @rolls_back_on_error
 def do_claim_account_emails(session: Session, *, now: datetime, limit: int = 50
                             ) -> tuple[str, list[int]]:
-    """Claim up to ``limit`` due rows for this worker; returns (claim token, row ids).
-    Two workers never claim one row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and the
-    claim is re-checked in the UPDATE)."""
-    token = secrets.token_hex(16)
-    free = or_(AccountEmail.claimed_at.is_(None), AccountEmail.claimed_at < now - CLAIM_TIMEOUT)
-    open_ = (AccountEmail.sent_at.is_(None), AccountEmail.cancelled_at.is_(None))
-    due = (select(AccountEmail.id).where(*open_, AccountEmail.next_attempt_at <= now, free)
-           .order_by(AccountEmail.next_attempt_at, AccountEmail.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.scalars(due))
-    if ids:
-        session.execute(update(AccountEmail).where(AccountEmail.id.in_(ids), *open_, free)
-                        .values(claim_token=token, claimed_at=now)
-                        .execution_options(synchronize_session=False))
-    session.commit()
-    claimed = list(session.scalars(select(AccountEmail.id).where(
-        AccountEmail.claim_token == token).order_by(AccountEmail.id))) if ids else []
-    return token, claimed
-
-
-def _claimed(session: Session, row_id: int, token: str) -> AccountEmail | None:
-    row = session.get(AccountEmail, row_id, populate_existing=True)
-    if row is None or row.claim_token != token or row.sent_at is not None:
-        return None
-    return row
+    """Claim up to ``limit`` due rows for this worker; returns (claim token, row ids)."""
+    return claim_due(session, AccountEmail, now=now, limit=limit, timeout=CLAIM_TIMEOUT)
 
 
 @rolls_back_on_error
@@ -175,13 +151,10 @@ def do_mark_account_email_sent(session: Session, *, row_id: int, token: str, now
     password hash are deleted at once. Likewise a note to the owner of an address someone
     asked to move their account to ends that request, and the notice to a replaced address
     ends the change's record (and so the old address is forgotten)."""
-    row = _claimed(session, row_id, token)
+    row = claimed_row(session, AccountEmail, row_id, token)
     if row is None:
         return False
-    row.sent_at = now
-    row.attempts += 1
-    row.claim_token = None
-    row.last_error = ""
+    record_sent(row, now)
     if row.kind == AccountEmailKind.PASSWORD_RESET:
         record(session, actor_id=None, action=AuditAction.USER_REQUEST_PASSWORD_RESET,
                subject_type="user", subject_id=row.user_id)
@@ -203,13 +176,10 @@ def do_mark_account_email_failed(session: Session, *, row_id: int, token: str,
                                  now: datetime, error: str) -> bool:
     """Record a failed send and when to try again; after ``MAX_ATTEMPTS`` the row is
     closed instead (the link in it would be close to expiring anyway)."""
-    row = _claimed(session, row_id, token)
+    row = claimed_row(session, AccountEmail, row_id, token)
     if row is None:
         return False
-    row.attempts += 1
-    row.claim_token = None
-    row.claimed_at = None
-    row.last_error = error[:200]
+    record_failure(row, error)
     if row.attempts >= MAX_ATTEMPTS:
         row.cancelled_at = now
     else:
@@ -222,11 +192,10 @@ def do_mark_account_email_failed(session: Session, *, row_id: int, token: str,
 def do_cancel_account_email(session: Session, *, row_id: int, token: str,
                             now: datetime) -> bool:
     """Nothing to send (no account, sign-up finished or expired): close the row unsent."""
-    row = _claimed(session, row_id, token)
+    row = claimed_row(session, AccountEmail, row_id, token)
     if row is None:
         return False
-    row.cancelled_at = now
-    row.claim_token = None
+    record_cancelled(row, now)
     session.commit()
     return True
 

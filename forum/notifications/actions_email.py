@@ -14,11 +14,10 @@ that collide are skipped (``ON CONFLICT DO NOTHING``).
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from forum.db import rolls_back_on_error
@@ -30,6 +29,7 @@ from forum.notifications.models import (
     NotificationPreference,
 )
 from forum.notifications.queries import frequencies
+from forum.outbox import claim_due, claimed_row, record_cancelled, record_failure, record_sent
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 # At-once email is for what is happening now: a backlog from before the member chose it
@@ -139,43 +139,17 @@ def do_plan_emails(session: Session, *, now: datetime, digest_hour: int) -> int:
 def do_claim_email_jobs(session: Session, *, now: datetime, limit: int = 50
                         ) -> tuple[str, list[int]]:
     """Claim up to ``limit`` due jobs for this worker; returns (claim token, job ids)."""
-    token = secrets.token_hex(16)
-    free = or_(EmailJob.claimed_at.is_(None), EmailJob.claimed_at < now - CLAIM_TIMEOUT)
-    open_ = (EmailJob.sent_at.is_(None), EmailJob.cancelled_at.is_(None))
-    due = (select(EmailJob.id).where(*open_, EmailJob.next_attempt_at <= now, free)
-           .order_by(EmailJob.next_attempt_at, EmailJob.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.scalars(due))
-    if ids:
-        # Re-checked in the UPDATE itself, so a worker that lost a race claims nothing.
-        session.execute(update(EmailJob).where(EmailJob.id.in_(ids), *open_, free)
-                        .values(claim_token=token, claimed_at=now)
-                        .execution_options(synchronize_session=False))
-    session.commit()
-    claimed = list(session.scalars(select(EmailJob.id).where(EmailJob.claim_token == token)
-                                   .order_by(EmailJob.id))) if ids else []
-    return token, claimed
-
-
-def _claimed(session: Session, job_id: int, token: str) -> EmailJob | None:
-    job = session.get(EmailJob, job_id, populate_existing=True)
-    if job is None or job.claim_token != token or job.sent_at is not None:
-        return None
-    return job
+    return claim_due(session, EmailJob, now=now, limit=limit, timeout=CLAIM_TIMEOUT)
 
 
 @rolls_back_on_error
 def do_mark_email_sent(session: Session, *, job_id: int, token: str, now: datetime,
                        notification_ids: list[int]) -> bool:
     """Record a successful send, straight after the SMTP server accepted it."""
-    job = _claimed(session, job_id, token)
+    job = claimed_row(session, EmailJob, job_id, token)
     if job is None:
         return False
-    job.sent_at = now
-    job.attempts += 1
-    job.claim_token = None
-    job.last_error = ""
+    record_sent(job, now)
     if notification_ids:
         session.execute(update(Notification).where(Notification.id.in_(notification_ids))
                         .values(emailed_at=now).execution_options(synchronize_session=False))
@@ -187,14 +161,11 @@ def do_mark_email_sent(session: Session, *, job_id: int, token: str, now: dateti
 def do_mark_email_failed(session: Session, *, job_id: int, token: str, now: datetime,
                          error: str) -> bool:
     """Record a failed send and when to try again (the job is kept, never dropped)."""
-    job = _claimed(session, job_id, token)
+    job = claimed_row(session, EmailJob, job_id, token)
     if job is None:
         return False
-    job.attempts += 1
+    record_failure(job, error)
     job.next_attempt_at = now + retry_delay(job.attempts)
-    job.claim_token = None
-    job.claimed_at = None
-    job.last_error = error[:200]
     session.commit()
     return True
 
@@ -202,10 +173,9 @@ def do_mark_email_failed(session: Session, *, job_id: int, token: str, now: date
 @rolls_back_on_error
 def do_cancel_email_job(session: Session, *, job_id: int, token: str, now: datetime) -> bool:
     """Nothing left to say (all read, "never", account closed): close the job unsent."""
-    job = _claimed(session, job_id, token)
+    job = claimed_row(session, EmailJob, job_id, token)
     if job is None:
         return False
-    job.cancelled_at = now
-    job.claim_token = None
+    record_cancelled(job, now)
     session.commit()
     return True

@@ -1,0 +1,69 @@
+"""Claiming and closing rows of an outbox table, shared by every outbox (notification email
+jobs, account mail). A row is due when unsent, not cancelled and past ``next_attempt_at``.
+
+Two workers never take one row: due rows are claimed with a token by a conditional UPDATE
+(after ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL) that re-checks the row is still
+free, and a claim is taken over only after ``timeout``. Called by the outboxes' actions,
+which own their transactions.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+Row = TypeVar("Row")
+
+
+def claim_due(session: Session, model: Any, *, now: datetime, limit: int,
+              timeout: timedelta) -> tuple[str, list[int]]:
+    """Claim up to ``limit`` due rows of ``model`` and commit; returns (token, row ids)."""
+    token = secrets.token_hex(16)
+    free = or_(model.claimed_at.is_(None), model.claimed_at < now - timeout)
+    open_ = (model.sent_at.is_(None), model.cancelled_at.is_(None))
+    due = (select(model.id).where(*open_, model.next_attempt_at <= now, free)
+           .order_by(model.next_attempt_at, model.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if ids:
+        # Re-checked in the UPDATE itself, so a worker that lost a race claims nothing.
+        session.execute(update(model).where(model.id.in_(ids), *open_, free)
+                        .values(claim_token=token, claimed_at=now)
+                        .execution_options(synchronize_session=False))
+    session.commit()
+    claimed = list(session.scalars(select(model.id).where(model.claim_token == token)
+                                   .order_by(model.id))) if ids else []
+    return token, claimed
+
+
+def claimed_row(session: Session, model: type[Row], row_id: int, token: str) -> Row | None:
+    """The row if this worker's claim on it still holds and it is not sent yet."""
+    row: Any = session.get(model, row_id, populate_existing=True)
+    if row is None or row.claim_token != token or row.sent_at is not None:
+        return None
+    return row
+
+
+def record_sent(row: Any, now: datetime) -> None:
+    row.sent_at = now
+    row.attempts += 1
+    row.claim_token = None
+    row.last_error = ""
+
+
+def record_failure(row: Any, error: str) -> None:
+    """Count the attempt and free the claim; the caller says when to try again."""
+    row.attempts += 1
+    row.claim_token = None
+    row.claimed_at = None
+    row.last_error = error[:200]
+
+
+def record_cancelled(row: Any, now: datetime) -> None:
+    row.cancelled_at = now
+    row.claim_token = None
