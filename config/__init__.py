@@ -74,6 +74,10 @@ SETTINGS: list[Setting] = [
             "Memory (KB, per server process) for rendered pieces of pages that look the same "
             "to every reader, such as a post's header and body. 0 turns the cache off.",
             kind="int"),
+    Setting("PAGE_CACHE_KB", 16384,
+            "Memory (KB, per server process) for whole thread pages, kept by what they show "
+            "and for which kind of reader, so a page nobody changed is not built again. "
+            "0 turns the cache off.", kind="int"),
     Setting("MAX_POST_LENGTH", 20000, "The longest post body accepted, in characters.", kind="int"),
     Setting("MAX_CONTENT_LENGTH", 1_000_000, "The largest request body accepted, in bytes.",
             kind="int"),

@@ -55,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None, env: str | None = None
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
 
-    app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+    # The csp_nonce() template global reads g.csp_nonce (forum/page_cache.py).
 
     from forum.routing import init_routing
 

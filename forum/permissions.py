@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from forum.accounts.models import Role, User, UserStatus
 from forum.boards.models import Board, BoardFacilitator, BoardMembership, Visibility
-from forum.errors import Forbidden, NotFound, Unauthorised
+from forum.errors import DomainError, Forbidden, NotFound, Unauthorised
 from forum.threads.models import Post, PostState, Thread
 
 
@@ -217,17 +217,30 @@ def access_board(session: Session, viewer: Viewer, slug: str) -> Board:
     return board
 
 
-def access_thread(session: Session, viewer: Viewer, thread_id: int) -> Thread:
-    # The board comes in the same statement: every check below needs it.
-    thread = session.get(Thread, thread_id, options=[joinedload(Thread.board)])
+def thread_refusal(viewer: Viewer, thread: Thread | None) -> DomainError | None:
+    """The error :func:`access_thread` raises for ``thread`` (None: the viewer may read it).
+
+    Reads only ``board`` (id, visibility), ``board_id``, ``visible`` and ``author_id``, so
+    the thread page's cache (forum/threads/page_key.py) asks it about plain columns too.
+    """
     if thread is None or not can_see_board(viewer, thread.board):
-        raise NotFound("We could not find that conversation.")
+        return NotFound("We could not find that conversation.")
     if not can_read_board(viewer, thread.board):
-        raise Unauthorised("Please sign in to read this conversation.")
+        return Unauthorised("Please sign in to read this conversation.")
     if not thread.visible and not (
         viewer.facilitates(thread.board_id) or (viewer.id and thread.author_id == viewer.id)
     ):
-        raise NotFound("We could not find that conversation.")
+        return NotFound("We could not find that conversation.")
+    return None
+
+
+def access_thread(session: Session, viewer: Viewer, thread_id: int) -> Thread:
+    # The board comes in the same statement: every check needs it.
+    thread = session.get(Thread, thread_id, options=[joinedload(Thread.board)])
+    refusal = thread_refusal(viewer, thread)
+    if refusal is not None:
+        raise refusal
+    assert thread is not None
     return thread
 
 

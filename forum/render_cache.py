@@ -34,8 +34,8 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable, Hashable, Sized
+from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app, has_request_context, request
 from markupsafe import Markup, escape
@@ -46,12 +46,16 @@ EXTENSION = "render_cache"
 ENTRY_OVERHEAD = 200
 
 
-class FragmentCache:
-    """A byte-bounded LRU of ``key -> Markup``."""
+V = TypeVar("V", bound=Sized)
+
+
+class FragmentCache(Generic[V]):
+    """A byte-bounded LRU of ``key -> Markup`` (or of anything with a length in bytes:
+    forum/page_cache.py keeps whole pages in one)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
-        self._items: OrderedDict[Hashable, tuple[Markup, int]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -68,7 +72,7 @@ class FragmentCache:
     def size_bytes(self) -> int:
         return self._bytes
 
-    def get(self, key: Hashable) -> Markup | None:
+    def get(self, key: Hashable) -> V | None:
         with self._lock:
             found = self._items.get(key)
             if found is None:
@@ -78,7 +82,7 @@ class FragmentCache:
             self.hits += 1
             return found[0]
 
-    def put(self, key: Hashable, value: Markup, key_bytes: int = 0) -> None:
+    def put(self, key: Hashable, value: V, key_bytes: int = 0) -> None:
         cost = len(value) + key_bytes + ENTRY_OVERHEAD
         if not self.enabled or cost > self.max_bytes:
             return
@@ -105,18 +109,19 @@ def _markup(rendered: Any) -> Markup:
 
 def init_render_cache(app: Flask) -> None:
     """One cache per app, sized by ``RENDER_CACHE_KB``; registers the template helpers."""
-    app.extensions[EXTENSION] = FragmentCache(int(app.config.get("RENDER_CACHE_KB", 0)) * 1024)
+    app.extensions[EXTENSION] = FragmentCache[Markup](
+        int(app.config.get("RENDER_CACHE_KB", 0)) * 1024)
     app.jinja_env.globals["cached_fragment"] = cached_fragment
     app.jinja_env.globals["fragment_slot"] = fragment_slot
     app.jinja_env.globals["memo_macro"] = memo_macro
 
 
-def render_cache(app: Flask | None = None) -> FragmentCache:
+def render_cache(app: Flask | None = None) -> FragmentCache[Markup]:
     """The app's fragment cache (the current app's by default)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    cache: FragmentCache | None = app.extensions.get(EXTENSION)
+    cache: FragmentCache[Markup] | None = app.extensions.get(EXTENSION)
     if cache is None:  # an app built without init_render_cache: cache nothing
-        cache = app.extensions[EXTENSION] = FragmentCache(0)
+        cache = app.extensions[EXTENSION] = FragmentCache[Markup](0)
     return cache
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app, url_for
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from markupsafe import Markup
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,11 @@ def init_templating(app: Flask) -> None:
     from forum.render_cache import init_render_cache
 
     init_render_cache(app)
+    # page_slot; csp_nonce and csrf_token go through it (whole pages kept by some views).
+    from forum.page_cache import init_page_cache
+
+    init_page_cache(app)
+    env.globals["notification_badge"] = notification_badge
 
     env.filters["format_datetime"] = format_datetime
     env.filters["duration"] = describe_seconds
@@ -115,6 +121,14 @@ def init_templating(app: Flask) -> None:
     env.filters["time_ago"] = time_ago
     env.filters["isoformat"] = isoformat
     app.context_processor(_service_name)
+
+
+def notification_badge(count: int) -> Markup:
+    """The unread count after "Notifications" in the layout (nothing when there is none)."""
+    if not count:
+        return Markup("")
+    return Markup(' <span class="app-count">{}<span class="nhsuk-u-visually-hidden"> unread'
+                  '</span></span>').format(count)
 
 
 def vendor_asset(path: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from forum.auth import current_viewer
 from forum.db import get_session
@@ -27,6 +28,8 @@ from forum.notifications.queries import (
     target_path,
     unread_count,
 )
+from forum.page_cache import register_slot
+from forum.templating import notification_badge
 
 bp = Blueprint("notifications", __name__)
 
@@ -102,6 +105,18 @@ def unsubscribe(token: str) -> ResponseReturnValue:
         return render_template("notifications/unsubscribe.html", token=token, done=False)
     do_unsubscribe(get_session(), app=app, token=token)
     return render_template("notifications/unsubscribe.html", token=token, done=True)
+
+
+def _bell_slot() -> Markup:
+    # The layout's "bell" slot (forum/page_cache.py), worked out again for each request.
+    from flask_login import current_user
+
+    if not current_user or not current_user.is_authenticated:
+        return Markup("")
+    return notification_badge(unread_count(get_session(), current_user.id))
+
+
+register_slot("bell", _bell_slot)
 
 
 @bp.app_context_processor

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Enum,
     ForeignKey,
@@ -74,6 +76,11 @@ class Thread(Base):
     author: Mapped[User | None] = relationship()
 
 
+def new_stamp() -> int:
+    """A fresh random value for :attr:`Post.stamp` (62 bits: fits every backend's BIGINT)."""
+    return secrets.randbits(62)
+
+
 class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (Index("ix_posts_thread_id_id", "thread_id", "id"),)
@@ -95,6 +102,13 @@ class Post(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A new random value whenever the row is written, through the ORM or a Core UPDATE
+    # (``onupdate``), whoever writes it: the thread page's cache key
+    # (forum/threads/page_key.py) notices any change to a post without a list of the
+    # actions that change posts. Random rather than counted, so that a post id that
+    # SQLite hands out again never brings back an old key.
+    stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, onupdate=new_stamp,
+                                       server_default="0")
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship()

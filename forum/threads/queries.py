@@ -57,6 +57,7 @@ class ShownPost:
     body_html: str
     created_at: datetime
     edited_at: datetime | None
+    stamp: int = 0  # Post.stamp, for the page's cache key (forum/threads/page_key.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +93,30 @@ def _shown(viewer: Viewer, thread: Thread, *, placeholders: bool = False
     """Which posts of ``thread`` the viewer may see. With ``placeholders`` hidden posts are
     included too, so a page can show "hidden by a facilitator" in their place (never their
     words)."""
-    in_thread = Post.thread_id == thread.id
-    if viewer.facilitates(thread.board_id):
+    return shown_posts(viewer.id, thread.id, staff=viewer.facilitates(thread.board_id),
+                       placeholders=placeholders)
+
+
+def shown_posts(reader_id: Any, thread_id: Any, *, staff: bool | ColumnElement[bool],
+                placeholders: bool = False) -> ColumnElement[bool]:
+    """:func:`_shown` in parts, for statements built once for many readers
+    (forum/threads/page_key.py): ``reader_id`` and ``thread_id`` may be bound parameters
+    (``reader_id`` None: nobody signed in), and ``staff``, whether the reader facilitates
+    the thread's board, a SQL condition."""
+    in_thread = Post.thread_id == thread_id
+    if staff is True:
         return in_thread
     listed = [PostState.PUBLISHED, PostState.DELETED]
     if placeholders:
         listed.append(PostState.HIDDEN)
     shown: ColumnElement[bool] = Post.state.in_(listed)
-    if viewer.id is not None:
-        shown = or_(shown, and_(Post.author_id == viewer.id, Post.state == PostState.HELD),
-                    and_(Post.author_id == viewer.id,
+    if reader_id is not None:
+        shown = or_(shown, and_(Post.author_id == reader_id, Post.state == PostState.HELD),
+                    and_(Post.author_id == reader_id,
                          Post.state.in_((PostState.HIDDEN, PostState.DECLINED))))
-    return and_(in_thread, shown)
+    if staff is False:
+        return and_(in_thread, shown)
+    return and_(in_thread, or_(staff, shown))
 
 
 def _visible_posts(viewer: Viewer, thread: Thread, *, placeholders: bool = False
@@ -136,7 +149,7 @@ def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
         # The total comes with the rows (a window count, taken before LIMIT): one statement
         # for both. Only a page past the end, or an empty thread, needs the count on its own.
         rows = _shown_rows(session, where, page, per_page)
-        total = rows[0][-1] if rows else count_visible_posts(
+        total = rows[0][9] if rows else count_visible_posts(
             session, viewer, thread, placeholders=placeholders)
         pages = max(1, -(-total // per_page))
         if page > pages:
@@ -145,7 +158,7 @@ def get_thread_page(session: Session, viewer: Viewer, thread: Thread, page: int,
         posts = [ShownPost(id=r[0], thread_id=r[1], author_id=r[2],
                            author=PostAuthor(r[2], r[8]) if r[8] is not None else None,
                            state=r[3], is_guidance=r[4], body_html=r[5], created_at=r[6],
-                           edited_at=r[7]) for r in rows]
+                           edited_at=r[7], stamp=r[10]) for r in rows]
     else:
         total = count_visible_posts(session, viewer, thread, placeholders=placeholders)
         pages = max(1, -(-total // per_page))
@@ -177,7 +190,7 @@ def _shown_rows(session: Session, where: ColumnElement[bool], page: int, per_pag
     return list(session.execute(
         select(Post.id, Post.thread_id, Post.author_id, Post.state, Post.is_guidance,
                Post.body_html, Post.created_at, Post.edited_at, User.username,
-               func.count().over())
+               func.count().over(), Post.stamp)
         .outerjoin(User, User.id == Post.author_id).where(where)
         .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
 

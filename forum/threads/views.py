@@ -20,11 +20,14 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from forum.auth import current_viewer
+from forum.auth import bearer_token, current_viewer
 from forum.db import get_session
 from forum.errors import Invalid, NotFound, wants_json
+from forum.page_cache import capture_page, html_response, page_cache, split_page
 from forum.permissions import (
     Viewer,
     access_post,
@@ -32,6 +35,7 @@ from forum.permissions import (
     can_moderate,
     can_post_in_board,
     can_reply,
+    thread_refusal,
 )
 from forum.templating import has_endpoint
 from forum.threads.actions import (
@@ -42,6 +46,7 @@ from forum.threads.actions import (
 )
 from forum.threads.forms import ReplyForm
 from forum.threads.models import REACTION_LABELS, Post, PostState, ReactionKind, Thread
+from forum.threads.page_key import facts_from_view, page_key, read_page_facts
 from forum.threads.queries import (
     ThreadPage,
     first_unread_post_id,
@@ -203,16 +208,27 @@ def reaction_kinds() -> tuple[tuple[str, str], ...]:
 
 @bp.get("/threads/<int:thread_id>")
 def show(thread_id: int) -> str | Response:
-    """A page of a conversation. Marks the viewer's reading up to the last post shown."""
+    """A page of a conversation. Marks the viewer's reading up to the last post shown.
+
+    Pages are kept whole (forum/page_cache.py) under a key of everything they show
+    (forum/threads/page_key.py): a page that is kept is served after one statement.
+    """
     viewer = current_viewer()
     db = get_session()
-    thread = access_thread(db, viewer, thread_id)
     page = page_number()
+    keep = _may_keep_page()
+    if keep:
+        kept = _kept_page(db, viewer, thread_id, page)
+        if kept is not None:
+            return kept
+    thread = access_thread(db, viewer, thread_id)
     view = get_thread_page(db, viewer, thread, page, posts_per_page(), placeholders=True,
                            shown=True)
     if page > view.pages:
         raise NotFound(f"This conversation has {view.pages} "
                        f"page{'s' if view.pages != 1 else ''}.")
+    # Worked out before the read marker moves: the page shows what was new.
+    facts = facts_from_view(viewer, thread, view) if keep else None
     # Only when the page shows something past the reader's marker: read again, there is
     # nothing to record (the action would find the same and write nothing).
     if viewer.user is not None and view.posts and view.posts[-1].id > view.last_read_post_id:
@@ -221,14 +237,57 @@ def show(thread_id: int) -> str | Response:
     if view.last_read_post_id:
         first_new = next((p.id for p in view.posts if p.id > view.last_read_post_id), None)
     abilities = thread_abilities(viewer, thread)
-    return render_template(
-        "threads/show.html", thread=thread, board=thread.board, view=view, viewer=viewer,
+    context = dict(
+        thread=thread, board=thread.board, view=view, viewer=viewer,
         abilities=abilities, can_reply=abilities.reply,
         reply_form=ReplyForm() if abilities.reply else None,
         first_new=first_new,
         can_guide=abilities.acts,
         notices=session.pop(NOTICES_KEY, []),
     )
+    if facts is None:
+        return render_template("threads/show.html", **context)
+    with capture_page() as capture:
+        html = render_template("threads/show.html", **context)
+    kept_page = split_page(html)
+    key = page_key(facts, viewer, abilities, page, posts_per_page())
+    page_cache().put(key, kept_page, len(facts.posts) + len(facts.reactions))
+    return html_response(kept_page.fill(capture.values))
+
+
+def _may_keep_page() -> bool:
+    """Whether this request's page can come from, or go into, the page cache: not when it
+    shows something once (flashed messages, notices after posting), nor for API tokens
+    (the layout shows the browser's sign-in, not the token's)."""
+    return (page_cache().enabled and bearer_token() is None
+            and NOTICES_KEY not in session and "_flashes" not in session)
+
+
+def _kept_page(db: Session, viewer: Viewer, thread_id: int, page: int) -> Response | None:
+    """The kept page for this request, or None (then the page is built as usual, which
+    also gives any error its usual answer)."""
+    per_page = posts_per_page()
+    facts = read_page_facts(db, viewer, thread_id, page, per_page)
+    if (facts is None or thread_refusal(viewer, facts.thread) is not None  # type: ignore[arg-type]
+            or page > facts.pages(per_page)):
+        return None
+    abilities = thread_abilities(viewer, facts.thread)  # type: ignore[arg-type]
+    found = page_cache().get(page_key(facts, viewer, abilities, page, per_page))
+    if found is None:
+        return None
+    if (viewer.user is not None and facts.last_post_id is not None
+            and facts.last_post_id > facts.last_read):
+        # Only the id is read; the facts stand in for the thread row.
+        do_mark_read(db, actor=viewer, thread=facts.thread,  # type: ignore[arg-type]
+                     up_to_post_id=facts.last_post_id)
+    board = facts.thread.board
+    return html_response(found.fill(fillers={"watch": lambda: _watch_banner(board)}))
+
+
+def _watch_banner(board: Any) -> Markup:
+    """The "not being watched" banner of threads/show.html, on its own (its page slot)."""
+    template = current_app.jinja_env.get_template("moderation/_watch_banner.html")
+    return Markup(template.render(board=board))  # noqa: S704 - an autoescaped template
 
 
 @bp.get("/posts/<int:post_id>")

@@ -1,0 +1,244 @@
+"""What a thread page shows, in one short statement: the key of the page kept whole.
+
+The thread page is kept whole (forum/page_cache.py) under a key that holds everything it
+shows. :func:`read_page_facts` works the key's facts out in the database, in one statement
+that returns a few short strings rather than 50 posts; :func:`facts_from_view` works out
+the same facts from the data a page was just rendered from, and the page is stored under
+those. So a page is only ever served for exactly the state it was rendered from, whatever
+changed in between (a new reply, an edit, a hidden post, a reaction taken back, a renamed
+member, a locked thread, a renamed or closed board), with no list of actions to keep.
+
+The facts (both functions must build them identically; tests compare them):
+
+- the thread's and its board's shown columns: title, locked, visible, author; slug, name,
+  visibility, archived (also what the access check reads);
+- how many posts the reader may see (the pager), and for each post on the page
+  ``id:stamp:author id:author name``. ``Post.stamp`` changes on every write to the row (state,
+  body, edit time, guidance…), and the name is read from the member's row (renames,
+  erasure);
+- the reactions on the page: ``post:KIND:count:the reader's own`` per post and kind;
+- the reader's own posts on the page, the first post that is new to them, and whether they
+  follow the thread.
+
+:func:`page_key` adds what the page shows about the reader (signed in, staff, the
+permissions of ``thread_abilities`` without their id) and about the request, so readers
+with the same rights and the same relation to the page share it, and nobody ever gets a
+page built for someone with other rights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
+
+from forum.accounts.models import User
+from forum.boards.models import Board, Visibility
+from forum.permissions import Viewer
+from forum.threads.models import Post, Reaction, ReactionKind, ReadMarker, Thread, ThreadFollow
+from forum.threads.queries import ShownPost, ThreadPage, shown_posts
+
+SEPARATOR = ","  # not in any token: ids, stamps, kind names, usernames ([A-Za-z0-9_.-])
+
+
+@dataclass(frozen=True, slots=True)
+class BoardFacts:
+    id: int
+    slug: str
+    name: str
+    visibility: Visibility
+    archived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadFacts:
+    """A thread's shown columns. Reads like a :class:`Thread` for the permission checks
+    (``thread_refusal``, ``thread_abilities``) and the "not watched" banner."""
+
+    id: int
+    board_id: int
+    board: BoardFacts
+    author_id: int | None
+    title: str
+    locked: bool
+    visible: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    thread: ThreadFacts
+    total: int
+    posts: str
+    reactions: str
+    own: str
+    first_new: int | None
+    following: bool
+    # Not in the key (first_new says what the page shows of them): whether to mark read.
+    last_post_id: int | None
+    last_read: int
+
+    def pages(self, per_page: int) -> int:
+        return max(1, -(-self.total // per_page))
+
+
+def _text(value: Any) -> ColumnElement[str]:
+    return cast(value, String)
+
+
+def _joined(expr: ColumnElement[str], dialect: str, *order: Any) -> Any:
+    """The values of ``expr`` joined with SEPARATOR, in ``order`` (PostgreSQL says so; SQLite
+    keeps the order of the CTE's ORDER BY, which it cannot flatten because of the LIMIT).
+    Any other order would only make a key that never matches: never a wrong page."""
+    if dialect == "postgresql":
+        return func.string_agg(expr, aggregate_order_by(literal_column(f"'{SEPARATOR}'"),
+                                                        *order))
+    return func.group_concat(expr, SEPARATOR)
+
+
+def read_page_facts(session: Session, viewer: Viewer, thread_id: int, page: int,
+                    per_page: int) -> PageFacts | None:
+    """The facts of page ``page`` of a thread for ``viewer``, in one statement; None when
+    there is no such thread. Checks no permission: the caller asks ``thread_refusal``."""
+    # The same posts as the page (forum.threads.queries._shown). Whether the viewer
+    # facilitates the board decides which; the board comes with the row, so for a
+    # facilitator of some boards the database decides.
+    boards = sorted(b for b in viewer.facilitated_board_ids if viewer.facilitates(b))
+    staff = "all" if viewer.is_admin else "some" if boards else "none"
+    dialect = session.get_bind().dialect.name
+    statement = _statements.get((dialect, staff, viewer.id is not None))
+    if statement is None:
+        statement = _statements[dialect, staff, viewer.id is not None] = _facts_statement(
+            dialect, staff, signed_in=viewer.id is not None)
+    params: dict[str, Any] = {"thread_id": thread_id, "reader": viewer.id or 0,
+                              "offset": (max(1, page) - 1) * per_page, "limit": per_page}
+    if staff == "some":
+        params["boards"] = boards
+    row = session.execute(statement, params).first()
+    if row is None:
+        return None
+    board = BoardFacts(id=row[4], slug=row[5], name=row[6], visibility=row[7],
+                       archived=bool(row[8]))
+    thread = ThreadFacts(id=thread_id, board_id=row[4], board=board, author_id=row[3],
+                         title=row[0], locked=bool(row[1]), visible=bool(row[2]))
+    return PageFacts(thread=thread, total=row[9], posts=row[10] or "", reactions=row[11] or "",
+                     own=row[12] or "", first_new=row[13], following=bool(row[14]),
+                     last_post_id=row[15], last_read=row[16] or 0)
+
+
+# Built once per backend and kind of reader (building it cost more than running it).
+_statements: dict[tuple[str, str, bool], Select[Any]] = {}
+
+
+def _facts_statement(dialect: str, staff: str, *, signed_in: bool) -> Select[Any]:
+    thread_id = bindparam("thread_id", type_=Integer)
+    reader = bindparam("reader", type_=Integer)  # 0 for nobody: no member has id 0
+    if staff == "all":
+        is_staff: bool | ColumnElement[bool] = True
+    elif staff == "some":
+        is_staff = select(Thread.board_id).where(Thread.id == thread_id).scalar_subquery().in_(
+            bindparam("boards", expanding=True))
+    else:
+        is_staff = False
+    where = shown_posts(reader if signed_in else None, thread_id, staff=is_staff,
+                        placeholders=True)
+    on_page = (select(Post.id, Post.stamp, Post.author_id, User.username)
+               .outerjoin(User, User.id == Post.author_id).where(where)
+               .order_by(Post.id).offset(bindparam("offset", type_=Integer))
+               .limit(bindparam("limit", type_=Integer)).cte("page_posts"))
+    last_read = func.coalesce(select(ReadMarker.last_read_post_id).where(
+        ReadMarker.thread_id == thread_id, ReadMarker.user_id == reader).scalar_subquery(), 0)
+    token = (_text(on_page.c.id) + ":" + _text(on_page.c.stamp) + ":"
+             + func.coalesce(_text(on_page.c.author_id), "") + ":"
+             + func.coalesce(on_page.c.username, ""))
+    counted = (select(Reaction.post_id, _text(Reaction.kind).label("kind"),
+                      func.count().label("n"),
+                      func.count(case((Reaction.user_id == reader, 1))).label("mine"))
+               .where(Reaction.post_id.in_(select(on_page.c.id)))
+               .group_by(Reaction.post_id, Reaction.kind)
+               .order_by(Reaction.post_id, Reaction.kind).subquery())
+    reaction = (_text(counted.c.post_id) + ":" + counted.c.kind + ":" + _text(counted.c.n)
+                + ":" + _text(counted.c.mine))
+    return (
+        select(Thread.title, Thread.locked, Thread.visible, Thread.author_id, Thread.board_id,
+               Board.slug, Board.name, Board.visibility, Board.archived,
+               select(func.count()).select_from(Post).where(where).scalar_subquery(),
+               select(_joined(token, dialect, on_page.c.id)).scalar_subquery(),
+               select(_joined(reaction, dialect, counted.c.post_id, counted.c.kind))
+               .scalar_subquery(),
+               select(_joined(_text(on_page.c.id), dialect, on_page.c.id))
+               .where(on_page.c.author_id == reader).scalar_subquery(),
+               select(func.min(on_page.c.id)).where(on_page.c.id > last_read, last_read > 0)
+               .scalar_subquery(),
+               exists().where(ThreadFollow.thread_id == thread_id,
+                              ThreadFollow.user_id == reader),
+               select(func.max(on_page.c.id)).scalar_subquery(),
+               last_read)
+        .join(Board, Board.id == Thread.board_id).where(Thread.id == thread_id))
+
+
+def thread_facts(thread: Thread) -> ThreadFacts:
+    board = thread.board
+    return ThreadFacts(id=thread.id, board_id=thread.board_id,
+                       board=BoardFacts(id=board.id, slug=board.slug, name=board.name,
+                                        visibility=board.visibility,
+                                        archived=bool(board.archived)),
+                       author_id=thread.author_id, title=thread.title,
+                       locked=bool(thread.locked), visible=bool(thread.visible))
+
+
+def facts_from_view(viewer: Viewer, thread: Thread, view: ThreadPage) -> PageFacts:
+    """The facts of a page just rendered from ``view`` (``get_thread_page(shown=True)``)."""
+    posts: list[ShownPost] = list(view.posts)  # type: ignore[arg-type]
+    shown = {p.id for p in posts}
+    reactions = []
+    for post_id in sorted(shown & view.reactions.keys()):
+        mine = view.my_reactions.get(post_id, set())
+        for name, kind, count in sorted((ReactionKind(k).name, k, n)
+                                        for k, n in view.reactions[post_id].items()):
+            reactions.append(f"{post_id}:{name}:{count}:{1 if kind in mine else 0}")
+    last_read = view.last_read_post_id
+    return PageFacts(
+        thread=thread_facts(thread), total=view.total,
+        posts=SEPARATOR.join(
+            f"{p.id}:{p.stamp}:{'' if p.author_id is None else p.author_id}:"
+            f"{p.author.username if p.author else ''}" for p in posts),
+        reactions=SEPARATOR.join(reactions),
+        own=SEPARATOR.join(str(p.id) for p in posts
+                           if viewer.id is not None and p.author_id == viewer.id),
+        first_new=next((p.id for p in posts if p.id > last_read), None) if last_read else None,
+        following=view.following,
+        last_post_id=posts[-1].id if posts else None, last_read=last_read)
+
+
+def page_key(facts: PageFacts, viewer: Viewer, abilities: Any, page: int,
+             per_page: int) -> tuple[Any, ...]:
+    """The page's key: its facts, what it shows about the reader, and the request."""
+    config = current_app.config
+    user = viewer.user
+    return (
+        "thread-page", request.script_root, request.full_path, page, per_page,
+        config.get("WTF_CSRF_ENABLED", True), config.get("MAX_POST_LENGTH"),
+        config.get("SERVICE_NAME"), config.get("DISPLAY_TIMEZONE"),
+        # The reader, as the page shows them: never their id, so readers with the same
+        # rights and the same relation to this page share it.
+        user is not None, bool(user is not None and user.is_staff),
+        viewer.facilitates(facts.thread.board_id), abilities._replace(viewer_id=None),
+        facts.thread, facts.total, facts.posts, facts.reactions, facts.own, facts.first_new,
+        facts.following,
+    )
