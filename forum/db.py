@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -199,3 +200,76 @@ def rolls_back_on_error(action: Callable[P, T]) -> Callable[P, T]:
 
     setattr(wrapper, ROLLS_BACK_MARKER, True)
     return wrapper
+
+
+class FixedQuery:
+    """A statement built once and run straight on the driver's cursor, for the very few
+    statements on the busiest path (the thread page's cache key, the duty check).
+
+    Going through ``Session.execute`` cost several times more CPU than the query itself
+    (building and checking the cache key of a large statement, the ORM's execution
+    events, the result wrappers). ``build(param)`` returns the statement; ``param(name,
+    type)`` stands for a value given at each run. The statement is compiled once per
+    backend (and per ``variant``, for the rare part that is not a parameter) with every
+    other value as a literal; parameters go through their type's bind processing and
+    result columns through their result processing, as SQLAlchemy would do, so callers see
+    the same values as from ``session.execute``. It reads inside the session's own
+    transaction and connection.
+    """
+
+    MAX_VARIANTS = 64
+
+    def __init__(self, build: Callable[..., Any]) -> None:
+        self._build = build
+        self._compiled: dict[Any, tuple[str, dict[str, Any], tuple[Any, ...]]] = {}
+
+    def first(self, session: Session, variant: Any = None, **params: Any) -> tuple[Any, ...] | None:
+        """The first row, or None. ``variant`` is passed on to ``build`` (hashable)."""
+        connection = session.connection()
+        dialect = connection.dialect
+        found = self._compiled.get((dialect.name, variant))
+        if found is None:
+            if len(self._compiled) >= self.MAX_VARIANTS:
+                self._compiled.clear()
+            found = self._compiled[dialect.name, variant] = self._compile(dialect, variant)
+        sql, binds, results = found
+        values = {name: (process(params[name]) if process else params[name])
+                  for name, process in binds.items()}
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, values)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        return tuple(process(value) if process else value
+                     for process, value in zip(results, row, strict=True))
+
+    def _compile(self, dialect: Any, variant: Any) -> tuple[str, dict[str, Any], tuple[Any, ...]]:
+        from sqlalchemy import literal_column
+
+        marker = f"__fixed_{secrets.token_hex(4)}_"
+        types: dict[str, Any] = {}
+
+        def param(name: str, type_: Any) -> Any:
+            types[name] = type_
+            return literal_column(f"{marker}{name}__", type_)
+
+        statement = self._build(param, variant) if variant is not None else self._build(param)
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if "%" in sql:  # would need doubling for drivers that take %(name)s parameters
+            raise RuntimeError("FixedQuery statements cannot hold a literal %")
+        style = dialect.paramstyle
+        for name in types:
+            if style == "pyformat":
+                placeholder = f"%({name})s"
+            elif style in ("qmark", "named") and dialect.name == "sqlite":
+                placeholder = f":{name}"  # pysqlite takes named parameters with a mapping
+            else:
+                raise RuntimeError(f"FixedQuery does not know the {style} parameter style")
+            sql = sql.replace(f"{marker}{name}__", placeholder)
+        binds = {name: type_.bind_processor(dialect) for name, type_ in types.items()}
+        results = tuple(column.type.result_processor(dialect, None)
+                        for column in statement.selected_columns)
+        return sql, binds, results

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from forum.accounts.models import Role, User, UserStatus
 from forum.audit.models import record
 from forum.boards.models import Board, BoardFacilitator
-from forum.db import rolls_back_on_error, utcnow
+from forum.db import FixedQuery, UTCDateTime, rolls_back_on_error, utcnow
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer
@@ -71,11 +72,25 @@ def watchers(session: Session, board_id: int, now: datetime | None = None) -> li
     return list(found.values())
 
 
+def _anyone_on_duty_statement(param: Any) -> Select[Any]:
+    now = param("now", UTCDateTime())
+    return select(Shift.id).where(
+        Shift.starts_at <= now, or_(Shift.ends_at.is_(None), Shift.ends_at > now)).limit(1)
+
+
+# Asked on every board and thread page (the "not being watched" banner): one short
+# statement on the driver's cursor (forum.db.FixedQuery) when nobody is on duty at all.
+_ANYONE_ON_DUTY = FixedQuery(_anyone_on_duty_statement)
+
+
 def out_of_hours(session: Session, board_id: int, now: datetime | None = None) -> bool:
     """True when the board should behave as unwatched (``OUT_OF_HOURS_ENABLED`` and no
     trained facilitator on duty)."""
     if not current_app.config.get("OUT_OF_HOURS_ENABLED", True):
         return False
+    now = now or utcnow()
+    if _ANYONE_ON_DUTY.first(session, now=now) is None:
+        return True
     return not watchers(session, board_id, now)
 
 

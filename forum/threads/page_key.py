@@ -37,7 +37,6 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    bindparam,
     case,
     cast,
     exists,
@@ -46,10 +45,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from forum.accounts.models import User
 from forum.boards.models import Board, Visibility
+from forum.db import FixedQuery
 from forum.permissions import Viewer
 from forum.threads.models import Post, Reaction, ReactionKind, ReadMarker, Thread, ThreadFollow
 from forum.threads.queries import ShownPost, ThreadPage, shown_posts
@@ -101,14 +103,32 @@ def _text(value: Any) -> ColumnElement[str]:
     return cast(value, String)
 
 
-def _joined(expr: ColumnElement[str], dialect: str, *order: Any) -> Any:
-    """The values of ``expr`` joined with SEPARATOR, in ``order`` (PostgreSQL says so; SQLite
-    keeps the order of the CTE's ORDER BY, which it cannot flatten because of the LIMIT).
-    Any other order would only make a key that never matches: never a wrong page."""
-    if dialect == "postgresql":
-        return func.string_agg(expr, aggregate_order_by(literal_column(f"'{SEPARATOR}'"),
-                                                        *order))
-    return func.group_concat(expr, SEPARATOR)
+class _Joined(FunctionElement[str]):
+    """The values of an expression joined with SEPARATOR, in a given order (PostgreSQL's
+    ``string_agg(… ORDER BY …)``). SQLite's ``group_concat`` keeps the order of the CTE's
+    ORDER BY, which it cannot flatten because of the LIMIT; any other order would only make
+    a key that never matches: never a wrong page."""
+
+    type = String()
+    inherit_cache = True
+    name = "joined"
+
+
+@compiles(_Joined, "postgresql")
+def _joined_postgresql(element: _Joined, compiler: Any, **kw: Any) -> str:
+    value, *order = element.clauses
+    return compiler.process(func.string_agg(value, aggregate_order_by(
+        literal_column(f"'{SEPARATOR}'"), *order)), **kw)
+
+
+@compiles(_Joined)
+def _joined_default(element: _Joined, compiler: Any, **kw: Any) -> str:
+    value = next(iter(element.clauses))
+    return compiler.process(func.group_concat(value, literal_column(f"'{SEPARATOR}'")), **kw)
+
+
+def _joined(expr: ColumnElement[str], *order: Any) -> _Joined:
+    return _Joined(expr, *order)
 
 
 def read_page_facts(session: Session, viewer: Viewer, thread_id: int, page: int,
@@ -118,18 +138,11 @@ def read_page_facts(session: Session, viewer: Viewer, thread_id: int, page: int,
     # The same posts as the page (forum.threads.queries._shown). Whether the viewer
     # facilitates the board decides which; the board comes with the row, so for a
     # facilitator of some boards the database decides.
-    boards = sorted(b for b in viewer.facilitated_board_ids if viewer.facilitates(b))
-    staff = "all" if viewer.is_admin else "some" if boards else "none"
-    dialect = session.get_bind().dialect.name
-    statement = _statements.get((dialect, staff, viewer.id is not None))
-    if statement is None:
-        statement = _statements[dialect, staff, viewer.id is not None] = _facts_statement(
-            dialect, staff, signed_in=viewer.id is not None)
-    params: dict[str, Any] = {"thread_id": thread_id, "reader": viewer.id or 0,
-                              "offset": (max(1, page) - 1) * per_page, "limit": per_page}
-    if staff == "some":
-        params["boards"] = boards
-    row = session.execute(statement, params).first()
+    boards = tuple(sorted(b for b in viewer.facilitated_board_ids if viewer.facilitates(b)))
+    staff: bool | tuple[int, ...] = True if viewer.is_admin else boards or False
+    row = _FACTS.first(session, (staff, viewer.id is not None), thread_id=thread_id,
+                       reader=viewer.id or 0, offset=(max(1, page) - 1) * per_page,
+                       limit=per_page)
     if row is None:
         return None
     board = BoardFacts(id=row[4], slug=row[5], name=row[6], visibility=row[7],
@@ -141,26 +154,18 @@ def read_page_facts(session: Session, viewer: Viewer, thread_id: int, page: int,
                      last_post_id=row[15], last_read=row[16] or 0)
 
 
-# Built once per backend and kind of reader (building it cost more than running it).
-_statements: dict[tuple[str, str, bool], Select[Any]] = {}
-
-
-def _facts_statement(dialect: str, staff: str, *, signed_in: bool) -> Select[Any]:
-    thread_id = bindparam("thread_id", type_=Integer)
-    reader = bindparam("reader", type_=Integer)  # 0 for nobody: no member has id 0
-    if staff == "all":
-        is_staff: bool | ColumnElement[bool] = True
-    elif staff == "some":
-        is_staff = select(Thread.board_id).where(Thread.id == thread_id).scalar_subquery().in_(
-            bindparam("boards", expanding=True))
-    else:
-        is_staff = False
+def _facts_statement(param: Any, variant: tuple[bool | tuple[int, ...], bool]) -> Select[Any]:
+    staff, signed_in = variant
+    thread_id = param("thread_id", Integer())
+    reader = param("reader", Integer())  # 0 for nobody: no member has id 0
+    is_staff: bool | ColumnElement[bool] = staff if isinstance(staff, bool) else (
+        select(Thread.board_id).where(Thread.id == thread_id).scalar_subquery().in_(staff))
     where = shown_posts(reader if signed_in else None, thread_id, staff=is_staff,
                         placeholders=True)
     on_page = (select(Post.id, Post.stamp, Post.author_id, User.username)
                .outerjoin(User, User.id == Post.author_id).where(where)
-               .order_by(Post.id).offset(bindparam("offset", type_=Integer))
-               .limit(bindparam("limit", type_=Integer)).cte("page_posts"))
+               .order_by(Post.id).offset(param("offset", Integer()))
+               .limit(param("limit", Integer())).cte("page_posts"))
     last_read = func.coalesce(select(ReadMarker.last_read_post_id).where(
         ReadMarker.thread_id == thread_id, ReadMarker.user_id == reader).scalar_subquery(), 0)
     token = (_text(on_page.c.id) + ":" + _text(on_page.c.stamp) + ":"
@@ -178,10 +183,9 @@ def _facts_statement(dialect: str, staff: str, *, signed_in: bool) -> Select[Any
         select(Thread.title, Thread.locked, Thread.visible, Thread.author_id, Thread.board_id,
                Board.slug, Board.name, Board.visibility, Board.archived,
                select(func.count()).select_from(Post).where(where).scalar_subquery(),
-               select(_joined(token, dialect, on_page.c.id)).scalar_subquery(),
-               select(_joined(reaction, dialect, counted.c.post_id, counted.c.kind))
-               .scalar_subquery(),
-               select(_joined(_text(on_page.c.id), dialect, on_page.c.id))
+               select(_joined(token, on_page.c.id)).scalar_subquery(),
+               select(_joined(reaction, counted.c.post_id, counted.c.kind)).scalar_subquery(),
+               select(_joined(_text(on_page.c.id), on_page.c.id))
                .where(on_page.c.author_id == reader).scalar_subquery(),
                select(func.min(on_page.c.id)).where(on_page.c.id > last_read, last_read > 0)
                .scalar_subquery(),
@@ -190,6 +194,11 @@ def _facts_statement(dialect: str, staff: str, *, signed_in: bool) -> Select[Any
                select(func.max(on_page.c.id)).scalar_subquery(),
                last_read)
         .join(Board, Board.id == Thread.board_id).where(Thread.id == thread_id))
+
+
+# One statement per backend and kind of reader: anonymous or signed in, facilitating
+# every board, none, or these boards.
+_FACTS = FixedQuery(_facts_statement)
 
 
 def thread_facts(thread: Thread) -> ThreadFacts:
