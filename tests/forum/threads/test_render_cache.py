@@ -15,6 +15,7 @@ import pytest
 from markupsafe import Markup
 
 from forum.accounts.models import UserStatus
+from forum.page_cache import page_cache
 from forum.permissions import (
     can_delete_post,
     can_edit_post,
@@ -35,13 +36,17 @@ TOKEN = re.compile(r'(name="csrf_token" value="|nonce=")[^"]*(")')
 
 @pytest.fixture()
 def cache(app) -> Iterator[FragmentCache]:  # type: ignore[no-untyped-def]
-    """The app's cache, emptied before and after (the app outlives each test)."""
-    found = render_cache(app)
-    budget = found.max_bytes
+    """The app's cache, emptied before and after (the app outlives each test). The whole
+    page cache (forum/page_cache.py, tested in test_page_cache.py) is emptied too, and
+    switched off with it where a test switches this one off."""
+    found, pages = render_cache(app), page_cache(app)
+    budgets = found.max_bytes, pages.max_bytes
     found.clear()
+    pages.clear()
     yield found
-    found.max_bytes = budget
+    found.max_bytes, pages.max_bytes = budgets
     found.clear()
+    pages.clear()
 
 
 def _page(client, path: str) -> str:  # type: ignore[no-untyped-def]
@@ -176,7 +181,7 @@ def test_pages_are_the_same_with_the_cache_and_without_it(app, client, make, db,
             _page(reader, path)  # fills the cache (and, signed in, moves the read marker)
             cached[name, path] = TOKEN.sub(r"\1T\2", _page(reader, path))
     assert len(cache) > 0 and cache.hits > 0
-    cache.max_bytes = 0
+    cache.max_bytes = page_cache(app).max_bytes = 0
     for name, user in readers.items():
         reader = _reader(app, user)
         for path in paths:
