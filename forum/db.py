@@ -223,8 +223,19 @@ class FixedQuery:
         self._build = build
         self._compiled: dict[Any, tuple[str, dict[str, Any], tuple[Any, ...]]] = {}
 
-    def first(self, session: Session, variant: Any = None, **params: Any) -> tuple[Any, ...] | None:
+    def first(self, session: Session, variant: Any = None, **params: Any
+              ) -> tuple[Any, ...] | None:
         """The first row, or None. ``variant`` is passed on to ``build`` (hashable)."""
+        rows = self._run(session, variant, params, one=True)
+        return rows[0] if rows else None
+
+    def all(self, session: Session, variant: Any = None, **params: Any
+            ) -> list[tuple[Any, ...]]:
+        """Every row."""
+        return self._run(session, variant, params, one=False)
+
+    def _run(self, session: Session, variant: Any, params: dict[str, Any], *, one: bool
+             ) -> list[tuple[Any, ...]]:
         connection = session.connection()
         dialect = connection.dialect
         found = self._compiled.get((dialect.name, variant))
@@ -235,16 +246,25 @@ class FixedQuery:
         sql, binds, results = found
         values = {name: (process(params[name]) if process else params[name])
                   for name, process in binds.items()}
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi_connection = connection.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql, values)
-            row = cursor.fetchone()
+            raw = [cursor.fetchone()] if one else cursor.fetchall()
+        except dialect.loaded_dbapi.Error as exc:
+            # As SQLAlchemy does for its own statements: a lost connection is thrown away,
+            # not handed back to the pool, and the error is SQLAlchemy's (the error pages
+            # answer 503 for it).
+            lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(sql, values, exc, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost, dialect=dialect) from exc
         finally:
             cursor.close()
-        if row is None:
-            return None
-        return tuple(process(value) if process else value
-                     for process, value in zip(results, row, strict=True))
+        return [tuple(process(value) if process else value
+                      for process, value in zip(results, row, strict=True))
+                for row in raw if row is not None]
 
     def _compile(self, dialect: Any, variant: Any) -> tuple[str, dict[str, Any], tuple[Any, ...]]:
         from sqlalchemy import literal_column
@@ -269,7 +289,10 @@ class FixedQuery:
             else:
                 raise RuntimeError(f"FixedQuery does not know the {style} parameter style")
             sql = sql.replace(f"{marker}{name}__", placeholder)
-        binds = {name: type_.bind_processor(dialect) for name, type_ in types.items()}
-        results = tuple(column.type.result_processor(dialect, None)
+        # The backend's own form of each type (SQLite keeps datetimes as text), as
+        # SQLAlchemy itself processes them.
+        binds = {name: type_.dialect_impl(dialect).bind_processor(dialect)
+                 for name, type_ in types.items()}
+        results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                         for column in statement.selected_columns)
         return sql, binds, results

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import false, select, true, union_all
+from sqlalchemy import Integer, false, select, true, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from forum.accounts.models import Role, User, UserStatus
 from forum.boards.models import Board, BoardFacilitator, BoardMembership, Visibility
+from forum.db import FixedQuery
 from forum.errors import DomainError, Forbidden, NotFound, Unauthorised
 from forum.threads.models import Post, PostState, Thread
 
@@ -101,17 +103,24 @@ def register_training_check(check: TrainingCheck) -> None:
 ANONYMOUS = Viewer()
 
 
+def _boards_statement(param: Any) -> Any:
+    user_id = param("user_id", Integer())
+    return union_all(
+        select(BoardMembership.board_id, false()).where(BoardMembership.user_id == user_id),
+        select(BoardFacilitator.board_id, true()).where(BoardFacilitator.user_id == user_id))
+
+
+# Both lists in one statement, straight on the driver's cursor (forum.db.FixedQuery): this
+# runs on every signed-in request.
+_BOARDS = FixedQuery(_boards_statement)
+
+
 def load_viewer(session: Session, user: User | None) -> Viewer:
     if user is None:
         return Viewer()
-    # Both lists in one statement: this runs on every signed-in request.
     member_ids: set[int] = set()
     facilitated: set[int] = set()
-    for board_id, facilitates in session.execute(union_all(
-            select(BoardMembership.board_id, false())
-            .where(BoardMembership.user_id == user.id),
-            select(BoardFacilitator.board_id, true())
-            .where(BoardFacilitator.user_id == user.id))):
+    for board_id, facilitates in _BOARDS.all(session, user_id=user.id):
         (facilitated if facilitates else member_ids).add(board_id)
     return Viewer(user=user, member_board_ids=member_ids, facilitated_board_ids=facilitated)
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from forum.accounts.models import User, UserSession
 from forum.audit.models import AuditAction, record
-from forum.db import rolls_back_on_error, utcnow
+from forum.db import FixedQuery, rolls_back_on_error, utcnow
 from forum.errors import NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer, require_user
@@ -115,7 +115,8 @@ def end_all_sessions(session: Session, user: User) -> None:
     queue_event(session, SESSION_ENDED, f"user:{user.id}", dict(ENDED_MESSAGE))
 
 
-def limits_for(user: User, row: UserSession, config: Any) -> tuple[timedelta, timedelta]:
+def limits_for(user: User, row: UserSession | LiveSession, config: Any
+               ) -> tuple[timedelta, timedelta]:
     """(idle time-out, absolute time-out) for this member and session."""
     if user.is_staff:
         return (timedelta(minutes=int(config["STAFF_SESSION_IDLE_MINUTES"])),
@@ -125,16 +126,41 @@ def limits_for(user: User, row: UserSession, config: Any) -> tuple[timedelta, ti
     return idle, timedelta(days=int(config["MEMBER_SESSION_MAX_DAYS"]))
 
 
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """What the user loader needs of a :class:`UserSession` row, read on every request."""
+
+    id: str
+    remember: bool
+    created_at: datetime
+    last_seen_at: datetime
+
+
+def _session_row_statement(param: Any) -> Any:
+    return select(UserSession.user_id, UserSession.revoked_at, UserSession.session_version,
+                  UserSession.remember, UserSession.created_at, UserSession.last_seen_at
+                  ).where(UserSession.id == param("digest", UserSession.id.type))
+
+
+# Read on every signed-in request: straight on the driver's cursor (forum.db.FixedQuery).
+_SESSION_ROW = FixedQuery(_session_row_statement)
+
+
 def find_live_session(session: Session, user: User, key: str, config: Any,
-                      now: datetime | None = None) -> UserSession | None:
+                      now: datetime | None = None) -> LiveSession | None:
     """The live row for ``key`` of ``user``, or None if it is unknown, ended, from an older
     session version, or past its idle or absolute time-out. Reads only."""
     if not _KEY_RE.match(key or ""):
         return None
-    row = session.get(UserSession, key_digest(key))
-    if (row is None or row.user_id != user.id or row.revoked_at is not None
-            or row.session_version != user.session_version):
+    digest = key_digest(key)
+    found = _SESSION_ROW.first(session, digest=digest)
+    if found is None:
         return None
+    user_id, revoked_at, version, remember, created_at, last_seen_at = found
+    if user_id != user.id or revoked_at is not None or version != user.session_version:
+        return None
+    row = LiveSession(id=digest, remember=bool(remember), created_at=created_at,
+                      last_seen_at=last_seen_at)
     now = now or utcnow()
     idle, absolute = limits_for(user, row, config)
     if now - row.last_seen_at > idle or now - row.created_at > absolute:
@@ -142,13 +168,14 @@ def find_live_session(session: Session, user: User, key: str, config: Any,
     return row
 
 
-def touch_session(session: Session, row: UserSession, now: datetime | None = None) -> None:
+def touch_session(session: Session, row: LiveSession, now: datetime | None = None) -> None:
     """Note the session was used (at most once a minute, so most requests write nothing).
     Called by the user loader; commits only this bookkeeping."""
     now = now or utcnow()
     if now - row.last_seen_at < TOUCH_EVERY:
         return
-    row.last_seen_at = now
+    session.execute(update(UserSession).where(UserSession.id == row.id)
+                    .values(last_seen_at=now).execution_options(synchronize_session=False))
     session.commit()
 
 
