@@ -220,3 +220,22 @@ def memo_macro(macro: Any, *args: Any, **kwargs: Any) -> Markup:
         found = _markup(macro(*args, **kwargs))
         cache.put(key, found, len(repr(frozen)))
     return found
+
+
+def memo_render(template_name: str, **context: Any) -> Markup:
+    """A small template rendered on its own, cached by its name and its context (plain
+    data, as for :func:`memo_macro`; with anything else it is simply rendered)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    template = app.jinja_env.get_template(template_name)
+    cache = render_cache(app)
+    try:
+        frozen = tuple(sorted((k, _freeze(v)) for k, v in context.items()))
+    except _Uncacheable:
+        frozen = None
+    key = (template_name, request.script_root if has_request_context() else "", frozen)
+    found = cache.get(key) if cache.enabled and frozen is not None else None
+    if found is None:
+        found = Markup(template.render(**context))  # noqa: S704 - an autoescaped template
+        if frozen is not None:
+            cache.put(key, found, len(repr(frozen)))
+    return found

@@ -37,6 +37,7 @@ from forum.permissions import (
     can_reply,
     thread_refusal,
 )
+from forum.render_cache import memo_render
 from forum.templating import has_endpoint
 from forum.threads.actions import (
     do_add_reaction,
@@ -285,9 +286,14 @@ def _kept_page(db: Session, viewer: Viewer, thread_id: int, page: int) -> Respon
 
 
 def _watch_banner(board: Any) -> Markup:
-    """The "not being watched" banner of threads/show.html, on its own (its page slot)."""
-    template = current_app.jinja_env.get_template("moderation/_watch_banner.html")
-    return Markup(template.render(board=board))  # noqa: S704 - an autoescaped template
+    """The "not being watched" banner of threads/show.html, on its own (its page slot):
+    asked of the database on every request, rendered once per wording."""
+    board_watch = current_app.jinja_env.globals.get("board_watch")
+    watch = board_watch(board) if callable(board_watch) else None
+    if not watch:
+        return Markup("")  # what the template writes when the board is watched
+    # Given ``watch``, the template shows nothing else of the board.
+    return memo_render("moderation/_watch_banner.html", watch=watch)
 
 
 @bp.get("/posts/<int:post_id>")
