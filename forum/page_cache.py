@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
@@ -49,6 +49,26 @@ Filler = Callable[[], Any]
 # Slots whose value the app can always work out again: name -> filler.
 _fillers: dict[str, Filler] = {}
 _MISSING: Any = object()
+
+
+_PREFETCHED = "forum.page_prefetched"
+
+
+def set_prefetched(values: Mapping[str, Any]) -> None:
+    """Values a page's own statement read for its slots in this request (for instance the
+    thread page's key statement also counts the reader's unread notifications). Kept
+    with the request itself, so they can never outlive it (outside one: not kept)."""
+    if has_request_context():
+        request.environ[_PREFETCHED] = dict(values)
+
+
+def prefetched(name: str, default: Any = None) -> Any:
+    """A value :func:`set_prefetched` holds for this request, or ``default``: a slot's
+    filler uses it instead of asking the database again."""
+    if not has_request_context():
+        return default
+    found: dict[str, Any] | None = request.environ.get(_PREFETCHED)
+    return default if found is None else found.get(name, default)
 
 
 def register_slot(name: str, filler: Filler) -> None:

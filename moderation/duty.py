@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from forum.accounts.models import Role, User, UserStatus
@@ -78,6 +78,12 @@ def _anyone_on_duty_statement(param: Any) -> Select[Any]:
         Shift.starts_at <= now, or_(Shift.ends_at.is_(None), Shift.ends_at > now)).limit(1)
 
 
+def anyone_on_duty_column(param: Any) -> Any:
+    """Whether any shift is live now, as a column of the thread page's statement
+    (forum.threads.page_key.register_page_fact): no live shift, no watcher anywhere."""
+    return exists(_anyone_on_duty_statement(param))
+
+
 # Asked on every board and thread page (the "not being watched" banner): one short
 # statement on the driver's cursor (forum.db.FixedQuery) when nobody is on duty at all.
 _ANYONE_ON_DUTY = FixedQuery(_anyone_on_duty_statement)
@@ -89,9 +95,17 @@ def out_of_hours(session: Session, board_id: int, now: datetime | None = None) -
     if not current_app.config.get("OUT_OF_HOURS_ENABLED", True):
         return False
     now = now or utcnow()
-    if _ANYONE_ON_DUTY.first(session, now=now) is None:
+    if not anyone_on_duty(session, now):
         return True
     return not watchers(session, board_id, now)
+
+
+def anyone_on_duty(session: Session, now: datetime, known: bool | None = None) -> bool:
+    """Whether any shift is live at ``now``; ``known``: the answer read already, in this
+    request, by the thread page's own statement."""
+    if known is not None:
+        return bool(known)
+    return _ANYONE_ON_DUTY.first(session, now=now) is not None
 
 
 @dataclass

@@ -47,11 +47,17 @@ def unread_counts(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
     return {user_id: count for user_id, count in rows}
 
 
-def _unread_statement(param: Any) -> Any:
+def _unread_statement(param: Any, user_param: str = "user_id") -> Any:
     return (select(func.count(Notification.id))
             .outerjoin(Post, Post.id == Notification.post_id)
-            .where(Notification.user_id == param("user_id", Integer()),
+            .where(Notification.user_id == param(user_param, Integer()),
                    Notification.read_at.is_(None), _still_visible()))
+
+
+def unread_count_column(param: Any) -> Any:
+    """The bell's count for the page's reader, as a column of the thread page's statement
+    (forum.threads.page_key.register_page_fact)."""
+    return _unread_statement(param, "reader").scalar_subquery()
 
 
 # The number on the bell is on every signed-in page: one short statement, straight on the

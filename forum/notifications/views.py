@@ -27,9 +27,11 @@ from forum.notifications.queries import (
     list_notifications,
     target_path,
     unread_count,
+    unread_count_column,
 )
-from forum.page_cache import register_slot
+from forum.page_cache import prefetched, register_slot
 from forum.templating import notification_badge
+from forum.threads.page_key import register_page_fact
 
 bp = Blueprint("notifications", __name__)
 
@@ -108,15 +110,20 @@ def unsubscribe(token: str) -> ResponseReturnValue:
 
 
 def _bell_slot() -> Markup:
-    # The layout's "bell" slot (forum/page_cache.py), worked out again for each request.
+    # The layout's "bell" slot (forum/page_cache.py), worked out again for each request:
+    # the thread page's own statement has usually counted already.
     from flask_login import current_user
 
     if not current_user or not current_user.is_authenticated:
         return Markup("")
-    return notification_badge(unread_count(get_session(), current_user.id))
+    count = prefetched("unread")
+    if count is None:
+        count = unread_count(get_session(), current_user.id)
+    return notification_badge(count)
 
 
 register_slot("bell", _bell_slot)
+register_page_fact("unread", unread_count_column, signed_in_only=True)
 
 
 @bp.app_context_processor

@@ -28,6 +28,7 @@ page built for someone with other rights.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from forum.accounts.models import User
 from forum.boards.models import Board, Visibility
-from forum.db import FixedQuery
+from forum.db import FixedQuery, utcnow
+from forum.page_cache import set_prefetched
 from forum.permissions import Viewer
 from forum.threads.models import Post, Reaction, ReactionKind, ReadMarker, Thread, ThreadFollow
 from forum.threads.queries import ShownPost, ThreadPage, shown_posts
@@ -131,20 +133,40 @@ def _joined(expr: ColumnElement[str], *order: Any) -> _Joined:
     return _Joined(expr, *order)
 
 
+ExtraFact = Callable[[Any], ColumnElement[Any]]
+# name -> (build(param), for signed-in readers only): other packages' per-request values
+# that the page's slots need, read by the same statement (see register_page_fact).
+_extra_facts: dict[str, tuple[ExtraFact, bool]] = {}
+
+
+def register_page_fact(name: str, build: ExtraFact, *, signed_in_only: bool = False) -> None:
+    """Add a scalar value to the thread page's statement, for a slot's filler to read with
+    ``forum.page_cache.prefetched(name)`` (one statement instead of one more per slot).
+    ``build(param)`` returns the SQL expression; ``param("reader", type)`` is the reader's
+    id (0 for nobody) and ``param("now", type)`` the time. Not part of the page's key:
+    slots are worked out for each request."""
+    _extra_facts[name] = (build, signed_in_only)
+
+
 def read_page_facts(session: Session, viewer: Viewer, thread_id: int, page: int,
                     per_page: int) -> PageFacts | None:
     """The facts of page ``page`` of a thread for ``viewer``, in one statement; None when
-    there is no such thread. Checks no permission: the caller asks ``thread_refusal``."""
+    there is no such thread. Checks no permission: the caller asks ``thread_refusal``.
+    The registered extra facts are handed to ``forum.page_cache.set_prefetched``."""
     # The same posts as the page (forum.threads.queries._shown). Whether the viewer
     # facilitates the board decides which; the board comes with the row, so for a
     # facilitator of some boards the database decides.
     boards = tuple(sorted(b for b in viewer.facilitated_board_ids if viewer.facilitates(b)))
     staff: bool | tuple[int, ...] = True if viewer.is_admin else boards or False
-    row = _FACTS.first(session, (staff, viewer.id is not None), thread_id=thread_id,
+    signed_in = viewer.id is not None
+    extra = tuple(name for name, (_build, only) in _extra_facts.items()
+                  if signed_in or not only)
+    row = _FACTS.first(session, (staff, signed_in, extra), thread_id=thread_id,
                        reader=viewer.id or 0, offset=(max(1, page) - 1) * per_page,
-                       limit=per_page)
+                       limit=per_page, now=utcnow())
     if row is None:
         return None
+    set_prefetched(dict(zip(extra, row[len(row) - len(extra):], strict=True)))
     board = BoardFacts(id=row[4], slug=row[5], name=row[6], visibility=row[7],
                        archived=bool(row[8]))
     thread = ThreadFacts(id=thread_id, board_id=row[4], board=board, author_id=row[3],
@@ -154,8 +176,9 @@ def read_page_facts(session: Session, viewer: Viewer, thread_id: int, page: int,
                      last_post_id=row[15], last_read=row[16] or 0)
 
 
-def _facts_statement(param: Any, variant: tuple[bool | tuple[int, ...], bool]) -> Select[Any]:
-    staff, signed_in = variant
+def _facts_statement(param: Any, variant: tuple[bool | tuple[int, ...], bool, tuple[str, ...]]
+                     ) -> Select[Any]:
+    staff, signed_in, extra = variant
     thread_id = param("thread_id", Integer())
     reader = param("reader", Integer())  # 0 for nobody: no member has id 0
     is_staff: bool | ColumnElement[bool] = staff if isinstance(staff, bool) else (
@@ -192,12 +215,14 @@ def _facts_statement(param: Any, variant: tuple[bool | tuple[int, ...], bool]) -
                exists().where(ThreadFollow.thread_id == thread_id,
                               ThreadFollow.user_id == reader),
                select(func.max(on_page.c.id)).scalar_subquery(),
-               last_read)
+               last_read,
+               *(_extra_facts[name][0](param).label(f"extra_{n}")
+                 for n, name in enumerate(extra)))
         .join(Board, Board.id == Thread.board_id).where(Thread.id == thread_id))
 
 
-# One statement per backend and kind of reader: anonymous or signed in, facilitating
-# every board, none, or these boards.
+# One statement per backend and kind of reader (anonymous or signed in, facilitating
+# every board, none, or these boards) and set of extra facts.
 _FACTS = FixedQuery(_facts_statement)
 
 

@@ -13,8 +13,10 @@ from flask import Flask, current_app, flash, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from forum.auth import current_viewer
-from forum.db import get_session
+from forum.db import get_session, utcnow
 from forum.errors import Invalid, NotFound
+from forum.page_cache import prefetched
+from forum.threads.page_key import register_page_fact
 from moderation import duty as D
 from moderation import escalation_queries as Q
 from moderation import escalations as E
@@ -32,11 +34,24 @@ def init_duty_templates(app: Flask) -> None:
     """``board_watch(board)`` in templates: None when watched, else the banner's words."""
 
     def board_watch(board: Any) -> dict[str, Any] | None:
-        if board is None or not D.out_of_hours(get_session(), board.id):
+        if board is None or not _unwatched(board.id):
             return None
         return {"contacts": list(current_app.config.get("CRISIS_CONTACTS") or [])[:3]}
 
     app.jinja_env.globals["board_watch"] = board_watch
+    # The thread page's own statement answers "is anyone on duty at all" (usually: the
+    # banner needs nothing more).
+    register_page_fact("anyone_on_duty", D.anyone_on_duty_column)
+
+
+def _unwatched(board_id: int) -> bool:
+    if not current_app.config.get("OUT_OF_HOURS_ENABLED", True):
+        return False
+    session = get_session()
+    now = utcnow()
+    if not D.anyone_on_duty(session, now, known=prefetched("anyone_on_duty")):
+        return True
+    return D.out_of_hours(session, board_id, now)
 
 
 # ---- escalations -----------------------------------------------------------------------
