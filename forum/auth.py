@@ -16,12 +16,19 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import Integer, inspect, select
+from sqlalchemy import Integer, String, cast, func, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from forum.accounts.models import ApiToken, User, UserStatus
-from forum.accounts.sessions import find_live_session, touch_session
+from forum.accounts.models import ApiToken, User, UserSession, UserStatus
+from forum.accounts.sessions import (
+    SESSION_COLUMNS,
+    find_live_session,
+    live_session,
+    session_digest,
+    touch_session,
+)
+from forum.boards.models import BoardFacilitator, BoardMembership
 from forum.db import FixedQuery, get_session, utcnow
 from forum.extensions import login_manager
 from forum.permissions import Viewer, load_viewer
@@ -72,25 +79,62 @@ def _user_statement(param: Any) -> Any:
         User.id == param("user_id", Integer()))
 
 
-# The signed-in member's row, read on every request from a browser that is signed in.
+def _member_statement(param: Any) -> Any:
+    """The member's row, their sign-in session's row and their boards, in one statement."""
+    user_id = param("user_id", Integer())
+
+    def boards(table: Any) -> Any:
+        return select(func.aggregate_strings(cast(table.board_id, String), ",")).where(
+            table.user_id == user_id).scalar_subquery()
+
+    return (select(*(getattr(User, key) for key in _USER_ATTRIBUTES), *SESSION_COLUMNS,
+                   boards(BoardMembership), boards(BoardFacilitator))
+            .outerjoin(UserSession, UserSession.id == param("digest", UserSession.id.type))
+            .where(User.id == user_id))
+
+
+# Read on every request from a browser that is signed in (forum.db.FixedQuery).
 _USER_ROW = FixedQuery(_user_statement)
+_MEMBER_ROW = FixedQuery(_member_statement)
+
+
+def _persistent_user(session: Session, values: tuple[Any, ...]) -> User:
+    """A clean persistent instance for a user row just read, as a query would make it
+    (SQLAlchemy's ``make_transient_to_detached`` then ``add``)."""
+    user = User(**dict(zip(_USER_ATTRIBUTES, values, strict=True)))
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
 
 
 def load_user(session: Session, user_id: int) -> User | None:
-    """``session.get(User, user_id)`` for the user loader, at a third of its CPU: the row
-    comes from one short statement (forum.db.FixedQuery) and becomes a persistent, clean
-    instance of the session (SQLAlchemy's ``make_transient_to_detached`` then ``add``, as
-    for a row loaded by a query)."""
+    """``session.get(User, user_id)`` at a third of its CPU: the row comes from one short
+    statement (forum.db.FixedQuery)."""
     found = session.identity_map.get(identity_key(User, user_id))
     if found is not None:
         return found  # type: ignore[no-any-return]
     row = _USER_ROW.first(session, user_id=user_id)
+    return None if row is None else _persistent_user(session, row)
+
+
+def _ids(joined: str | None) -> set[int]:
+    return {int(x) for x in joined.split(",")} if joined else set()
+
+
+def load_member(session: Session, user_id: int, digest: str
+                ) -> tuple[User, tuple[Any, ...], tuple[set[int], set[int]]] | None:
+    """For the user loader: the member, their session row (``SESSION_COLUMNS``, all None
+    if there is no such row) and their boards (member of, facilitates), in one
+    statement."""
+    if session.identity_map.get(identity_key(User, user_id)) is not None:
+        return None  # already loaded in this session: the caller asks the usual way
+    row = _MEMBER_ROW.first(session, user_id=user_id, digest=digest)
     if row is None:
         return None
-    user = User(**dict(zip(_USER_ATTRIBUTES, row, strict=True)))
-    make_transient_to_detached(user)
-    session.add(user)
-    return user
+    count = len(_USER_ATTRIBUTES)
+    user = _persistent_user(session, row[:count])
+    live = row[count:count + len(SESSION_COLUMNS)]
+    return user, live, (_ids(row[-2]), _ids(row[-1]))
 
 
 def current_viewer() -> Viewer:
@@ -103,7 +147,12 @@ def current_viewer() -> Viewer:
             g.authenticated_by_token = user is not None
         elif current_user.is_authenticated:
             user = current_user._get_current_object()  # type: ignore[attr-defined]
-        g.viewer = load_viewer(get_session(), user)
+        boards = g.pop("_member_boards", None)
+        if user is not None and boards is not None and boards[0] == user.id:
+            g.viewer = Viewer(user=user, member_board_ids=boards[1],
+                              facilitated_board_ids=boards[2])
+        else:
+            g.viewer = load_viewer(get_session(), user)
     viewer: Viewer = g.viewer
     return viewer
 
@@ -118,16 +167,21 @@ def init_auth(app: Flask) -> None:
     @app.teardown_request
     def _forget_viewer(_exc: BaseException | None) -> None:
         # Who is asking belongs to one request, even when the app context outlives it.
-        for key in ("viewer", "_login_user", "authenticated_by_token", "api_token_id"):
+        for key in ("viewer", "_login_user", "authenticated_by_token", "api_token_id",
+                    "_member_boards"):
             g.pop(key, None)
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         raw_id, version, key = ([*user_id.split(":", 2), "", ""])[:3]
+        digest = session_digest(key) if key else None
         try:
-            user = load_user(get_session(), int(raw_id))
+            number = int(raw_id)
         except ValueError:
             return None
+        # Usually the member, their session row and their boards in one statement.
+        member = load_member(get_session(), number, digest) if digest else None
+        user = member[0] if member else load_user(get_session(), number)
         if user is None or str(user.session_version) != version:
             return None
         if user.status != UserStatus.ACTIVE:
@@ -135,7 +189,11 @@ def init_auth(app: Flask) -> None:
         if not key:
             # Only the test environment writes ids without a key (tests/conftest.py).
             return user if current_app.config.get("ALLOW_KEYLESS_SESSIONS") else None
-        row = find_live_session(get_session(), user, key, current_app.config)
+        if member is not None and digest is not None:
+            row = live_session(user, digest, member[1], current_app.config)
+            g._member_boards = (user.id, *member[2])
+        else:
+            row = find_live_session(get_session(), user, key, current_app.config)
         if row is None:
             return None
         user.session_key = key  # type: ignore[attr-defined]

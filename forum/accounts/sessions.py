@@ -136,10 +136,12 @@ class LiveSession:
     last_seen_at: datetime
 
 
+SESSION_COLUMNS = (UserSession.user_id, UserSession.revoked_at, UserSession.session_version,
+                   UserSession.remember, UserSession.created_at, UserSession.last_seen_at)
+
+
 def _session_row_statement(param: Any) -> Any:
-    return select(UserSession.user_id, UserSession.revoked_at, UserSession.session_version,
-                  UserSession.remember, UserSession.created_at, UserSession.last_seen_at
-                  ).where(UserSession.id == param("digest", UserSession.id.type))
+    return select(*SESSION_COLUMNS).where(UserSession.id == param("digest", UserSession.id.type))
 
 
 # Read on every signed-in request: straight on the driver's cursor (forum.db.FixedQuery).
@@ -153,8 +155,14 @@ def find_live_session(session: Session, user: User, key: str, config: Any,
     if not _KEY_RE.match(key or ""):
         return None
     digest = key_digest(key)
-    found = _SESSION_ROW.first(session, digest=digest)
-    if found is None:
+    return live_session(user, digest, _SESSION_ROW.first(session, digest=digest), config, now)
+
+
+def live_session(user: User, digest: str, found: tuple[Any, ...] | None, config: Any,
+                 now: datetime | None = None) -> LiveSession | None:
+    """:func:`find_live_session` for the row's ``SESSION_COLUMNS`` read already (the user
+    loader reads them with the member's row)."""
+    if found is None or found[0] is None:
         return None
     user_id, revoked_at, version, remember, created_at, last_seen_at = found
     if user_id != user.id or revoked_at is not None or version != user.session_version:
@@ -166,6 +174,11 @@ def find_live_session(session: Session, user: User, key: str, config: Any,
     if now - row.last_seen_at > idle or now - row.created_at > absolute:
         return None
     return row
+
+
+def session_digest(key: str) -> str | None:
+    """The row id for a session key, or None for a key that cannot be one."""
+    return key_digest(key) if _KEY_RE.match(key or "") else None
 
 
 def touch_session(session: Session, row: LiveSession, now: datetime | None = None) -> None:
