@@ -53,7 +53,9 @@ def create_app(test_config: dict[str, Any] | None = None, env: str | None = None
 
     @app.before_request
     def _nonce() -> None:
-        g.csp_nonce = secrets.token_urlsafe(16)
+        # Usually made already by the request log's first hook (forum.security.request_log).
+        if "csp_nonce" not in g:
+            g.csp_nonce = secrets.token_urlsafe(16)
 
     # The csp_nonce() template global reads g.csp_nonce (forum/page_cache.py).
 

@@ -24,20 +24,26 @@ NHS_FONTS = "https://assets.nhs.uk"
 
 def content_security_policy(nonce: str, host: str, secure: bool) -> str:
     """The policy for one response; ``host`` is the request's own host (for Socket.IO)."""
-    socket_origin = f"{'wss' if secure else 'ws'}://{host}"
-    directives = [
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'" if nonce else "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        f"font-src 'self' {NHS_FONTS}",
-        f"connect-src 'self' {socket_origin}",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ]
-    return "; ".join(directives)
+    rest = _rest_of_policy.get((host, secure))
+    if rest is None:
+        if len(_rest_of_policy) > 64:  # hosts come from requests: keep only a few
+            _rest_of_policy.clear()
+        rest = _rest_of_policy[host, secure] = "; ".join([
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"font-src 'self' {NHS_FONTS}",
+            f"connect-src 'self' {'wss' if secure else 'ws'}://{host}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ])
+    scripts = f"script-src 'self' 'nonce-{nonce}'" if nonce else "script-src 'self'"
+    return f"default-src 'self'; {scripts}; {rest}"
+
+
+# (host, secure) -> the directives after script-src, built once rather than per response.
+_rest_of_policy: dict[tuple[str, bool], str] = {}
 
 
 def is_private_response() -> bool:
