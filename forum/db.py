@@ -256,21 +256,45 @@ class FixedQuery:
         self._build = build
         self._compiled: dict[Any, tuple[str, dict[str, Any], tuple[Any, ...]]] = {}
 
-    def first(self, session: Session, variant: Any = None, **params: Any
+    def first(self, source: Session | Engine, variant: Any = None, **params: Any
               ) -> tuple[Any, ...] | None:
-        """The first row, or None. ``variant`` is passed on to ``build`` (hashable)."""
-        rows = self._run(session, variant, params, one=True)
+        """The first row, or None. ``variant`` is passed on to ``build`` (hashable).
+
+        ``source`` is the request's session (the statement runs in its transaction), or an
+        engine: then it runs on a pooled connection of its own, outside any transaction
+        (PostgreSQL autocommit: no BEGIN and ROLLBACK round trips), for a read that is
+        the only one a request makes.
+        """
+        rows = self._run(source, variant, params, one=True)
         return rows[0] if rows else None
 
-    def all(self, session: Session, variant: Any = None, **params: Any
+    def all(self, source: Session | Engine, variant: Any = None, **params: Any
             ) -> list[tuple[Any, ...]]:
-        """Every row."""
-        return self._run(session, variant, params, one=False)
+        """Every row (``source`` as for :meth:`first`)."""
+        return self._run(source, variant, params, one=False)
 
-    def _run(self, session: Session, variant: Any, params: dict[str, Any], *, one: bool
-             ) -> list[tuple[Any, ...]]:
-        connection = session.connection()
-        dialect = connection.dialect
+    def _run(self, source: Session | Engine, variant: Any, params: dict[str, Any], *,
+             one: bool) -> list[tuple[Any, ...]]:
+        if isinstance(source, Engine):
+            pooled = source.raw_connection()
+            driver = pooled.driver_connection
+            autocommit = source.dialect.name == "postgresql"
+            try:
+                if autocommit:
+                    driver.autocommit = True  # type: ignore[union-attr]
+                return self._execute(pooled.dbapi_connection, source.dialect,
+                                     pooled.invalidate, variant, params, one)
+            finally:
+                if autocommit and not driver.closed:  # type: ignore[union-attr]
+                    driver.autocommit = False  # type: ignore[union-attr]
+                pooled.close()
+        connection = source.connection()
+        return self._execute(connection.connection.dbapi_connection, connection.dialect,
+                             connection.invalidate, variant, params, one)
+
+    def _execute(self, dbapi_connection: Any, dialect: Any,
+                 invalidate: Callable[[BaseException], None], variant: Any,
+                 params: dict[str, Any], one: bool) -> list[tuple[Any, ...]]:
         found = self._compiled.get((dialect.name, variant))
         if found is None:
             if len(self._compiled) >= self.MAX_VARIANTS:
@@ -279,8 +303,7 @@ class FixedQuery:
         sql, binds, results = found
         values = {name: (process(params[name]) if process else params[name])
                   for name, process in binds.items()}
-        dbapi_connection = connection.connection.dbapi_connection
-        cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = dbapi_connection.cursor()
         try:
             cursor.execute(sql, values)
             raw = [cursor.fetchone()] if one else cursor.fetchall()
@@ -290,7 +313,7 @@ class FixedQuery:
             # answer 503 for it).
             lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
             if lost:
-                connection.invalidate(exc)
+                invalidate(exc)
             raise DBAPIError.instance(sql, values, exc, dialect.loaded_dbapi.Error,
                                       connection_invalidated=lost, dialect=dialect) from exc
         finally:

@@ -35,6 +35,7 @@ from typing import Any
 from flask import current_app, request
 from sqlalchemy import (
     ColumnElement,
+    Engine,
     Integer,
     Select,
     String,
@@ -148,11 +149,12 @@ def register_page_fact(name: str, build: ExtraFact, *, signed_in_only: bool = Fa
     _extra_facts[name] = (build, signed_in_only)
 
 
-def read_page_facts(session: Session, viewer: Viewer, thread_id: int, page: int,
+def read_page_facts(session: Session | Engine, viewer: Viewer, thread_id: int, page: int,
                     per_page: int) -> PageFacts | None:
     """The facts of page ``page`` of a thread for ``viewer``, in one statement; None when
     there is no such thread. Checks no permission: the caller asks ``thread_refusal``.
-    The registered extra facts are handed to ``forum.page_cache.set_prefetched``."""
+    The registered extra facts are handed to ``forum.page_cache.set_prefetched``. With an
+    engine rather than a session, it runs outside any transaction (``FixedQuery``)."""
     # The same posts as the page (forum.threads.queries._shown). Whether the viewer
     # facilitates the board decides which; the board comes with the row, so for a
     # facilitator of some boards the database decides.
