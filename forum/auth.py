@@ -29,7 +29,7 @@ from forum.accounts.sessions import (
     touch_session,
 )
 from forum.boards.models import BoardFacilitator, BoardMembership
-from forum.db import FixedQuery, get_session, utcnow
+from forum.db import FixedQuery, get_session, read_outside, utcnow
 from forum.extensions import login_manager
 from forum.permissions import Viewer, load_viewer
 
@@ -125,10 +125,11 @@ def load_member(session: Session, user_id: int, digest: str
                 ) -> tuple[User, tuple[Any, ...], tuple[set[int], set[int]]] | None:
     """For the user loader: the member, their session row (``SESSION_COLUMNS``, all None
     if there is no such row) and their boards (member of, facilitates), in one
-    statement."""
+    statement. Before the session has begun a transaction, the statement runs outside
+    one (``FixedQuery`` on the engine), so a request that only reads never starts one."""
     if session.identity_map.get(identity_key(User, user_id)) is not None:
         return None  # already loaded in this session: the caller asks the usual way
-    row = _MEMBER_ROW.first(session, user_id=user_id, digest=digest)
+    row = _MEMBER_ROW.first(read_outside(session), user_id=user_id, digest=digest)
     if row is None:
         return None
     count = len(_USER_ATTRIBUTES)

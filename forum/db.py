@@ -235,6 +235,21 @@ def rolls_back_on_error(action: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
+def read_outside(session: Session) -> Session | Engine:
+    """Where a :class:`FixedQuery` read at the start of a request can run: on the engine,
+    outside any transaction, when the session has no connection of its own yet (nothing
+    read or written in this request: a transaction would only add BEGIN and ROLLBACK
+    round trips) and its sessions are on the engine, not on one shared connection (as in
+    the tests). Otherwise in the session."""
+    bind = session.get_bind()
+    transaction = session.get_transaction()
+    # A session begins a transaction of its own as soon as an object is added to it,
+    # before it has any connection; only one with a connection has read or written.
+    if isinstance(bind, Engine) and (transaction is None or not transaction._connections):  # noqa: SLF001
+        return bind
+    return session
+
+
 class FixedQuery:
     """A statement built once and run straight on the driver's cursor, for the very few
     statements on the busiest path (the thread page's cache key, the duty check).

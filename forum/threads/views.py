@@ -21,12 +21,11 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from forum.auth import bearer_token, current_viewer
-from forum.db import get_session
+from forum.db import get_session, read_outside
 from forum.errors import Invalid, NotFound, wants_json
 from forum.page_cache import capture_page, html_response, page_cache, split_page
 from forum.permissions import (
@@ -269,13 +268,9 @@ def _kept_page(db: Session, viewer: Viewer, thread_id: int, page: int) -> Respon
     """The kept page for this request, or None (then the page is built as usual, which
     also gives any error its usual answer)."""
     per_page = posts_per_page()
-    # Nobody signed in and nothing read yet: the one statement needs no transaction (and,
-    # on a kept page, the request then never starts one). Only with a session of its own
-    # on the engine: the tests' sessions share one connection and its open transaction.
-    bind = db.get_bind()
-    source = bind if (viewer.user is None and not db.in_transaction()
-                      and isinstance(bind, Engine)) else db
-    facts = read_page_facts(source, viewer, thread_id, page, per_page)
+    # Nothing read in a transaction yet (the user loader reads outside one too): the one
+    # statement needs none, and a kept page then never starts one.
+    facts = read_page_facts(read_outside(db), viewer, thread_id, page, per_page)
     if (facts is None or thread_refusal(viewer, facts.thread) is not None  # type: ignore[arg-type]
             or page > facts.pages(per_page)):
         return None

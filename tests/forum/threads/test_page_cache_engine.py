@@ -6,6 +6,7 @@ session on one shared connection, which takes the other path."""
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,7 @@ from forum.db import new_session
 from forum.models import metadata
 from forum.page_cache import page_cache
 from forum.threads.actions import do_add_reaction, do_edit_post
-from tests.helpers import Factories
+from tests.helpers import PASSWORD, Factories
 
 
 class _Client(FlaskClient):
@@ -69,4 +70,37 @@ def test_a_reader_not_signed_in_gets_the_kept_page_without_a_transaction(engine_
     after = reader.get(path).get_data(as_text=True)
     assert "Better words" in after and "A reply" not in after
     assert "Sending a hug: 1" in after
+    session.close()
+
+
+def test_a_signed_in_reader_gets_the_kept_page_without_a_transaction(engine_app) -> None:
+    app = engine_app
+    session = new_session(app)
+    make = Factories(session)
+    started = make.thread(make.board(), body="The first words")
+    member = make.user()
+    path = f"/threads/{started.thread.id}"
+    reader = app.test_client()
+    # Through the real sign-in form: the session cookie names a sign-in session row.
+    answer = reader.post("/sign-in", data={"login": member.username, "password": PASSWORD})
+    assert answer.status_code in (302, 303)
+    for _ in range(2):
+        assert ">Sign out<" in reader.get(path).get_data(as_text=True)
+    begins: list[object] = []
+
+    def _begin(conn: object) -> None:
+        begins.append(conn)
+
+    event.listen(app.extensions["db_engine"], "begin", _begin)
+    try:
+        hits = page_cache(app).hits
+        page = reader.get(path).get_data(as_text=True)
+        assert page_cache(app).hits == hits + 1 and ">Sign out<" in page
+        assert begins == []  # sign-in checks and the page: no transaction at all
+    finally:
+        event.remove(app.extensions["db_engine"], "begin", _begin)
+    do_add_reaction(session, actor=make.viewer(make.user()), post=started.post, kind="hug")
+    after = reader.get(path).get_data(as_text=True)
+    assert 'data-kind="hug"' in after and "including you" not in after
+    assert re.search(r'data-kind="hug">.*?data-count="1"', after, re.S)
     session.close()
