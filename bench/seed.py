@@ -318,7 +318,13 @@ def seed_into(conn: Connection, *, boards: int = 20, threads: int = 5000, posts:
 
 
 def seed(engine: Engine, **options: Any) -> SeedInfo:
-    """Create the schema if needed and seed it in one transaction."""
+    """Create the schema if needed and seed it in one transaction, then gather the
+    planner's statistics, as after any bulk load: without them PostgreSQL plans the
+    pages' joins for empty tables (a scan of every member for each post) until autovacuum
+    gets round to it, which it may not do during a run."""
     metadata.create_all(engine)
     with engine.begin() as conn:
-        return seed_into(conn, **options)
+        info = seed_into(conn, **options)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return info
