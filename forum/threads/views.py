@@ -259,8 +259,11 @@ def show(thread_id: int) -> str | Response:
 def _may_keep_page() -> bool:
     """Whether this request's page can come from, or go into, the page cache: not when it
     shows something once (flashed messages, notices after posting), nor for API tokens
-    (the layout shows the browser's sign-in, not the token's)."""
+    (the layout shows the browser's sign-in, not the token's), nor for addresses with
+    anything but ``?page=`` (the query string is part of the key: made-up ones would
+    only push real pages out)."""
     return (page_cache().enabled and bearer_token() is None
+            and all(name == "page" for name in request.args)
             and NOTICES_KEY not in session and "_flashes" not in session)
 
 

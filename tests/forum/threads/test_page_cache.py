@@ -305,3 +305,14 @@ def test_a_page_with_a_message_for_the_reader_is_never_kept(app, make, db) -> No
     assert len(page_cache(app)) == kept
     assert "You are following this conversation." not in reader.get(path).get_data(
         as_text=True)
+
+
+@pytest.mark.usefixtures("caches")
+def test_addresses_with_made_up_query_strings_are_not_kept(app, make, db) -> None:
+    thread, _, _, _, _ = _scene(make, db)
+    reader = _reader(app)
+    reader.get(f"/threads/{thread.id}")
+    kept = len(page_cache(app))
+    for n in range(3):
+        assert reader.get(f"/threads/{thread.id}?from=mail{n}").status_code == 200
+    assert len(page_cache(app)) == kept
