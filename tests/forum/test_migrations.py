@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from forum import create_app
@@ -72,8 +72,11 @@ def test_0002_gives_declined_posts_their_own_state(fresh_database_url: str) -> N
     app = create_app({"DATABASE_URL": fresh_database_url}, env="test")
     upgrade(app, "0001")
     engine = app.extensions["db_engine"]
-    t = metadata.tables
-    # 0002 changes no table, so today's table definitions (and their defaults) fit 0001.
+    t = dict(metadata.tables)
+    # 0002 changes no table, so today's table definitions (and their defaults) fit 0001,
+    # but for posts: 0005 added its stamp, so posts are written as 0001 made them.
+    with engine.connect() as conn:
+        t["posts"] = Table("posts", MetaData(), autoload_with=conn)
     with engine.begin() as conn:
         conn.execute(t["users"].insert(), [{"id": 1, "username": "a", "username_key": "a",
                                             "email": "a@example.org",
@@ -84,7 +87,8 @@ def test_0002_gives_declined_posts_their_own_state(fresh_database_url: str) -> N
         conn.execute(t["threads"].insert(), [{"id": 1, "board_id": 1, "title": "T"}])
         conn.execute(t["posts"].insert(), [
             {"id": n, "thread_id": 1, "author_id": 1, "body_source": "x", "body_html": "x",
-             "state": "HIDDEN"} for n in (1, 2, 3)])
+             "state": "HIDDEN", "is_guidance": False, "created_at": datetime.now(UTC)}
+            for n in (1, 2, 3)])
         conn.execute(t["audit_entries"].insert(), [
             {"action": "post:reject", "subject_type": "post", "subject_id": 1},
             {"action": "post:hide", "subject_type": "post", "subject_id": 2},
