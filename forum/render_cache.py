@@ -232,7 +232,10 @@ def memo_render(template_name: str, **context: Any) -> Markup:
         frozen = tuple(sorted((k, _freeze(v)) for k, v in context.items()))
     except _Uncacheable:
         frozen = None
-    key = (template_name, request.script_root if has_request_context() else "", frozen)
+    # The template's own compiled code is in the key, as for cached_fragment: an edited
+    # template never serves old markup.
+    key = (template.root_render_func.__code__,
+           request.script_root if has_request_context() else "", frozen)
     found = cache.get(key) if cache.enabled and frozen is not None else None
     if found is None:
         found = Markup(template.render(**context))  # noqa: S704 - an autoescaped template
