@@ -288,3 +288,16 @@ def test_new_marks_follow_each_readers_read_marker(app, make, db, cache):
     again = _page(reader, path)
     assert again.count("nhsuk-tag--blue") == 1 and "Go to the first new post" in again
     assert "nhsuk-tag--blue" not in _page(reader, path)
+
+
+def test_memo_render_keeps_one_copy_per_context_and_escapes(app, cache) -> None:
+    from forum.render_cache import memo_render
+
+    contacts = [{"name": "Line <one>", "detail": "Call 1", "href": ""}]
+    with app.test_request_context():
+        first = memo_render("moderation/_watch_banner.html", watch={"contacts": contacts})
+        again = memo_render("moderation/_watch_banner.html", watch={"contacts": contacts})
+        other = memo_render("moderation/_watch_banner.html",
+                            watch={"contacts": [dict(contacts[0], name="Line two")]})
+    assert first == again and "Line &lt;one&gt;" in first and "Line <one>" not in first
+    assert "Line two" in other and len(cache) == 2
