@@ -20,6 +20,7 @@ from sqlalchemy import select
 from forum.accounts.models import ApiToken, User, UserStatus
 from forum.accounts.sessions import find_live_session, touch_session
 from forum.db import get_session, utcnow
+from forum.db_sqlite import writing
 from forum.extensions import login_manager
 from forum.permissions import Viewer, load_viewer
 
@@ -48,8 +49,9 @@ def user_from_token(raw: str) -> User | None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_EVERY:
         # Bookkeeping only (at most once a minute): shown in settings as "last used".
-        token.last_used_at = now
-        session.commit()
+        with writing(session):
+            token.last_used_at = now
+            session.commit()
     return user
 
 

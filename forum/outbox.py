@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from forum.db_sqlite import writing
+
 Row = TypeVar("Row")
 
 
@@ -23,6 +25,17 @@ def claim_due(session: Session, model: Any, *, now: datetime, limit: int,
               timeout: timedelta) -> tuple[str, list[int]]:
     """Claim up to ``limit`` due rows of ``model`` and commit; returns (token, row ids)."""
     token = secrets.token_hex(16)
+    with writing(session):
+        ids = _mark_claimed(session, model, token, now=now, limit=limit, timeout=timeout)
+    # Read outside the writer block: a read there would begin a transaction holding the
+    # write lock (on SQLite) while the caller sends its mail.
+    claimed = list(session.scalars(select(model.id).where(model.claim_token == token)
+                                   .order_by(model.id))) if ids else []
+    return token, claimed
+
+
+def _mark_claimed(session: Session, model: Any, token: str, *, now: datetime, limit: int,
+                  timeout: timedelta) -> list[int]:
     free = or_(model.claimed_at.is_(None), model.claimed_at < now - timeout)
     open_ = (model.sent_at.is_(None), model.cancelled_at.is_(None))
     due = (select(model.id).where(*open_, model.next_attempt_at <= now, free)
@@ -36,9 +49,7 @@ def claim_due(session: Session, model: Any, *, now: datetime, limit: int,
                         .values(claim_token=token, claimed_at=now)
                         .execution_options(synchronize_session=False))
     session.commit()
-    claimed = list(session.scalars(select(model.id).where(model.claim_token == token)
-                                   .order_by(model.id))) if ids else []
-    return token, claimed
+    return ids
 
 
 def claimed_row(session: Session, model: type[Row], row_id: int, token: str) -> Row | None:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import User, UserSession
 from forum.audit.models import AuditAction, record
 from forum.db import rolls_back_on_error, utcnow
+from forum.db_sqlite import writing
 from forum.errors import NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer, require_user
@@ -148,8 +149,9 @@ def touch_session(session: Session, row: UserSession, now: datetime | None = Non
     now = now or utcnow()
     if now - row.last_seen_at < TOUCH_EVERY:
         return
-    row.last_seen_at = now
-    session.commit()
+    with writing(session):
+        row.last_seen_at = now
+        session.commit()
 
 
 def list_sessions(session: Session, user_id: int, current_digest: str | None
