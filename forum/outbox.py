@@ -4,7 +4,8 @@ jobs, account mail). A row is due when unsent, not cancelled and past ``next_att
 Two workers never take one row: due rows are claimed with a token by a conditional UPDATE
 (after ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL) that re-checks the row is still
 free, and a claim is taken over only after ``timeout``. Called by the outboxes' actions,
-which own their transactions.
+which own their transactions. :func:`wake_after_commit` asks the in-process scheduler to
+send what a transaction queued as soon as it commits.
 """
 
 from __future__ import annotations
@@ -13,12 +14,38 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select, update
+from flask import Flask
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from forum.db_sqlite import writing
 
 Row = TypeVar("Row")
+
+_WAKE = "outbox_row_queued"
+
+
+def wake_after_commit(session: Session) -> None:
+    """Once ``session`` commits, run the jobs scheduler's tick now rather than at its next
+    interval (embedded mode), so queued mail goes within seconds. A step inside an action."""
+    session.info[_WAKE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_scheduler(session: Session) -> None:
+    if not session.info.pop(_WAKE, False):
+        return
+    app: Flask | None = session.info.get("app")
+    if app is not None:
+        from forum.notifications.jobs import wake_scheduler
+
+        wake_scheduler(app)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_wake(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_WAKE, None)
 
 
 def claim_due(session: Session, model: Any, *, now: datetime, limit: int,
