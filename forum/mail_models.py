@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.db import Base, UTCDateTime, utcnow
+from forum.db import Base
+from forum.outbox import OutboxColumns
 
 
-class OutgoingMail(Base):
+class OutgoingMail(OutboxColumns, Base):
     """One message an action queued (a notice that a password changed, an escalation
     alert, a training reminder), written to the database in the action's own transaction
     so that a mail server that is down or slow loses nothing and delays no page.
@@ -34,12 +34,3 @@ class OutgoingMail(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str | None] = mapped_column(Text, nullable=True)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # The error's kind only: never addresses or content.
-    last_error: Mapped[str] = mapped_column(String(200), default="")

@@ -23,19 +23,20 @@ from sqlalchemy.orm import Session
 
 from forum.db import job_session, rolls_back_on_error, utcnow
 from forum.mail_models import OutgoingMail
-from forum.outbox import claim_due, claimed_row, record_cancelled, record_failure, record_sent
+from forum.outbox import (
+    claim_due,
+    claimed_row,
+    record_cancelled,
+    record_failure,
+    record_sent,
+    retry_delay,
+)
 
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
-MAX_BACKOFF = timedelta(hours=1)
 # About two days of trying at the longest interval; then the row is closed and logged.
 MAX_ATTEMPTS = 55
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """30 seconds, 1, 2, 4… minutes after each failure, at most an hour."""
-    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
 def _blank(row: OutgoingMail) -> None:

@@ -15,12 +15,30 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import Flask
-from sqlalchemy import event, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, event, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from forum.db import UTCDateTime, utcnow
 from forum.db_sqlite import writing
 
 Row = TypeVar("Row")
+
+
+class OutboxColumns:
+    """The bookkeeping every outbox table has (mixed into its model): when it is due, how
+    often it was tried, a worker's claim, and how it ended."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A worker's claim: other workers leave the row alone until the claim goes stale.
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Nothing left to send, or given up.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The error's kind only: never addresses or content.
+    last_error: Mapped[str] = mapped_column(String(200), default="")
 
 _WAKE = "outbox_row_queued"
 
@@ -92,6 +110,13 @@ def record_sent(row: Any, now: datetime) -> None:
     row.attempts += 1
     row.claim_token = None
     row.last_error = ""
+
+
+def retry_delay(attempts: int, *, first: timedelta = timedelta(seconds=30),
+                most: timedelta = timedelta(hours=1)) -> timedelta:
+    """``first``, then twice as long after each further failure, never more than ``most``
+    (by default 30 seconds, 1, 2, 4… minutes, at most an hour)."""
+    return min(first * 2 ** max(0, attempts - 1), most)
 
 
 def record_failure(row: Any, error: str) -> None:

@@ -47,13 +47,13 @@ from forum.outbox import (
     record_cancelled,
     record_failure,
     record_sent,
+    retry_delay,
     wake_after_commit,
 )
 
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
-MAX_BACKOFF = timedelta(hours=1)
 # A sign-up or reset link is only useful for a while: after this many failed tries the
 # mail is given up (the person can simply ask again).
 MAX_ATTEMPTS = 8
@@ -117,11 +117,6 @@ def compose_account_email(session: Session, row: AccountEmail) -> Mail | None:
 
 
 # ---- bookkeeping (system actions, called by the job) -----------------------------------
-
-def retry_delay(attempts: int) -> timedelta:
-    """30 seconds, 1, 2, 4… minutes after each failure, at most an hour."""
-    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
-
 
 @rolls_back_on_error
 def do_claim_account_emails(session: Session, *, now: datetime, limit: int = 50
