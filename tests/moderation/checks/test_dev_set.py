@@ -63,6 +63,9 @@ def test_heldout_file_is_not_in_training_or_dev() -> None:
     heldout3 = keys(data / "heldout3a.jsonl") | keys(data / "heldout3b.jsonl")
     assert len(heldout3) >= 300
     assert not heldout3 & (training | dev | heldout | heldout2)
+    heldout4 = keys(data / "heldout4.jsonl")
+    assert len(heldout4) >= 200
+    assert not heldout4 & (training | dev | heldout | heldout2 | heldout3)
 
 
 def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None:
