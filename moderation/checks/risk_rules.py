@@ -594,7 +594,7 @@ RESOURCE = re.compile(
 REPORTED_QUESTION = re.compile(
     r"\basked\s+(?:me\s+)?(?:if|whether|about|'|\")[^.!?]{0,80}(?:said\s+no|answered\s+no|"
     r"laughed)|\b(?:leaflet|pil|patient\s+information|side\s+effects?\s+list|label)\b[^.!?]{0,40}"
-    r"\b(?:if\s+you\s+(?:have|get|experience)|may\s+cause|can\s+cause|side\s+effects?)|\b(?:scene|drama|film|episode|documentary|novel|"
+    r"\b(?:if\s+you\s+(?:have|get|experience)|(?:may|can|could)\s+(?:\w+\s+)?cause|side\s+effects?)|\b(?:scene|drama|film|episode|documentary|novel|"
     r"show|soap|series)\b|"
     # screening questions answered no, or asked as routine
     r"\b(?:always|usually|routinely|every\s+time|each\s+time)\s+asks?\b|"
@@ -605,10 +605,12 @@ REPORTED_QUESTION = re.compile(
     r"leaflet|policy|research|project|nurse|clinic|charity|group|resources?|prevention|risk|in\s+"
     r"(?:teenagers|young\s+people|schools|men|women))\b|"
     r"\b(?:campaign|book|character|research|project|training|course|documentary|article|podcast|"
-    r"talk|session|leaflet|module|lecture)\s+(?:\w+\s+)?(?:about|on|who)\s+(?:self[-\s]?harm\w*|"
+    r"talk|session|leaflet|module|lecture)\s+(?:[\w-]+\s+){0,4}(?:about|on|who)\s+"
+    r"(?:(?:online|teen|youth|young|children's|and|the|challenges?|safety|mental|health)\s+){0,3}"
+    r"(?:self[-\s]?harm\w*|"
     r"suicide)|\btalks?\s+about\s+(?:self[-\s]?harm|suicide)\b|"
     # warnings about content aimed at children: "an online challenge encouraging self-harm"
-    r"\b(?:challenge|trend|videos?|content|posts|accounts?|sites?|apps?|games?)\s+(?:\w+\s+)?"
+    r"\b(?:challenge|trend|videos?|content|posts|accounts?|sites?|apps?|games?)\s+(?:\w+\s+){0,3}"
     r"(?:encourag\w+|promot\w+|glorif\w+|pushing)\s+(?:\w+\s+)?(?:self[-\s]?harm\w*|suicide)\b", _I)
 #: Everyday injuries ("cut myself shaving", "hurt myself doing the hoovering").
 ACCIDENT = re.compile(_loose(

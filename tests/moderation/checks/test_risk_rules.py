@@ -350,3 +350,12 @@ def test_plans_with_a_clinician_and_teaching_about_grooming_are_not_risk(text: s
 ])
 def test_plans_and_grooming_concerns_are_still_risk(text: str) -> None:
     assert rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The patient leaflet says it could occasionally cause suicidal thoughts, is that common?",
+    "Parents: there are videos on YouTube glorifying self-harm, please check them.",
+    "Our school is running a session for carers about online safety and self-harm.",
+])
+def test_leaflets_warnings_and_sessions_about_risk_are_not_disclosures(text: str) -> None:
+    assert rules(text) == []
