@@ -44,7 +44,11 @@ MAX_WINDOWS = 8
 #: a post that builds up to risk over several sentences ("the pain, the job, the
 #: marriage... I've put the tablets by the bed") can have no single sentence that is
 #: sure enough on its own, while the whole reads as risk. Judged against the head's
-#: whole threshold, calibrated on long everyday and long hard ordinary posts.
+#: whole threshold, calibrated on long everyday and long hard ordinary posts. Not when no
+#: window reaches WHOLE_MIN_WINDOW: in training, every long risk post the whole score
+#: caught had a window above 0.5, while a third of long ordinary posts have none above
+#: 0.45, and skipping them saves the extra run.
+WHOLE_MIN_WINDOW = 0.45
 _SPACES = re.compile(r"\s+")
 
 
@@ -154,7 +158,8 @@ def model_flags(scores: list[float], view: ModelView, threshold: float, has_rule
     """
     if _pieces_flag(scores, view, threshold, has_rule, other_labels, window_threshold):
         return True
-    if whole_score is None or whole_threshold is None or not view.windowed:
+    if whole_score is None or whole_threshold is None or not view.windowed \
+            or max(scores, default=0.0) < WHOLE_MIN_WINDOW:
         return False
     if not has_rule and (any(view.cued) or other_labels):
         whole_threshold = max(whole_threshold, CUED_THRESHOLD)
@@ -210,7 +215,8 @@ def _model_finding(norm: str, scan: RiskScan, other_labels: bool) -> Finding | N
     has_rule = bool(scan.findings)
     flagged = bool(scores) and model_flags(scores, view, head.threshold, has_rule, other_labels,
                                            head.window_threshold)
-    if not flagged and view.whole and head.whole_threshold is not None:
+    if not flagged and view.whole and head.whole_threshold is not None \
+            and max(scores or [0.0]) >= WHOLE_MIN_WINDOW:
         # Only now: the extra encoder run is spent on long posts no window flagged.
         try:
             whole = piece_scores([view.whole])

@@ -220,10 +220,10 @@ WHOLE_GRID = THRESHOLD_GRID[THRESHOLD_GRID >= 0.5]
 WHOLE_EXTRA_FPR = 0.02
 
 
-def choose_whole_threshold(groups: list[list[tuple[bool, float, Any]]]) -> float:
+def choose_whole_threshold(groups: list[list[tuple[bool, list[float], float, Any]]]) -> float:
     """The lowest whole-post threshold at which, in every group of long ordinary posts
-    ((already flagged by a rule or a window, whole score, view)), the whole score flags
-    at most WHOLE_EXTRA_FPR more of them.
+    ((already flagged by a rule or a window, window scores, whole score, view)), the whole
+    score flags at most WHOLE_EXTRA_FPR more of them.
 
     The groups are long posts built from everyday examples and the long ordinary
     examples written as such (hard ones: grief, illness, recovery), each held to the cap
@@ -232,9 +232,10 @@ def choose_whole_threshold(groups: list[list[tuple[bool, float, Any]]]) -> float
     from moderation.checks import engine
 
     for t in WHOLE_GRID:
-        extra = [np.mean([not done and engine.model_flags([0.0] * len(v.cued), v, 1.0, False,
-                                                          False, None, w, float(t))
-                          for done, w, v in g]) for g in groups if g]
+        # thresholds of 1.0 for the windows: only the whole score can flag here
+        extra = [np.mean([not done and engine.model_flags(s, v, 1.0, False, False, 1.0, w,
+                                                          float(t))
+                          for done, s, w, v in g]) for g in groups if g]
         if all(r <= WHOLE_EXTRA_FPR for r in extra):
             return float(t)
     return float(WHOLE_GRID[-1])
@@ -291,10 +292,11 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
     window_t = choose_window_threshold(long, best_t)
     windows_only = _engine_predict(oof, rule, views, best_t, window_t)
     whole_t = choose_whole_threshold([
-        [(r or engine.model_flags(list(map(float, s)), v, best_t, False, False, window_t), w, v)
+        [(r or engine.model_flags(list(map(float, s)), v, best_t, False, False, window_t),
+          list(map(float, s)), w, v)
          for (s, v, r, lab), w in zip(long, long_whole, strict=True) if lab == 0],
-        [(bool(windows_only[i]), w, views[i]) for i, w in enumerate(oof_whole)
-         if w is not None and y[i] == 0]])
+        [(bool(windows_only[i]), list(map(float, oof[i])), w, views[i])
+         for i, w in enumerate(oof_whole) if w is not None and y[i] == 0]])
     pred = _engine_predict(oof, rule, views, best_t, window_t, oof_whole, whole_t)
     head = _fit(x, y, best_t, window_t, whole_t)
 

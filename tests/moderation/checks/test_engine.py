@@ -167,7 +167,8 @@ def test_window_threshold_controls_false_alarms_on_long_everyday_posts() -> None
 def test_long_posts_are_also_scored_whole_when_no_window_flags(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A long post whose sentences are each below the window threshold is flagged when
-    its whole text clears the head's whole threshold; the whole text is scored only then."""
+    its whole text clears the head's whole threshold; the whole text is scored only then,
+    and only if some window reaches WHOLE_MIN_WINDOW."""
     from moderation.checks import engine, heads
 
     head = heads.load_head()
@@ -180,10 +181,13 @@ def test_long_posts_are_also_scored_whole_when_no_window_flags(
     def fake(pieces: list[str]) -> list[float]:
         seen.append(len(pieces))
         whole = len(pieces) == 1 and pieces[0].count("Sentence number") == 8
-        return [head.whole_threshold + 0.01 if whole else 0.0] * len(pieces)
+        return [head.whole_threshold + 0.01 if whole else engine.WHOLE_MIN_WINDOW] * len(pieces)
 
     monkeypatch.setattr(engine, "piece_scores", fake)
     assert run_checks(text).labels == ["risk"]
     assert seen[-1] == 1 and len(seen) == 2  # windows first, then the whole post once
-    monkeypatch.setattr(engine, "piece_scores", lambda pieces: [0.0] * len(pieces))
+    seen.clear()
+    monkeypatch.setattr(engine, "piece_scores",
+                        lambda pieces: seen.append(len(pieces)) or [0.0] * len(pieces))
     assert run_checks(text).labels == []
+    assert seen == [8]  # no window near risk: the whole post is not run
