@@ -30,6 +30,7 @@ from forum.accounts.sessions import (
 )
 from forum.boards.models import BoardFacilitator, BoardMembership
 from forum.db import FixedQuery, get_session, read_outside, utcnow
+from forum.db_sqlite import writing
 from forum.extensions import login_manager
 from forum.permissions import Viewer, load_viewer
 
@@ -58,8 +59,9 @@ def user_from_token(raw: str) -> User | None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_EVERY:
         # Bookkeeping only (at most once a minute): shown in settings as "last used".
-        token.last_used_at = now
-        session.commit()
+        with writing(session):
+            token.last_used_at = now
+            session.commit()
     return user
 
 

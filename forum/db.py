@@ -24,6 +24,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+from forum import db_sqlite
+
 log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
@@ -62,31 +64,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _fix_sqlite(engine: Engine) -> None:
-    # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take it over
-    # (SQLAlchemy's documented recipe) and turn on foreign keys.
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite gets the transaction fix, PostgreSQL pre-ping."""
+    """Create an engine for ``url``; SQLite gets the transaction fix, PostgreSQL pings for
+    pooled connections that sat idle."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
-        if parsed.database in (None, "", ":memory:"):
+        in_memory = parsed.database in (None, "", ":memory:")
+        options: dict[str, Any] = {"connect_args": db_sqlite.connect_args(in_memory)}
+        if in_memory:
             options["poolclass"] = StaticPool
         options.update(kwargs)
         engine = create_engine(url, **options)
-        _fix_sqlite(engine)
+        db_sqlite.configure(engine, in_memory=in_memory)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
@@ -215,14 +204,18 @@ def rolls_back_on_error(action: Callable[P, T]) -> Callable[P, T]:
     (a domain error after a flush, a moderation hook, a failed commit), its session is
     rolled back before the error goes on: nothing half-written stays in the session for
     the caller to commit or render by mistake, and queued events and mail are dropped.
-    No caller has to remember ``session.rollback()``. Every public action carries it."""
+    No caller has to remember ``session.rollback()``. Every public action carries it.
+    On SQLite the action also runs as a writer (:func:`forum.db_sqlite.writing`)."""
 
     @functools.wraps(action)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        session = args[0] if args else kwargs.get("session")
         try:
+            if isinstance(session, Session):
+                with db_sqlite.writing(session):
+                    return action(*args, **kwargs)
             return action(*args, **kwargs)
         except Exception:
-            session = args[0] if args else kwargs.get("session")
             if isinstance(session, Session):
                 try:
                     session.rollback()

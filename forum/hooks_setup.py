@@ -8,6 +8,7 @@ from flask import Flask
 def register_extensions(app: Flask) -> None:
     from forum.accounts.jobs import send_account_emails
     from forum.jobs import register_job
+    from forum.mail_outbox import send_outgoing_mail
     from forum.privacy.jobs import purge_if_due
 
     # Sign-up and reset links first: someone is waiting for them.
@@ -18,5 +19,8 @@ def register_extensions(app: Flask) -> None:
     try:
         from moderation import init_moderation
     except ImportError:
-        return
-    init_moderation(app)
+        pass
+    else:
+        init_moderation(app)
+    # Last, so that alerts the jobs above queued (escalations moving up) go in this tick.
+    register_job(send_outgoing_mail)

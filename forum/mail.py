@@ -1,14 +1,16 @@
-"""Account mail: queued by actions on the session, sent over SMTP after the commit.
+"""Mail: queued by actions in their own transaction, sent over SMTP by a job.
 
-Actions call :func:`queue_mail`; an ``after_commit`` listener sends what was queued and an
-``after_rollback`` listener drops it, so nobody is emailed about a change that did not
-happen (the same pattern as :mod:`forum.events`). :func:`send_mail` talks SMTP
+Actions call :func:`queue_mail`, which writes the message to the outbox table in the
+action's transaction: nobody is emailed about a change that did not happen, and nothing is
+lost when the mail server is down (:mod:`forum.mail_outbox` sends and retries; the account
+mail that must not reveal who has an account has its own outbox, :mod:`forum.accounts.outbox`).
+:func:`send_mail` talks SMTP
 (``MAIL_SERVER``, ``MAIL_PORT``, STARTTLS when ``MAIL_USE_TLS``). Without a mail server it
 only logs that a message would have gone, never the address or the body: account mail can
 say who uses a health forum. In development a ``dev_note`` (such as a password-reset link)
 is logged so the developer can follow the link.
 
-A failed send is logged, without content, and swallowed: the change is already committed.
+A failed send is logged, without content, and reported to the caller, which retries.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from forum.db import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,18 @@ class Mail:
 
 
 def queue_mail(session: Session, mail: Mail) -> None:
-    """Queue ``mail`` to be sent when ``session`` commits (called by actions only)."""
-    session.info.setdefault("mail_outbox", []).append(mail)
+    """Queue ``mail`` in the caller's transaction (a step inside an action; does not
+    commit): it is written to the outbox (:mod:`forum.mail_outbox`) and sent by the job
+    once, and only if, the transaction commits."""
+    from forum.mail_models import OutgoingMail
+    from forum.outbox import wake_after_commit
+
+    now = utcnow()
+    session.add(OutgoingMail(kind=mail.kind[:40], user_id=mail.user_id, to_address=mail.to,
+                             subject=mail.subject, text=mail.text, html=mail.html,
+                             headers=dict(mail.headers), created_at=now, next_attempt_at=now,
+                             attempts=0, last_error=""))
+    wake_after_commit(session)
 
 
 def build_message(app: Flask, to: str, subject: str, text: str, html: str | None = None,
@@ -106,21 +118,3 @@ def send_mail(app: Flask, to: str, subject: str, text: str, html: str | None = N
         return False
     log.info("mail (%s) for %s sent", kind, who)
     return True
-
-
-@event.listens_for(Session, "after_commit")
-def _send_outbox(session: Session) -> None:
-    outbox: list[Mail] = session.info.get("mail_outbox") or []
-    session.info["mail_outbox"] = []
-    app: Flask | None = session.info.get("app")
-    if app is None or not outbox:
-        return
-    for mail in outbox:
-        send_mail(app, mail.to, mail.subject, mail.text, mail.html, mail.headers,
-                  user_id=mail.user_id, kind=mail.kind, dev_note=mail.dev_note)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_outbox(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:
-        session.info["mail_outbox"] = []

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "forum.privacy.models",
     "moderation.escalation_models",
     "moderation.duty_models",
+    "forum.mail_models",
 )
 
 for _name in MODEL_MODULES:

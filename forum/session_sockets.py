@@ -6,6 +6,14 @@ the room ``user:<id>`` or ``session:<digest>``. The client managers here deliver
 and then disconnect that room's sockets on the server side. With Redis, every process
 receives every emit through the queue and disconnects only its own sockets, so a member is
 cut off everywhere at once. Installed by :func:`forum.realtime.bind_socketio`.
+
+``rooms.reset`` works the same way for a change of rights that leaves the sessions alive:
+a member leaves a private board, a facilitator or lead is stood down, a board turns private
+or a conversation moves to another board. The room's sockets hear the event and are then
+disconnected, so nothing more reaches them from rooms they may no longer be in; the
+browser connects again at once and joins its rooms afresh, each checked against the
+database as on any join (a refused one answers with an error), and catches up with
+``after`` as after any reconnect (see docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -14,14 +22,37 @@ import logging
 from typing import Any
 
 import socketio
+from sqlalchemy.orm import Session
+
+from forum.events import queue_event
 
 log = logging.getLogger(__name__)
 
 SESSION_ENDED = "session.ended"
+ROOMS_RESET = "rooms.reset"
+# The rooms whose sockets each event may cut off (a person, one browser, the readers of a
+# conversation, everyone following any part of a board).
+_CUTS_OFF = {SESSION_ENDED: ("user:", "session:"),
+             ROOMS_RESET: ("user:", "session:", "thread:", "within:")}
 
 
-def _disconnect_room(manager: Any, namespace: str | None, room: str | None) -> None:
-    if not room or not (room.startswith("user:") or room.startswith("session:")):
+def board_readers_room(board_id: int) -> str:
+    """Every connection that joined a board or one of its conversations (never announced
+    to, only reset: forum/sockets.py puts connections in it)."""
+    return f"within:{board_id}"
+
+
+def queue_rooms_reset(session: Session, room: str) -> None:
+    """A step inside an action whose change takes rights away: once it commits, the
+    connections in ``room`` rejoin their rooms afresh (see the module docstring)."""
+    queue_event(session, ROOMS_RESET, room, {"message": "Reconnecting to check what you can "
+                                                        "still see."})
+
+
+def _disconnect_room(manager: Any, event: str | None, namespace: str | None,
+                     room: str | None) -> None:
+    prefixes = _CUTS_OFF.get(event or "")
+    if not prefixes or not room or not room.startswith(prefixes):
         return
     namespace = namespace or "/"
     sids = [sid for sid, _eio in manager.get_participants(namespace, room)]
@@ -38,8 +69,7 @@ class EmbeddedManager(socketio.Manager):  # type: ignore[misc]
     def emit(self, event: str, data: Any, namespace: str | None = None,
              room: str | None = None, *args: Any, **kwargs: Any) -> Any:
         result = super().emit(event, data, namespace, room, *args, **kwargs)
-        if event == SESSION_ENDED:
-            _disconnect_room(self, namespace, room or kwargs.get("to"))
+        _disconnect_room(self, event, namespace, room or kwargs.get("to"))
         return result
 
 
@@ -48,5 +78,5 @@ class ScaleManager(socketio.RedisManager):  # type: ignore[misc]
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
         super()._handle_emit(message)
-        if message.get("event") == SESSION_ENDED:
-            _disconnect_room(self, message.get("namespace"), message.get("room"))
+        _disconnect_room(self, message.get("event"), message.get("namespace"),
+                         message.get("room"))

@@ -36,6 +36,7 @@ from forum.errors import DomainError, Forbidden, Invalid, Unauthorised
 from forum.extensions import socketio
 from forum.permissions import Viewer, access_board, access_thread, can_reply, load_viewer
 from forum.presence import MemoryPresence, Presence, RedisPresence, TokenBucket
+from forum.session_sockets import board_readers_room
 from forum.threads.queries import posts_after
 from forum.threads.serialize import post_json
 
@@ -347,6 +348,7 @@ def _join(session: Session, viewer: Viewer, state: ClientState, data: Any) -> di
         board = access_board(session, viewer, slug)
         room = f"board:{board.slug}"
         _enter(state, room)
+        join_room(board_readers_room(board.id))
         _enter_staff(state, viewer, board.id, board.slug, room)
         _enter_leads(session, state, viewer, room)
         unread = unread_counts_by_board(session, viewer, [board.id]).get(board.id, 0)
@@ -367,6 +369,7 @@ def _join(session: Session, viewer: Viewer, state: ClientState, data: Any) -> di
         last = _send_posts(sid, missed, slug) or after
         sent = len(missed)
     _enter(state, room)
+    join_room(board_readers_room(thread.board_id))
     _enter_staff(state, viewer, thread.board_id, slug, room)
     if after is not None and not more:
         session.rollback()  # a new snapshot, so posts committed meanwhile are visible

@@ -203,7 +203,9 @@ def do_go_off_duty(session: Session, *, actor: Viewer) -> Shift:
 def do_add_shift(session: Session, *, actor: Viewer, user: User | None, starts_at: datetime | None,
                  ends_at: datetime | None, board_ids: list[int] | None = None) -> Shift:
     """An admin puts a facilitator on the rota. Audits ``shift:create``. Emits nothing
-    (the shift is in the future)."""
+    (the shift is in the future). Refused for a facilitator whose required training will
+    not be current when the shift starts: they could not act in the queue, and the board
+    would show as watched by nobody anyway (:func:`watchers`)."""
     require_admin(actor)
     if user is None or user.role not in (Role.FACILITATOR, Role.ADMIN):
         raise Invalid(fields={"user": "Choose a facilitator."})
@@ -213,6 +215,13 @@ def do_add_shift(session: Session, *, actor: Viewer, user: User | None, starts_a
         raise Invalid(fields={"ends_at": "The shift must end after it starts."})
     if ends_at - starts_at > timedelta(hours=MAX_SHIFT_HOURS):
         raise Invalid(fields={"ends_at": f"A shift can be at most {MAX_SHIFT_HOURS} hours."})
+    if user.role == Role.FACILITATOR:
+        status = training_status(session, user.id, starts_at.date())
+        if not status.ok:
+            courses = ", ".join(status.expired + status.missing)
+            raise Invalid(fields={"user": f"{user.username}'s required training ({courses}) "
+                                          "will not be current then. Record their renewal "
+                                          "first: until then they cannot act in the queue."})
     ids = sorted(set(board_ids or []))
     facilitated = _facilitated(session, user)
     if facilitated is not None and not set(ids) <= facilitated:

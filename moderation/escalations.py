@@ -380,6 +380,7 @@ def do_record_escalation_view(session: Session, *, actor: Viewer, escalation: Es
 
 # ---- the deadline job ------------------------------------------------------------------
 
+@rolls_back_on_error
 def check_escalation_deadlines(session: Session, now: datetime | None = None) -> int:
     """The background job's action: every open escalation whose acknowledgement or action
     target has passed moves up a level (staying at 3 once there) and the level is alerted

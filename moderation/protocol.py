@@ -14,6 +14,7 @@ from forum.audit.models import record
 from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Conflict, Invalid, NotFound
 from forum.permissions import Viewer
+from forum.session_sockets import queue_rooms_reset
 from moderation.access import require_admin
 from moderation.duty_models import EmergencyProtocol, StaffLead
 
@@ -112,6 +113,8 @@ def do_remove_lead(session: Session, *, actor: Viewer, lead_id: int) -> None:
     record(session, actor_id=actor.id, action="lead:remove", subject_type="user",
            subject_id=lead.user_id, before={"title": lead.title})
     session.delete(lead)
+    # Out of the leads' room at once, not at the next message their page sends.
+    queue_rooms_reset(session, f"user:{lead.user_id}")
     session.commit()
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ from forum.accounts.models import (
     UserStatus,
 )
 from forum.accounts.outbox import queue_account_email
+from forum.accounts.pending_changes import cancel_waiting_email_changes
 from forum.accounts.usernames import email_key
 from forum.audit.models import AuditAction, record
 from forum.db import rolls_back_on_error, utcnow
@@ -119,14 +120,6 @@ def check_email_change_token(session: Session, token: str) -> tuple[PendingEmail
     return pending, user
 
 
-def _forget_waiting_changes(session: Session, user_id: int) -> None:
-    # Only the newest request's link works: an older one (perhaps with a mistyped
-    # address) stops working. Changes already made keep their row until the notice goes.
-    session.execute(delete(PendingEmailChange).where(
-        PendingEmailChange.user_id == user_id, PendingEmailChange.changed_at.is_(None)),
-        execution_options={"synchronize_session": False})
-
-
 @rolls_back_on_error
 def do_request_email_change(session: Session, *, actor: Viewer, current_password: str,
                             new_email: str) -> PendingEmailChange:
@@ -143,7 +136,7 @@ def do_request_email_change(session: Session, *, actor: Viewer, current_password
         raise Invalid(fields={"email": exc.fields["email"]}) from None
     if email_key(email) == user.email_key:
         raise Invalid(fields={"email": SAME_ADDRESS})
-    _forget_waiting_changes(session, user.id)
+    cancel_waiting_email_changes(session, user.id)
     pending = PendingEmailChange(user_id=user.id, email=email, email_key=email_key(email),
                                  nonce=secrets.token_urlsafe(24),
                                  session_version=user.session_version, created_at=utcnow())
@@ -179,7 +172,7 @@ def do_confirm_email_change(session: Session, *, token: str) -> User:
         raise Invalid(LINK_PROBLEM)
     user.email = pending.email
     user.email_key = pending.email_key
-    _forget_waiting_changes(session, user.id)
+    cancel_waiting_email_changes(session, user.id)
     record(session, actor_id=user.id, action=AuditAction.USER_CHANGE_EMAIL,
            subject_type="user", subject_id=user.id)
     queue_account_email(session, AccountEmailKind.EMAIL_CHANGED, user_id=user.id,

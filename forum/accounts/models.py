@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import Base, UTCDateTime, utcnow
+from forum.outbox import OutboxColumns
 
 
 class Role(enum.StrEnum):
@@ -218,7 +219,7 @@ class AccountEmailKind(enum.StrEnum):
     EMAIL_CHANGED = "email_changed"
 
 
-class AccountEmail(Base):
+class AccountEmail(OutboxColumns, Base):
     """One account email in the outbox, sent by the background job
     (:mod:`forum.accounts.outbox`), never while a request waits.
 
@@ -245,15 +246,6 @@ class AccountEmail(Base):
     email_change_id: Mapped[int | None] = mapped_column(
         ForeignKey("pending_email_changes.id", ondelete="SET NULL"), nullable=True,
         index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # The error's kind only: never addresses or content.
-    last_error: Mapped[str] = mapped_column(String(200), default="")
 
 
 Index("ix_users_created_at", User.created_at)

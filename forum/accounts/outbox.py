@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy import and_, delete, event, or_, select
+from flask import current_app
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from forum.accounts import emails
@@ -42,16 +41,22 @@ from forum.accounts.models import (
 from forum.audit.models import AuditAction, record
 from forum.db import rolls_back_on_error, utcnow
 from forum.mail import Mail
-from forum.outbox import claim_due, claimed_row, record_cancelled, record_failure, record_sent
+from forum.outbox import (
+    claim_due,
+    claimed_row,
+    record_cancelled,
+    record_failure,
+    record_sent,
+    retry_delay,
+    wake_after_commit,
+)
 
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
-MAX_BACKOFF = timedelta(hours=1)
 # A sign-up or reset link is only useful for a while: after this many failed tries the
 # mail is given up (the person can simply ask again).
 MAX_ATTEMPTS = 8
-_WAKE = "account_mail_queued"
 
 
 def queue_account_email(session: Session, kind: AccountEmailKind, *,
@@ -64,25 +69,8 @@ def queue_account_email(session: Session, kind: AccountEmailKind, *,
                        email_change_id=email_change_id, created_at=now, next_attempt_at=now,
                        attempts=0, last_error="")
     session.add(row)
-    session.info[_WAKE] = True
+    wake_after_commit(session)
     return row
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_scheduler(session: Session) -> None:
-    if not session.info.pop(_WAKE, False):
-        return
-    app: Flask | None = session.info.get("app")
-    if app is not None:
-        from forum.notifications.jobs import wake_scheduler
-
-        wake_scheduler(app)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_wake(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(_WAKE, None)
 
 
 # ---- writing the mail (read-only) ------------------------------------------------------
@@ -129,11 +117,6 @@ def compose_account_email(session: Session, row: AccountEmail) -> Mail | None:
 
 
 # ---- bookkeeping (system actions, called by the job) -----------------------------------
-
-def retry_delay(attempts: int) -> timedelta:
-    """30 seconds, 1, 2, 4… minutes after each failure, at most an hour."""
-    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
-
 
 @rolls_back_on_error
 def do_claim_account_emails(session: Session, *, now: datetime, limit: int = 50

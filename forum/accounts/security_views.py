@@ -174,8 +174,11 @@ def end_session(session_id: str) -> ResponseReturnValue:
 def end_other_sessions() -> ResponseReturnValue:
     ended = do_end_other_sessions(get_session(), actor=current_viewer(),
                                   current_digest=_current_digest())
-    flash("You have been signed out everywhere else." if ended else
+    flash("You have been signed out everywhere else." if ended.sessions else
           "You were not signed in anywhere else.", "success")
+    if ended.email_changes:
+        flash("The change of email address that was waiting for confirmation has been "
+              "cancelled. If you asked for it, you can ask again.", "success")
     return redirect(url_for("accounts.sessions"), 303)
 
 

@@ -20,14 +20,16 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from forum.accounts.models import User, UserSession
+from forum.accounts.pending_changes import cancel_waiting_email_changes
 from forum.audit.models import AuditAction, record
 from forum.db import FixedQuery, rolls_back_on_error, utcnow
+from forum.db_sqlite import writing
 from forum.errors import NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer, require_user
@@ -187,9 +189,10 @@ def touch_session(session: Session, row: LiveSession, now: datetime | None = Non
     now = now or utcnow()
     if now - row.last_seen_at < TOUCH_EVERY:
         return
-    session.execute(update(UserSession).where(UserSession.id == row.id)
-                    .values(last_seen_at=now).execution_options(synchronize_session=False))
-    session.commit()
+    with writing(session):
+        session.execute(update(UserSession).where(UserSession.id == row.id)
+                        .values(last_seen_at=now).execution_options(synchronize_session=False))
+        session.commit()
 
 
 def list_sessions(session: Session, user_id: int, current_digest: str | None
@@ -233,19 +236,27 @@ def do_end_session(session: Session, *, actor: Viewer, session_id: str,
     session.commit()
 
 
+class EndedElsewhere(NamedTuple):
+    sessions: int
+    email_changes: int
+
+
 @rolls_back_on_error
 def do_end_other_sessions(session: Session, *, actor: Viewer,
-                          current_digest: str | None) -> int:
+                          current_digest: str | None) -> EndedElsewhere:
     """"Sign out everywhere else" (settings page): ends every session of the actor but
-    this one, with their remember-me cookies and live connections. Audits
-    ``session:end_others`` with how many ended; returns that number."""
+    this one, with their remember-me cookies and live connections, and cancels any change
+    of email address still waiting for its link (one of those sessions may have asked for
+    it). Audits ``session:end_others`` with how many of each; returns both counts."""
     user = require_user(actor)
     rows = session.scalars(select(UserSession).where(
         UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
         UserSession.id != (current_digest or ""))).all()
     for row in rows:
         end_session_row(session, row)
+    cancelled = cancel_waiting_email_changes(session, user.id)
     record(session, actor_id=user.id, action=AuditAction.SESSION_END_OTHERS,
-           subject_type="user", subject_id=user.id, after={"ended": len(rows)})
+           subject_type="user", subject_id=user.id,
+           after={"ended": len(rows), "email_changes_cancelled": cancelled})
     session.commit()
-    return len(rows)
+    return EndedElsewhere(len(rows), cancelled)

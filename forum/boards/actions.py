@@ -31,6 +31,7 @@ from forum.permissions import (
     require_acts_for,
     require_user,
 )
+from forum.session_sockets import board_readers_room, queue_rooms_reset
 
 INVITE_REFUSED = "Only the board's facilitators can invite members."
 INVITE_DOING = "invite members"
@@ -122,6 +123,9 @@ def do_update_board(session: Session, *, actor: Viewer, board: Board, **fields: 
     before = {k: _plain(getattr(board, k)) for k in changed}
     for key, value in changed.items():
         setattr(board, key, value)
+    if "visibility" in changed:
+        # Readers who may not read it now must stop hearing it.
+        queue_rooms_reset(session, board_readers_room(board.id))
     if changed:
         record(session, actor_id=actor.id, action=AuditAction.BOARD_UPDATE,
                subject_type="board", subject_id=board.id, board_id=board.id,
@@ -181,6 +185,9 @@ def do_leave_board(session: Session, *, actor: Viewer, board: Board) -> None:
     session.delete(membership)
     record(session, actor_id=user.id, action=AuditAction.BOARD_LEAVE, subject_type="board",
            subject_id=board.id, board_id=board.id)
+    if board.visibility == Visibility.PRIVATE:
+        # Their open pages must stop hearing a board they can no longer read.
+        queue_rooms_reset(session, f"user:{user.id}")
     session.commit()
     actor.member_board_ids.discard(board.id)
 
@@ -231,4 +238,6 @@ def do_assign_facilitator(session: Session, *, actor: Viewer | None, board: Boar
         record(session, actor_id=actor.id if actor else None,
                action=AuditAction.BOARD_UNASSIGN_FACILITATOR, subject_type="user",
                subject_id=user.id, board_id=board.id)
+        # Out of the board's staff room (held posts, the queue) at once.
+        queue_rooms_reset(session, f"user:{user.id}")
     session.commit()

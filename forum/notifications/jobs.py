@@ -112,13 +112,34 @@ def run_tick(app: Flask, now: datetime | None = None) -> EmailRun | None:
 
 _start_lock = threading.Lock()
 SCHEDULER_JOB_ID = "send_due_emails"
+WOKEN = "jobs_tick_woken"
+# A tick woken while it runs goes round again, at most this many times in a row.
+MAX_EXTRA_ROUNDS = 3
+
+
+def scheduled_tick(app: Flask) -> int:
+    """What the in-process scheduler runs: a tick, and another straight after if mail was
+    queued while it ran (the scheduler itself skips a wake-up that comes while its one
+    instance is running, which left such mail for the next interval). Returns the rounds."""
+    woken = app.extensions.setdefault(WOKEN, threading.Event())
+    rounds = 0
+    while rounds <= MAX_EXTRA_ROUNDS:
+        woken.clear()
+        run_tick(app)
+        rounds += 1
+        if not woken.is_set():
+            break
+    return rounds
 
 
 def wake_scheduler(app: Flask) -> bool:
     """Run the in-process scheduler's tick now rather than at its next interval (called
-    after an account email is queued, so a sign-up or reset link goes within seconds).
+    after mail is queued, so a sign-up link or an escalation alert goes within seconds).
     Does nothing where there is no scheduler in this process (tests, scale mode, CLI):
     ``forum jobs run`` picks the mail up on its own interval. Never raises."""
+    woken = app.extensions.get(WOKEN)
+    if woken is not None:
+        woken.set()  # heard by a tick that is running now (scheduled_tick)
     scheduler = app.extensions.get("notifications_scheduler")
     if scheduler is None:
         return False
@@ -141,7 +162,8 @@ def start_scheduler(app: Flask) -> bool:
 
         scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
         interval = int(app.config.get("JOBS_INTERVAL_SECONDS") or 30)
-        scheduler.add_job(run_tick, "interval", args=[app], seconds=interval,
+        app.extensions.setdefault(WOKEN, threading.Event())
+        scheduler.add_job(scheduled_tick, "interval", args=[app], seconds=interval,
                           id=SCHEDULER_JOB_ID, max_instances=1, coalesce=True,
                           next_run_time=utcnow() + timedelta(seconds=5))
         scheduler.start()

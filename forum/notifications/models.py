@@ -15,6 +15,7 @@ from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.db import Base, UTCDateTime, utcnow
+from forum.outbox import OutboxColumns
 
 
 class NotificationKind(enum.StrEnum):
@@ -96,7 +97,7 @@ class NotificationPreference(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class EmailJob(Base):
+class EmailJob(OutboxColumns, Base):
     """One email to send: a single notification (at once) or a member's summary.
 
     ``period_key`` is unique per member ("n:<notification id>", "daily:2026-11-26",
@@ -114,14 +115,3 @@ class EmailJob(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[EmailJobKind] = mapped_column(Enum(EmailJobKind, native_enum=False, length=20))
     period_key: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # A worker's claim: other workers leave the job alone until the claim goes stale.
-    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # Nothing left to say (all read, member chose "never", account closed).
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # The error's kind and SMTP code only: never addresses or content.
-    last_error: Mapped[str] = mapped_column(String(200), default="")

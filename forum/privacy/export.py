@@ -24,6 +24,7 @@ from forum.accounts.models import (
 )
 from forum.audit.models import AuditAction, AuditEntry
 from forum.boards.models import Board, BoardFacilitator, BoardMembership
+from forum.mail_models import OutgoingMail
 from forum.notifications.models import (
     DEFAULT_FREQUENCY,
     EmailJob,
@@ -43,6 +44,7 @@ SECTION_TITLES: dict[str, str] = {
     "api_tokens": "Personal access tokens",
     "password_resets": "Password reset links you used",
     "account_emails": "Account emails we sent you",
+    "other_emails": "Other emails we sent you (notices, alerts, reminders)",
     "email_changes": "Email address changes waiting or just made",
     "board_memberships": "Boards you joined",
     "boards_facilitated": "Boards you facilitate",
@@ -237,6 +239,12 @@ def build_export(session: Session, user: User, *, now: datetime, service_name: s
                             "sent_at": _when(m.sent_at), "cancelled_at": _when(m.cancelled_at)}
                            for m in session.scalars(select(AccountEmail).where(
                                AccountEmail.user_id == user.id).order_by(AccountEmail.id))],
+        # What each said is forgotten once it went; until then it is shown as it will go.
+        "other_emails": [{"kind": m.kind, "subject": m.subject, "text": m.text,
+                          "created_at": _when(m.created_at), "sent_at": _when(m.sent_at),
+                          "cancelled_at": _when(m.cancelled_at)}
+                         for m in session.scalars(select(OutgoingMail).where(
+                             OutgoingMail.user_id == user.id).order_by(OutgoingMail.id))],
         # Kept only until the link is used or runs out, and the old address told.
         "email_changes": [{"new_email": c.email, "asked_at": _when(c.created_at),
                            "changed_at": _when(c.changed_at), "old_email": c.old_email}

@@ -27,6 +27,7 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("notification_preferences", "user_id"): "notification_preferences",
     ("email_jobs", "user_id"): "emails",
     ("account_emails", "user_id"): "account_emails",
+    ("outgoing_mail", "user_id"): "other_emails",
     ("pending_email_changes", "user_id"): "email_changes",
     ("moderation_flags", "reporter_id"): "reports_made",
     ("moderation_sanctions", "user_id"): "sanctions",

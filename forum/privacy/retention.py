@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import AccountEmail
 from forum.audit.models import PURGE_FLAG, AuditAction, AuditEntry, record
 from forum.db import rolls_back_on_error
+from forum.mail_models import OutgoingMail
 from forum.notifications.models import EmailJob, Notification
 from forum.privacy.models import SignInAddress
 from forum.threads.models import Post, PostRevision, PostState
@@ -67,6 +68,7 @@ class PurgeCounts:
     notifications: int = 0
     email_jobs: int = 0
     account_emails: int = 0
+    outgoing_mail: int = 0
     deleted_post_revisions: int = 0
     flag_snapshots: int = 0
     cases: int = 0
@@ -156,6 +158,9 @@ def do_purge_expired(session: Session, *, now: datetime,
     # no address or link, only that a mail of that kind went.
     counts.account_emails = _count(session, delete(AccountEmail).where(or_(
         AccountEmail.sent_at < email_cutoff, AccountEmail.cancelled_at < email_cutoff)))
+    # Other mail (alerts, notices) was blanked when it went; its row goes the same way.
+    counts.outgoing_mail = _count(session, delete(OutgoingMail).where(or_(
+        OutgoingMail.sent_at < email_cutoff, OutgoingMail.cancelled_at < email_cutoff)))
     _purge_content(session, counts, now, keep)
     _purge_moderation(session, counts, now, keep)
     with _audit_purge(session):

@@ -11,6 +11,7 @@ from forum.db import rolls_back_on_error
 from forum.errors import Conflict
 from forum.events import queue_event
 from forum.permissions import Viewer
+from forum.session_sockets import queue_rooms_reset
 from forum.threads.models import Post, PostState, Thread
 from forum.threads.serialize import thread_json
 from moderation.access import require_facilitates
@@ -102,6 +103,8 @@ def do_move_thread(session: Session, *, actor: Viewer, thread: Thread, board: Bo
     if thread.visible:
         queue_event(session, "thread.moved", f"board:{old.slug}", payload)
         queue_event(session, "thread.moved", f"board:{board.slug}", payload)
+    # Its readers rejoin, checked against the new board (it may be private).
+    queue_rooms_reset(session, f"thread:{thread.id}")
     _note_on_case(session, case, actor, "moved", f"From {old.name} to {board.name}. {reason}")
     session.commit()
     return thread

@@ -40,6 +40,15 @@ WINDOW_FROM_CHARS = 300
 WINDOW_MIN_WORDS = 6
 WINDOW_CHARS = 400
 MAX_WINDOWS = 8
+#: A long post is also scored whole (one more encoder run, only when no window flags it):
+#: a post that builds up to risk over several sentences ("the pain, the job, the
+#: marriage... I've put the tablets by the bed") can have no single sentence that is
+#: sure enough on its own, while the whole reads as risk. Judged against the head's
+#: whole threshold, calibrated on long everyday and long hard ordinary posts. Not when no
+#: window reaches WHOLE_MIN_WINDOW: in training, every long risk post the whole score
+#: caught had a window above 0.5, while a third of long ordinary posts have none above
+#: 0.45, and skipping them saves the extra run.
+WHOLE_MIN_WINDOW = 0.45
 _SPACES = re.compile(r"\s+")
 
 
@@ -87,6 +96,8 @@ class ModelView:
     #: Scored sentence by sentence (a long post): judged against the head's window
     #: threshold, calibrated for the many chances a long post gives the model to misfire.
     windowed: bool = False
+    #: The whole (masked) text of a windowed post, also scored once; ``None`` otherwise.
+    whole: str | None = None
 
 
 def model_view(norm: str, scan: RiskScan) -> ModelView:
@@ -112,7 +123,7 @@ def model_view(norm: str, scan: RiskScan) -> ModelView:
         if piece:
             pieces.append(piece)
             cued.append(bool(scan_risk(norm[a:b]).cues))
-    return ModelView(pieces, cued, words, windowed=True)
+    return ModelView(pieces, cued, words, windowed=True, whole=flat)
 
 
 def _units(hidden: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -134,15 +145,29 @@ def _units(hidden: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def model_flags(scores: list[float], view: ModelView, threshold: float, has_rule: bool,
-                other_labels: bool, window_threshold: float | None = None) -> bool:
+                other_labels: bool, window_threshold: float | None = None,
+                whole_score: float | None = None, whole_threshold: float | None = None) -> bool:
     """The model's decision for one post from its pieces' scores (shared with training,
-    which calibrates both thresholds through exactly this function).
+    which calibrates the thresholds through exactly this function).
 
     ``window_threshold`` (if given) replaces ``threshold`` for a post scored sentence by
     sentence. Stricter where a piece has a mitigating cue, or the post is already spam:
     the model's known misfires; and for very short posts. Never stricter than
-    CUED_THRESHOLD.
+    CUED_THRESHOLD. ``whole_score`` is a windowed post's whole-text score, judged against
+    ``whole_threshold`` (both needed), and against CUED_THRESHOLD if any piece is cued.
     """
+    if _pieces_flag(scores, view, threshold, has_rule, other_labels, window_threshold):
+        return True
+    if whole_score is None or whole_threshold is None or not view.windowed \
+            or max(scores, default=0.0) < WHOLE_MIN_WINDOW:
+        return False
+    if not has_rule and (any(view.cued) or other_labels):
+        whole_threshold = max(whole_threshold, CUED_THRESHOLD)
+    return whole_score >= whole_threshold
+
+
+def _pieces_flag(scores: list[float], view: ModelView, threshold: float, has_rule: bool,
+                 other_labels: bool, window_threshold: float | None) -> bool:
     if view.windowed and window_threshold is not None:
         threshold = window_threshold
     short = not has_rule and view.words < SHORT_WORDS
@@ -187,8 +212,22 @@ def _model_finding(norm: str, scan: RiskScan, other_labels: bool) -> Finding | N
     except Exception as exc:  # noqa: BLE001 - the model must never break posting
         log.warning("moderation semantic model failed on a post: %s", type(exc).__name__)
         return None
-    if not scores or not model_flags(scores, view, head.threshold, bool(scan.findings),
-                                     other_labels, head.window_threshold):
+    has_rule = bool(scan.findings)
+    flagged = bool(scores) and model_flags(scores, view, head.threshold, has_rule, other_labels,
+                                           head.window_threshold)
+    if not flagged and view.whole and head.whole_threshold is not None \
+            and max(scores or [0.0]) >= WHOLE_MIN_WINDOW:
+        # Only now: the extra encoder run is spent on long posts no window flagged.
+        try:
+            whole = piece_scores([view.whole])
+        except Exception as exc:  # noqa: BLE001 - the model must never break posting
+            log.warning("moderation semantic model failed on a post: %s", type(exc).__name__)
+            return None
+        if whole:
+            flagged = model_flags(scores or [], view, head.threshold, has_rule, other_labels,
+                                  head.window_threshold, whole[0], head.whole_threshold)
+            scores = [*(scores or []), whole[0]]
+    if not flagged or not scores:
         return None
     p = max(scores)
     sev = "high" if p >= 0.9 else "medium"

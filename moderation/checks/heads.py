@@ -32,6 +32,9 @@ class Head:
     bank_labels: np.ndarray | None = None
     #: Threshold for long posts scored sentence by sentence (None: use ``threshold``).
     window_threshold: float | None = None
+    #: Threshold for the whole-post score of a long post, scored besides its windows
+    #: (None: the whole post is not scored).
+    whole_threshold: float | None = None
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Probability of the positive class for each row of ``x`` (or a single vector)."""
@@ -54,6 +57,8 @@ class Head:
                      "bank_labels": self.bank_labels.astype(np.int8)}
         if self.window_threshold is not None:
             extra["window_threshold"] = np.float64(self.window_threshold)
+        if self.whole_threshold is not None:
+            extra["whole_threshold"] = np.float64(self.whole_threshold)
         np.savez_compressed(path, weights=self.weights.astype(np.float32),
                             bias=np.float64(self.bias), threshold=np.float64(self.threshold),
                             name=np.str_(self.name), model_id=np.str_(self.model_id), **extra)
@@ -64,8 +69,9 @@ class Head:
             bank = z["bank"].astype(np.float32) if "bank" in z.files else None
             labels = z["bank_labels"].astype(np.float32) if "bank_labels" in z.files else None
             window = float(z["window_threshold"]) if "window_threshold" in z.files else None
+            whole = float(z["whole_threshold"]) if "whole_threshold" in z.files else None
             return cls(str(z["name"]), z["weights"].astype(np.float64), float(z["bias"]),
-                       float(z["threshold"]), str(z["model_id"]), bank, labels, window)
+                       float(z["threshold"]), str(z["model_id"]), bank, labels, window, whole)
 
 
 KNN_K = 10
@@ -163,4 +169,5 @@ def describe(head: Head | None) -> dict[str, Any]:
     if head is None:
         return {"loaded": False}
     return {"loaded": True, "name": head.name, "threshold": head.threshold,
-            "window_threshold": head.window_threshold, "model_id": head.model_id}
+            "window_threshold": head.window_threshold, "whole_threshold": head.whole_threshold,
+            "model_id": head.model_id}

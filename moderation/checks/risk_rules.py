@@ -249,7 +249,9 @@ RULES: tuple[_Rule, ...] = (
        unless=r"\b(?:MP|council|councillor|paper|editor|GP|doctor|consultant|hospital|trust|school|bank|"
               r"solicitor|company|DWP|landlord|future\s+self|thank\w*|complain\w*|about|project|"
               r"campaign|birthdays?|christmas|anniversary|grave|funeral|memorial|eulogy|when\s+(?:they|he|she)(?:'re|\s+are|'s|\s+is)\s+older|"
-              r"pace|hospital\s+bag|holiday|wedding|party|power\s+of\s+attorney|lasting)\b"),
+              r"pace|hospital\s+bag|holiday|wedding|party|power\s+of\s+attorney|lasting|"
+              # a plan made with a clinician: "we made a plan: a medication review, a referral"
+              r"we\s+made\s+a\s+plan|referral|review|therapist|nurse|(?:care|safety|treatment)\s+plan)\b"),
     # choosing one's own funeral music, outside a terminal illness: a final arrangement
     _r("risk.preparation", r"\b(?:picked|chosen|chose|choosing|sorted|planned|planning)\s+"
        r"(?:out\s+)?"
@@ -306,7 +308,10 @@ RULES: tuple[_Rule, ...] = (
        r"\b(?:in|left\s+in)\s+soiled\b|\bgroom\w*\b|\bmessag\w+\s+my\s+\d{1,2}[-\s]year[-\s]old",
        "high", "Possible abuse or a safeguarding concern.", neg=False, past=False,
        unless=r"\b(?:tooth\s+fairy|santa|surprise|present|birthday|party|dog|cat|horse|pony|hair|"
-              r"eyebrows|wedding)\b"),
+              r"eyebrows|wedding|"
+              # teaching about grooming, not a concern about a child
+              r"speaker|talk|session|training|course|workshop|lesson|awareness|online\s+safety|"
+              r"signs\s+(?:of|to\s+look)|how\s+groomers|CEOP|NSPCC)\b"),
     # --- categories that the first lexicon missed on posts it had not seen ------------
     # Reunion with someone who has died ("he'll be with her soon")
     _r("risk.suicidal",
@@ -545,6 +550,8 @@ _PAST = re.compile(
     r"in\s+(?:19|20)\d\d|for\s+a\s+while|at\s+the\s+time|years?\s+(?:free|clean)|"
     r"(?:free|clean|recovered|recovering)\s+from|recovery|survived|survivor|since\s+I\s+last|"
     r"in\s+my\s+(?:teens|twenties|thirties|forties|fifties|youth|early\s+\w+)|"
+    r"spent\s+(?:most\s+of\s+)?my\s+(?:teens|twenties|thirties|forties|youth|childhood)|"
+    r"when\s+I\s+first|"
     r"the\s+worst\s+(?:of\s+it\s+)?is\s+behind|once\s+(?:was|felt)|back\s+when|"
     r"looking\s+back|(?:of|since|during)\s+(?:19|20)\d\d|at\s+(?:my|the|our|his|her)\s+(?:worst|lowest)|there\s+was\s+a\s+time|the\s+old\s+me|last\s+year|"
     r"(?:at\s+the\s+age\s+of|at\s+age|aged)\s+\d{1,2})\b", _I)
@@ -555,7 +562,10 @@ _RECOVERED_LATER = re.compile(_loose(
     r"better|great)|these\s+days|I'm\s+(?:so\s+)?glad|so\s+glad|out\s+the\s+other\s+side|"
     r"tore\s+(?:them|it)\s+up|helped\s+me\s+through|got\s+(?:me\s+)?through\s+it|(?:years?|months?)"
     r"\s+(?:clean|free|sober)|(?:she's|he's|I'm)\s+\d{1,2}\s+now|the\s+new\s+me|find\s+joy|"
-    r"recovery\s+is\s+possible|I'm\s+(?:still\s+)?here\s+and)\b"), _I)
+    r"recovery\s+is\s+possible|I'm\s+(?:still\s+)?here\s+and|pulled\s+me\s+through|"
+    r"turned\s+(?:it|things|my\s+life)\s+(?:a)?round|glad\s+I\s+stayed|"
+    r"(?:got|been|I'm|I\s+am)\s+sober|in\s+a\s+(?:much\s+)?(?:better|good|different)\s+place)\b"),
+    _I)
 _THAT_WAS_AGO = re.compile(r"\s*(?:that|this|it)\s+was\s+[^.!?]{0,30}\bago\b", _I)
 _PAST_TENSE = re.compile(_loose(
     r"\b(?:was|were|had|did|didn't|tried|wanted|used\s+to|would\s+have|\w{3,}ed)\b"), _I)
@@ -584,21 +594,23 @@ RESOURCE = re.compile(
 REPORTED_QUESTION = re.compile(
     r"\basked\s+(?:me\s+)?(?:if|whether|about|'|\")[^.!?]{0,80}(?:said\s+no|answered\s+no|"
     r"laughed)|\b(?:leaflet|pil|patient\s+information|side\s+effects?\s+list|label)\b[^.!?]{0,40}"
-    r"\b(?:if\s+you\s+(?:have|get|experience)|may\s+cause|can\s+cause|side\s+effects?)|\b(?:scene|drama|film|episode|documentary|novel|"
+    r"\b(?:if\s+you\s+(?:have|get|experience)|(?:may|can|could)\s+(?:\w+\s+)?cause|side\s+effects?)|\b(?:scene|drama|film|episode|documentary|novel|"
     r"show|soap|series)\b|"
     # screening questions answered no, or asked as routine
     r"\b(?:always|usually|routinely|every\s+time|each\s+time)\s+asks?\b|"
-    r"\basked\s+(?:me\s+)?(?:if|whether)\b[^.!?]{0,80}\b(?:I\s+(?:don'?t|didn'?t|haven'?t|wasn'?t)|"
-    r"I\s+said\s+no)\b|\b(?:questionnaire|screening|PHQ-?9)\b|"
+    r"\basked\s+(?:me\s+)?(?:if|whether|about)\b[^.!?]{0,80}\b(?:I\s+(?:\w+\s+)?(?:don'?t|didn'?t|"
+    r"haven'?t|wasn'?t)|I\s+said\s+no)\b|\b(?:questionnaire|screening|PHQ-?9)\b|"
     # the subject of a service, a course, a book: not a disclosure
     r"\b(?:self[-\s]?harm\w*|suicid\w*)\s+(?:assessment|support|services?|team|training|awareness|"
     r"leaflet|policy|research|project|nurse|clinic|charity|group|resources?|prevention|risk|in\s+"
     r"(?:teenagers|young\s+people|schools|men|women))\b|"
     r"\b(?:campaign|book|character|research|project|training|course|documentary|article|podcast|"
-    r"talk|session|leaflet|module|lecture)\s+(?:\w+\s+)?(?:about|on|who)\s+(?:self[-\s]?harm\w*|"
+    r"talk|session|leaflet|module|lecture)\s+(?:[\w-]+\s+){0,4}(?:about|on|who)\s+"
+    r"(?:(?:online|teen|youth|young|children's|and|the|challenges?|safety|mental|health)\s+){0,3}"
+    r"(?:self[-\s]?harm\w*|"
     r"suicide)|\btalks?\s+about\s+(?:self[-\s]?harm|suicide)\b|"
     # warnings about content aimed at children: "an online challenge encouraging self-harm"
-    r"\b(?:challenge|trend|videos?|content|posts|accounts?|sites?|apps?|games?)\s+(?:\w+\s+)?"
+    r"\b(?:challenge|trend|videos?|content|posts|accounts?|sites?|apps?|games?)\s+(?:\w+\s+){0,3}"
     r"(?:encourag\w+|promot\w+|glorif\w+|pushing)\s+(?:\w+\s+)?(?:self[-\s]?harm\w*|suicide)\b", _I)
 #: Everyday injuries ("cut myself shaving", "hurt myself doing the hoovering").
 ACCIDENT = re.compile(_loose(
@@ -610,6 +622,18 @@ ACCIDENT = re.compile(_loose(
 DELIBERATE = re.compile(_loose(
     r"\b(?:on\s+purpose|deliberately|intentionally|(?:wasn't|was\s+not|not)\s+an?\s+accident)\b"),
     _I)
+
+
+#: "People keep asking if I'm suicidal. I'm not, I'm just quiet": a question about risk
+#: whose answer, in the next sentence, is no.
+_ASKED_IF = re.compile(r"\bask(?:s|ed|ing)?\s+(?:me\s+)?(?:if|whether)\b", _I)
+_ANSWER_NO = re.compile(_loose(r"\s*(?:I'm\s+(?:really\s+|honestly\s+)?not\b|I\s+am\s+not\b|"
+                               r"no\b|not\s+at\s+all\b|I'm\s+(?:not|really\s+not))"), _I)
+
+
+def _answered_no(text: str, start: int) -> bool:
+    s, e = sentence_at(text, start)
+    return bool(_ASKED_IF.search(text, s, start) and _ANSWER_NO.match(text, e))
 
 
 def _is_past(text: str, start: int) -> bool:
@@ -710,8 +734,8 @@ def scan_risk(text: str) -> RiskScan:
                 cues.add("idiom")
                 masks.append(span)
                 continue
-            if REPORTED_QUESTION.search(sent) or (RESOURCE.search(sent) and
-                                                  rule.rule == "risk.suicidal"):
+            if REPORTED_QUESTION.search(sent) or _answered_no(text, m.start()) or \
+                    (RESOURCE.search(sent) and rule.rule == "risk.suicidal"):
                 cues.add("reported")
                 masks.append(span)
                 continue

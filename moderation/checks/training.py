@@ -91,16 +91,19 @@ def _prf(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
 
 
 def _engine_view(texts: list[str], x: np.ndarray, emb: Any) -> tuple[np.ndarray, list[Any],
-                                                                      list[np.ndarray]]:
+                                                                      list[np.ndarray],
+                                                                      list[np.ndarray | None]]:
     """What the engine would see for each example: whether a rule fires, the model's view
-    (pieces, per-piece cues, word count) and the embeddings of its pieces, with
-    idioms/negated mentions blanked as :func:`engine.model_view` does."""
+    (pieces, per-piece cues, word count), the embeddings of its pieces and, for a long
+    post scored in windows, of its whole text, with idioms/negated mentions blanked as
+    :func:`engine.model_view` does."""
     from moderation.checks import engine  # late: engine imports heads, not training
     from moderation.checks.risk_rules import scan_risk
 
     rule = np.zeros(len(texts), dtype=bool)
     views: list[Any] = []
     xm: list[np.ndarray] = []
+    xw: list[np.ndarray | None] = []
     for i, t in enumerate(texts):
         norm = engine._mask_urls(normalise(t))
         scan = scan_risk(norm)
@@ -113,15 +116,22 @@ def _engine_view(texts: list[str], x: np.ndarray, emb: Any) -> tuple[np.ndarray,
         else:
             xm.append(np.stack([emb.embed(p) for p in view.pieces]) if view.pieces
                       else np.zeros((0, x.shape[1]), dtype=np.float32))
-    return rule, views, xm
+        if view.whole is None:
+            xw.append(None)
+        else:
+            xw.append(x[i] if view.whole == flat else emb.embed(view.whole))
+    return rule, views, xm, xw
 
 
 def _engine_predict(scores: list[np.ndarray], rule: np.ndarray, views: list[Any],
-                    t: float, window_t: float | None = None) -> np.ndarray:
+                    t: float, window_t: float | None = None,
+                    whole: list[float | None] | None = None,
+                    whole_t: float | None = None) -> np.ndarray:
     from moderation.checks import engine
 
+    wh = whole if whole is not None else [None] * len(views)
     return np.asarray([bool(rule[i]) or engine.model_flags(list(map(float, scores[i])), views[i], t,
-                                                           False, False, window_t)
+                                                           False, False, window_t, wh[i], whole_t)
                        for i in range(len(views))], dtype=np.int64)
 
 
@@ -169,12 +179,14 @@ def _long_posts(texts: list[str], y: np.ndarray, everyday: np.ndarray, idx: np.n
 
 
 def _long_scores(head: heads.Head, posts: list[tuple[str, int]],
-                 emb: Any) -> list[tuple[np.ndarray, Any, bool, int]]:
-    """(piece scores, view, rule fired, label) for the long posts the engine windows."""
+                 emb: Any) -> tuple[list[tuple[np.ndarray, Any, bool, int]], list[float]]:
+    """(piece scores, view, rule fired, label) for the long posts the engine windows, and
+    the score of each one's whole text."""
     from moderation.checks import engine
     from moderation.checks.risk_rules import scan_risk
 
     out = []
+    whole: list[float] = []
     for text, label in posts:
         norm = engine._mask_urls(normalise(text))
         scan = scan_risk(norm)
@@ -182,7 +194,8 @@ def _long_scores(head: heads.Head, posts: list[tuple[str, int]],
         if view.windowed:
             scores = np.atleast_1d(head.score(np.stack([emb.embed(p) for p in view.pieces])))
             out.append((scores, view, bool(scan.findings), label))
-    return out
+            whole.append(float(head.score(emb.embed(view.whole))))
+    return out, whole
 
 
 def choose_window_threshold(long: list[tuple[np.ndarray, Any, bool, int]],
@@ -200,13 +213,42 @@ def choose_window_threshold(long: list[tuple[np.ndarray, Any, bool, int]],
     return float(THRESHOLD_GRID[-1])
 
 
+#: Lowest whole-post threshold considered.
+WHOLE_GRID = THRESHOLD_GRID[THRESHOLD_GRID >= 0.5]
+#: Most that scoring long posts whole may add to the share of long ordinary posts flagged
+#: (over the rules and windows alone), in each group of them.
+WHOLE_EXTRA_FPR = 0.02
+
+
+def choose_whole_threshold(groups: list[list[tuple[bool, list[float], float, Any]]]) -> float:
+    """The lowest whole-post threshold at which, in every group of long ordinary posts
+    ((already flagged by a rule or a window, window scores, whole score, view)), the whole
+    score flags at most WHOLE_EXTRA_FPR more of them.
+
+    The groups are long posts built from everyday examples and the long ordinary
+    examples written as such (hard ones: grief, illness, recovery), each held to the cap
+    on its own so that the many easy posts cannot hide misfires on the hard ones.
+    """
+    from moderation.checks import engine
+
+    for t in WHOLE_GRID:
+        # thresholds of 1.0 for the windows: only the whole score can flag here
+        extra = [np.mean([not done and engine.model_flags(s, v, 1.0, False, False, 1.0, w,
+                                                          float(t))
+                          for done, s, w, v in g]) for g in groups if g]
+        if all(r <= WHOLE_EXTRA_FPR for r in extra):
+            return float(t)
+    return float(WHOLE_GRID[-1])
+
+
 def _fit(x: np.ndarray, y: np.ndarray, threshold: float,
-         window_threshold: float | None = None) -> heads.Head:
+         window_threshold: float | None = None,
+         whole_threshold: float | None = None) -> heads.Head:
     """Logistic regression, blended at scoring time with a neighbour vote over the
     training examples themselves (the bank)."""
     w, b = heads.fit_logistic(x, y, l2=L2, lr=LEARNING_RATE, epochs=EPOCHS)
     return heads.Head("risk", w, b, threshold, semantic.MODEL_ID, x.astype(np.float32),
-                      y.astype(np.float32), window_threshold)
+                      y.astype(np.float32), window_threshold, whole_threshold)
 
 
 def train(training_path: Path | None = None, out_dir: Path | None = None) -> dict[str, Any]:
@@ -225,28 +267,45 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
     if emb is None:
         raise RuntimeError(f"embedding model unavailable: {semantic.status()['reason']}")
     x = np.stack([emb.embed(" ".join(normalise(t).split())) for t in texts])
-    rule, views, xm = _engine_view(texts, x, emb)
+    rule, views, xm, xw = _engine_view(texts, x, emb)
 
     oof: list[np.ndarray] = [np.zeros(0)] * len(y)
+    oof_whole: list[float | None] = [None] * len(y)
     long: list[tuple[np.ndarray, Any, bool, int]] = []
+    long_whole: list[float] = []
     rng = np.random.default_rng(SEED)
     for test_idx in _folds(y):
         train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
         fold = _fit(x[train_idx], y[train_idx], 0.5)
         for i in test_idx:
             oof[i] = np.atleast_1d(fold.score(xm[i])) if len(xm[i]) else np.zeros(0)
-        long += _long_scores(fold, _long_posts(texts, y, everyday, test_idx, rng), emb)
+            wi = xw[i]
+            oof_whole[i] = float(fold.score(wi)) if wi is not None else None
+        fold_long, fold_whole = _long_scores(fold, _long_posts(texts, y, everyday, test_idx, rng),
+                                             emb)
+        long += fold_long
+        long_whole += fold_whole
+
+    from moderation.checks import engine
 
     best_t = choose_threshold(oof, y, everyday, rule, views)
     window_t = choose_window_threshold(long, best_t)
-    pred = _engine_predict(oof, rule, views, best_t, window_t)
-    head = _fit(x, y, best_t, window_t)
-    from moderation.checks import engine
+    windows_only = _engine_predict(oof, rule, views, best_t, window_t)
+    whole_t = choose_whole_threshold([
+        [(r or engine.model_flags(list(map(float, s)), v, best_t, False, False, window_t),
+          list(map(float, s)), w, v)
+         for (s, v, r, lab), w in zip(long, long_whole, strict=True) if lab == 0],
+        [(bool(windows_only[i]), list(map(float, oof[i])), w, views[i])
+         for i, w in enumerate(oof_whole) if w is not None and y[i] == 0]])
+    pred = _engine_predict(oof, rule, views, best_t, window_t, oof_whole, whole_t)
+    head = _fit(x, y, best_t, window_t, whole_t)
 
     long_y = np.asarray([lab for *_, lab in long], dtype=np.int64)
     long_pred = np.asarray([r or engine.model_flags(list(map(float, s)), v, best_t, False, False,
-                                                    window_t) for s, v, r, _ in long],
+                                                    window_t, w, whole_t)
+                            for (s, v, r, _), w in zip(long, long_whole, strict=True)],
                            dtype=np.int64)
+    written = [i for i, w in enumerate(oof_whole) if w is not None]
     out_path = out / heads.RISK_HEAD_PATH.name
     head.save(out_path)
     heads.clear_cache()
@@ -257,6 +316,8 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
         "everyday_ordinary": int(everyday.sum()),
         "threshold": best_t,
         "window_threshold": window_t,
+        "whole_threshold": whole_t,
+        "cv_long_written": _prf(y[written], pred[written]) if written else None,
         "cv_long_posts": _prf(long_y, long_pred) if len(long_y) else None,
         "cv_long_everyday_fp_rate": round(float(long_pred[long_y == 0].mean()), 4)
         if (long_y == 0).any() else None,

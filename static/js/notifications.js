@@ -71,6 +71,11 @@
     if (!socket) {
       socket = window.io({ transports: ["websocket", "polling"], withCredentials: true });
       window.AlongsideRealtime.socket = socket;
+      // Our rights changed (rooms.reset): the server drops this connection; connect again at
+      // once so every room is joined afresh and checked (a refused join answers with an error).
+      var resetAsked = false;
+      socket.on("rooms.reset", function () { resetAsked = true; });
+      socket.on("disconnect", function (why) { if (resetAsked && why === "io server disconnect") { resetAsked = false; socket.connect(); } });
     }
     socket.on("notification", function (data) {
       if (!data) { return; }

@@ -76,6 +76,11 @@
   function joined(ack) { if (ack && ack.ok) { root.setAttribute("data-live", "joined"); } }
 
   var socket = window.io({ transports: ["websocket", "polling"], withCredentials: true });
+  // Our rights changed (rooms.reset): the server drops this connection; connect again at
+  // once so every room is joined afresh and checked (a refused join answers with an error).
+  var resetAsked = false;
+  socket.on("rooms.reset", function () { resetAsked = true; });
+  socket.on("disconnect", function (why) { if (resetAsked && why === "io server disconnect") { resetAsked = false; socket.connect(); } });
   if (!escalationsOnly) {
     QUEUE_EVENTS.forEach(function (name) {
       socket.on(name, function () { schedule("queue", name); });

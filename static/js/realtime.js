@@ -420,6 +420,11 @@
   window.AlongsideRealtime = window.AlongsideRealtime || {};
   window.AlongsideRealtime.socket = socket;
   Object.keys(HANDLERS).forEach(function (name) { socket.on(name, HANDLERS[name]); });
+  // Our rights changed (rooms.reset): the server drops this connection; connect again at
+  // once so every room is joined afresh and checked (a refused join answers with an error).
+  var resetAsked = false;
+  socket.on("rooms.reset", function () { resetAsked = true; });
+  socket.on("disconnect", function (why) { if (resetAsked && why === "io server disconnect") { resetAsked = false; socket.connect(); } });
 
   function joinRooms() {
     if (threadRoot) {

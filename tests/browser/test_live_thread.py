@@ -200,3 +200,52 @@ def test_thread_page_opens_one_connection_shared_with_the_notification_count(liv
             assert len(sockets) == 2, sockets  # one per page load, never two at once
         finally:
             browser.close()
+
+
+def test_a_page_whose_rights_change_reconnects_and_rejoins_only_what_it_may_read(live):
+    """The third member has a private conversation open in one tab and a public one in
+    another, then leaves the private board (from their phone, over the API): both tabs are
+    cut off (rooms.reset), reconnect by themselves, and rejoin; the private one is refused,
+    the public one hears replies again."""
+    member, other = live["users"][2], live["users"][0]
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            context = browser.new_context()
+            context.add_cookies([{"name": "session", "value": session_cookie(member),
+                                  "url": live["base"]}])
+            private_tab = context.new_page()
+            private_tab.goto(f"{live['base']}/threads/{live['private_thread']}")
+            public_tab = context.new_page()
+            public_tab.goto(f"{live['base']}/threads/{live['thread']}")
+            for tab in (private_tab, public_tab):
+                expect(tab.locator("#thread")).to_have_attribute("data-live", "joined",
+                                                                 timeout=WAIT_MS)
+                tab.evaluate("window.__notReloaded = true")
+            public_tab.evaluate("""() => { window.__resets = 0;
+                window.AlongsideRealtime.socket.on('rooms.reset',
+                                                   () => { window.__resets++; }); }""")
+
+            left = requests.delete(f"{live['base']}/api/v1/boards/{live['private_board']}/join",
+                                   headers={"Authorization": f"Bearer {member['token']}"},
+                                   timeout=10)
+            assert left.status_code == 200, left.text
+
+            expect(private_tab.locator("#thread")).to_have_attribute("data-live", "off",
+                                                                     timeout=WAIT_MS)
+            public_tab.wait_for_function("window.__resets === 1", timeout=WAIT_MS)
+            public_tab.wait_for_function("window.AlongsideRealtime.socket.connected",
+                                         timeout=WAIT_MS)
+            expect(public_tab.locator("#thread")).to_have_attribute("data-live", "joined",
+                                                                    timeout=WAIT_MS)
+            posted = requests.post(f"{live['base']}/api/v1/threads/{live['thread']}/posts",
+                                   json={"body": "Still here after the reconnect."},
+                                   headers={"Authorization": f"Bearer {other['token']}"},
+                                   timeout=10)
+            assert posted.status_code == 201, posted.text
+            expect(public_tab.locator("#posts")).to_contain_text(
+                "Still here after the reconnect.", timeout=WAIT_MS)
+            for tab in (private_tab, public_tab):
+                assert tab.evaluate("window.__notReloaded") is True
+        finally:
+            browser.close()

@@ -16,9 +16,20 @@ from flask import Flask
 class MailBox:
     """Collects what the SMTP server receives."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: Flask) -> None:
         self.messages: list[EmailMessage] = []
         self.port = 0
+        self._app = app
+
+    def deliver(self) -> MailBox:
+        """Run the mail jobs once, as the scheduler's next tick would: what actions queued
+        (account mail, then ready-written mail such as alerts) reaches this box."""
+        from forum.accounts.jobs import send_account_emails
+        from forum.mail_outbox import send_outgoing_mail
+
+        send_account_emails(self._app)
+        send_outgoing_mail(self._app)
+        return self
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
@@ -45,7 +56,7 @@ def _free_port() -> int:
 @pytest.fixture()
 def mailbox(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailBox]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1; the app sends account mail to it."""
-    box = MailBox()
+    box = MailBox(app)
     port = box.port = _free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()

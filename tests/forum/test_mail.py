@@ -1,16 +1,21 @@
-"""Account mail: sent over real SMTP only after commit, dropped on rollback, never logged
-with its content, and a failed send never breaks the request."""
+"""Mail: queued in the action's transaction and sent over real SMTP by the job, dropped on
+rollback, retried when the server is down (never lost, never sent twice), forgotten once
+sent, never logged with its content, and a failed send never breaks the request."""
 
 from __future__ import annotations
 
 import logging
 import socket
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from forum.accounts.models import User
+from forum.db import job_session, utcnow
 from forum.mail import Mail, queue_mail, send_mail
+from forum.mail_models import OutgoingMail
+from forum.mail_outbox import do_claim_outgoing_mail, send_outgoing_mail
 
 BODY = "A private sentence that must never reach a log."
 
@@ -33,12 +38,29 @@ def test_send_mail_delivers_over_smtp(app, mailbox) -> None:
     assert html is not None and "<p>Hello</p>" in str(html.get_content())
 
 
-def test_queued_mail_waits_for_the_commit(db, make, mailbox) -> None:
+def _rows(db) -> list[OutgoingMail]:  # type: ignore[no-untyped-def]
+    return list(db.scalars(select(OutgoingMail).order_by(OutgoingMail.id)
+                           .execution_options(populate_existing=True)))
+
+
+def test_queued_mail_is_written_with_the_commit_and_sent_by_the_job(app, db, make,
+                                                                    mailbox) -> None:
     user = make.user()
-    queue_mail(db, Mail(to=user.email, subject="After commit", text=BODY, user_id=user.id))
-    assert mailbox.messages == []
+    queue_mail(db, Mail(to=user.email, subject="After commit", text=BODY, user_id=user.id,
+                        kind="test"))
+    assert mailbox.deliver().messages == []  # nothing is due before the commit
     db.commit()
-    assert [m["Subject"] for m in mailbox.messages] == ["After commit"]
+    assert mailbox.messages == []  # no SMTP while the action's caller waits
+    run = send_outgoing_mail(app)
+    assert (run.sent, run.failed) == (1, 0)
+    [msg] = mailbox.messages
+    assert msg["Subject"] == "After commit" and msg["To"] == user.email
+    assert mailbox.body(msg).strip() == BODY
+    # Sent once: the next tick sends nothing; the row forgets what it said.
+    assert send_outgoing_mail(app).sent == 0 and len(mailbox.messages) == 1
+    [row] = _rows(db)
+    assert row.sent_at is not None and row.kind == "test" and row.user_id == user.id
+    assert (row.to_address, row.subject, row.text) == ("", "", "")
 
 
 def test_queued_mail_is_dropped_on_rollback(db, make, mailbox) -> None:
@@ -47,8 +69,42 @@ def test_queued_mail_is_dropped_on_rollback(db, make, mailbox) -> None:
     queue_mail(db, Mail(to=user.email, subject="Never", text=BODY, user_id=user.id))
     db.rollback()
     db.commit()
-    assert mailbox.messages == []
+    assert mailbox.deliver().messages == [] and _rows(db) == []
     assert db.scalar(select(User.username).where(User.id == user.id)) != "changed"
+
+
+def test_mail_is_kept_and_retried_while_the_server_is_down(app, db, make, mailbox,
+                                                          monkeypatch) -> None:
+    user = make.user()
+    queue_mail(db, Mail(to=user.email, subject="Escalation", text=BODY, user_id=user.id))
+    db.commit()
+    working_port = app.config["MAIL_PORT"]
+    monkeypatch.setitem(app.config, "MAIL_PORT", _closed_port())
+    now = utcnow()
+    assert send_outgoing_mail(app, now).failed == 1
+    [row] = _rows(db)
+    assert row.sent_at is None and row.attempts == 1 and row.to_address == user.email
+    assert row.next_attempt_at > now and row.last_error == "SMTP send failed"
+    # Not due yet: the job waits instead of hammering a server that is down.
+    assert send_outgoing_mail(app, now + timedelta(seconds=5)).failed == 0
+    monkeypatch.setitem(app.config, "MAIL_PORT", working_port)
+    assert send_outgoing_mail(app, now + timedelta(minutes=2)).sent == 1
+    assert [m["Subject"] for m in mailbox.messages] == ["Escalation"]
+    assert send_outgoing_mail(app, now + timedelta(hours=2)).sent == 0
+    assert len(mailbox.messages) == 1
+
+
+def test_two_workers_never_send_one_message_twice(app, db, make, mailbox) -> None:
+    user = make.user()
+    for number in range(3):
+        queue_mail(db, Mail(to=user.email, subject=f"Notice {number}", text=BODY,
+                            user_id=user.id))
+    db.commit()
+    now = utcnow()
+    with app.app_context(), job_session(app) as first, job_session(app) as second:
+        token_a, mine = do_claim_outgoing_mail(first, now=now)
+        token_b, theirs = do_claim_outgoing_mail(second, now=now)
+    assert len(mine) == 3 and theirs == [] and token_a != token_b
 
 
 def test_without_a_mail_server_only_the_fact_is_logged(app, caplog, monkeypatch) -> None:

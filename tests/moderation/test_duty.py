@@ -151,6 +151,27 @@ def test_coverage_shows_gaps_for_the_coming_week(db, make):
     assert rows[s.other_board.id].gaps == [(now, now + timedelta(days=7))]
 
 
+def test_a_facilitator_whose_training_will_have_lapsed_is_not_put_on_the_rota(db, make):
+    s = build_scene(db, make, reported=False)
+    admin = make.viewer(s.admin)
+    course = add_course(db, "Responding to suicidal content")
+    train(db, s.guide, course, expires_in_days=3)
+    soon, later = utcnow() + timedelta(days=1), utcnow() + timedelta(days=5)
+    D.do_add_shift(db, actor=admin, user=s.guide, starts_at=soon,
+                   ends_at=soon + timedelta(hours=8), board_ids=[s.board.id])
+    with pytest.raises(Invalid) as refused:
+        D.do_add_shift(db, actor=admin, user=s.guide, starts_at=later,
+                       ends_at=later + timedelta(hours=8), board_ids=[s.board.id])
+    message = refused.value.fields["user"]
+    assert "Responding to suicidal content" in message and "renewal" in message
+    # Never trained at all: refused too.
+    with pytest.raises(Invalid) as untrained:
+        D.do_add_shift(db, actor=admin, user=s.guide2, starts_at=soon,
+                       ends_at=soon + timedelta(hours=8), board_ids=[])
+    assert "renewal" in untrained.value.fields["user"]
+    assert len(list(db.scalars(select(Shift)))) == 1
+
+
 def test_unanswered_posts_on_a_seeded_board(db, make):
     board = make.board()
     guide = make.facilitator(board)

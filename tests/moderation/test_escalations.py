@@ -25,19 +25,19 @@ def test_unacknowledged_high_escalation_moves_up_after_15_minutes(db, make, mail
     esc = escalate(db, make, s, "high")
     opened = esc.created_at
     # Level 1 (the board's facilitators) hears at once, live and by email.
-    assert {m["To"] for m in mailbox.messages} == {s.guide.email, s.guide2.email}
+    assert {m["To"] for m in mailbox.deliver().messages} == {s.guide.email, s.guide2.email}
     assert ("escalation.opened", f"staff:{s.board.slug}") in [
         (e.name, e.room) for e in captured_events]
     mailbox.messages.clear()
     captured_events.clear()
 
     assert E.check_escalation_deadlines(db, opened + timedelta(minutes=14)) == 0
-    assert esc.level == 1 and mailbox.messages == []
+    assert esc.level == 1 and mailbox.deliver().messages == []
 
     assert E.check_escalation_deadlines(db, opened + timedelta(minutes=15, seconds=1)) == 1
     db.refresh(esc)
     assert esc.level == 2
-    [mail] = mailbox.to(lead.email)
+    [mail] = mailbox.deliver().to(lead.email)
     assert "level 2" in mail["Subject"]
     body = mailbox.body(mail)
     assert "not acknowledged" in body and f"/moderation/escalations/{esc.id}" in body
@@ -64,13 +64,13 @@ def test_acknowledging_stops_the_clock(db, make, mailbox, captured_events):
     assert esc.acknowledged_by_id == s.guide2.id
     assert ("escalation.updated", f"staff:{s.board.slug}") in [
         (e.name, e.room) for e in captured_events]
-    mailbox.messages.clear()
+    mailbox.deliver().messages.clear()
     assert E.check_escalation_deadlines(db, opened + timedelta(minutes=30)) == 0
-    assert esc.level == 1 and mailbox.to(lead.email) == []
+    assert esc.level == 1 and mailbox.deliver().to(lead.email) == []
     # Acknowledged is not acted on: the 60-minute target still runs.
     assert E.check_escalation_deadlines(db, opened + timedelta(minutes=61)) == 1
     db.refresh(esc)
-    assert esc.level == 2 and "acted on" in mailbox.body(mailbox.to(lead.email)[0])
+    assert esc.level == 2 and "acted on" in mailbox.body(mailbox.deliver().to(lead.email)[0])
     E.do_start_escalation(db, actor=make.viewer(s.guide2), escalation=esc)
     assert esc.next_due_at is None
     assert E.check_escalation_deadlines(db, opened + timedelta(days=2)) == 0
@@ -93,7 +93,7 @@ def test_a_restarted_process_still_enforces_the_deadline(app, db, make, mailbox)
         fresh.extensions["db_engine"].dispose()
     assert moved == 1
     assert db.get(Escalation, esc_id).level == 2
-    assert mailbox.to(lead.email)
+    assert mailbox.deliver().to(lead.email)
 
 
 def test_the_scheduler_tick_runs_the_deadline_job(app, db, make, mailbox):
@@ -164,7 +164,7 @@ def test_risk_check_opens_a_high_escalation(db, make, mailbox, captured_events):
     assert esc is not None and esc.tier == "high" and esc.source == "risk_check"
     assert esc.case.post_id == outcome.post.id and esc.level == 1
     assert esc.ack_due_at - esc.created_at == timedelta(minutes=15)
-    assert [m["To"] for m in mailbox.messages] == [guide.email]
+    assert [m["To"] for m in mailbox.deliver().messages] == [guide.email]
     # Editing the post again does not open a second one.
     from forum.threads.actions import do_edit_post
 
@@ -183,7 +183,7 @@ def test_level_three_mails_the_protocol_addresses(db, make, mailbox):
     esc.level = 2
     db.commit()
     E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=16))
-    [mail] = mailbox.to("oncall@nhs.example")
+    [mail] = mailbox.deliver().to("oncall@nhs.example")
     assert "Call the duty clinician." in mailbox.body(mail)
     assert "Duty clinician: 0300 000 0000" in mailbox.body(mail)
     assert mailbox.to(s.admin.email) and mailbox.to(lead.email)

@@ -1,7 +1,8 @@
 """Live, for a lead who facilitates no board: joining ``{"staff": "leads"}`` brings their
 connection into the leads' room, where escalations arrive once they reach level 2. Members
 and plain facilitators are refused with an error acknowledgement and hear nothing; a lead
-who is no longer a lead is let in no more, and is taken out at their next message."""
+who is no longer a lead is let in no more: removing them cuts their open pages off at once
+(they rejoin, checked afresh), and any message re-checks as well."""
 
 from __future__ import annotations
 
@@ -95,20 +96,20 @@ def test_a_lead_removed_is_let_in_no_more_and_taken_out(db, make, sock):  # noqa
     s, lead = scene_with_lead(db, make)
     was_open = sock(lead)
     assert was_open.emit("join", LEADS, callback=True)["ok"] is True
+    was_open.get_received()
     row = db.scalar(select(StaffLead).where(StaffLead.user_id == lead.id))
     do_remove_lead(db, actor=make.viewer(s.admin), lead_id=row.id)
 
+    # The page that was open is cut off at once (it reconnects and joins afresh).
+    assert not was_open.is_connected()
+    assert [m["name"] for m in was_open.queue] == ["rooms.reset"]
     fresh = sock(lead)
     ack = fresh.emit("join", LEADS, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
-    # The connection that was already in: its next message finds the change.
-    ack = was_open.emit("join", LEADS, callback=True)
-    assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
-    for client in (fresh, was_open):
-        client.get_received()
+    fresh.get_received()
 
     _to_level_two(db, escalate(db, make, s, "high"))
-    assert escalation_events(fresh) == [] and escalation_events(was_open) == []
+    assert escalation_events(fresh) == []
 
 
 def test_any_message_takes_a_former_lead_out_of_the_room(db, make, sock):  # noqa: F811
@@ -141,3 +142,23 @@ def test_staff_pages_tell_queue_js_which_rooms_to_join(db, make, login):
     listing = login(lead).get("/moderation/escalations").get_data(as_text=True)
     assert 'data-escalation-summary="1 open escalation."' in listing
     assert 'data-items-part="queue-items"' in listing
+
+
+def test_a_conversation_moved_to_a_private_board_cuts_off_its_readers(db, make, sock):  # noqa: F811
+    from forum.boards.models import Visibility
+    from moderation.actions import do_move_thread
+
+    s, _lead = scene_with_lead(db, make)
+    private = make.board("Private corner", visibility=Visibility.PRIVATE)
+    thread = make.thread(s.board).thread
+    reader = sock()
+    assert reader.emit("join", {"thread": thread.id}, callback=True)["ok"] is True
+    reader.get_received()
+
+    do_move_thread(db, actor=make.viewer(s.admin), thread=thread, board=private)
+
+    assert not reader.is_connected()
+    heard = [m["name"] for m in reader.queue if m["name"] != "presence"]
+    assert heard == ["thread.moved", "rooms.reset"]
+    ack = sock().emit("join", {"thread": thread.id}, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "not_found"

@@ -152,12 +152,12 @@ def test_renewal_reminders_go_once_before_expiry(app, db, make, mailbox):
     soon = train(db, s.guide, course, expires_in_days=10)
     train(db, s.guide2, course, expires_in_days=200)
     assert do_send_training_reminders(db, now=utcnow()) == 1
-    [mail] = mailbox.messages
+    [mail] = mailbox.deliver().messages
     assert mail["To"] == s.guide.email and "renew" in mail["Subject"]
     assert "Safeguarding adults" in mailbox.body(mail)
     assert soon.reminded_at is not None
     assert do_send_training_reminders(db, now=utcnow()) == 0
-    assert len(mailbox.messages) == 1
+    assert len(mailbox.deliver().messages) == 1
 
 
 def test_admin_records_training_and_others_cannot(db, make):

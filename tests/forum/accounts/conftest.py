@@ -59,10 +59,17 @@ def signed_in() -> Callable[[FlaskClient], bool]:
 
 @pytest.fixture()
 def deliver(app: Flask) -> Callable[[], Any]:
-    """Run the account-mail job once, as a tick of the jobs scheduler would."""
+    """Run the mail jobs once (account mail, then ready-written mail such as "your
+    password was changed"), as a tick of the jobs scheduler would."""
     from forum.accounts.jobs import send_account_emails
+    from forum.mail_outbox import send_outgoing_mail
 
-    return lambda: send_account_emails(app)
+    def run() -> Any:
+        account = send_account_emails(app)
+        send_outgoing_mail(app)
+        return account
+
+    return run
 
 
 class Statements:

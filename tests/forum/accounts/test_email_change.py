@@ -236,6 +236,25 @@ def test_the_link_stops_working_when_the_password_changes(
     assert rowan.email == "rowan@example.org"
 
 
+def test_signing_out_everywhere_else_stops_a_waiting_link(
+        app, client, db, login, rowan, mailbox, deliver) -> None:
+    """Someone else signed in asked to move the account to their address; the owner signs
+    out everywhere else: the link in the other person's inbox stops working too."""
+    _ask(login(rowan))
+    deliver()
+    path = _link_path(mailbox, NEW)
+    resp = client.post("/settings/sessions/end-others", follow_redirects=True)
+    assert resp.status_code == 200
+    assert "change of email address that was waiting for confirmation has been cancelled" in (
+        html.unescape(resp.get_data(as_text=True)))
+    assert _count(db, PendingEmailChange) == 0
+    assert app.test_client().post(path).status_code == 400
+    db.refresh(rowan)
+    assert rowan.email == "rowan@example.org" and _changes(db) == []
+    [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "session:end_others"))
+    assert entry.after["email_changes_cancelled"] == 1
+
+
 def test_an_address_taken_meanwhile_is_a_calm_400(
         client, db, make, login, rowan, mailbox, deliver) -> None:
     _ask(login(rowan))

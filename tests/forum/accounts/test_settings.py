@@ -46,7 +46,7 @@ def test_change_password_ends_other_sessions_but_not_this_one(
     assert verify_password(user.password_hash, NEW_PASSWORD)
     [entry] = _entries(db, "user:change_password")
     assert entry.actor_id == user.id
-    [notice] = mailbox.to(user.email)
+    [notice] = mailbox.deliver().to(user.email)
     assert "password has been changed" in notice["Subject"]
     assert NEW_PASSWORD not in mailbox.body(notice)
 

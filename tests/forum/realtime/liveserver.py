@@ -2,7 +2,8 @@
 
 ``python tests/forum/realtime/liveserver.py seed``  builds the schema in ``DATABASE_URL`` and
     prints, as one JSON line, the ids and tokens of a small forum: a public board with a
-    thread, another public board with a thread, and three members (each with a token).
+    thread, another public board with a thread, three members (each with a token), and a
+    private board with a thread that only the third member (and its facilitator) may read.
 ``python tests/forum/realtime/liveserver.py serve PORT``  serves the app in embedded mode
     (threading, simple-websocket) on 127.0.0.1:PORT, as ``make run`` does.
 
@@ -28,6 +29,8 @@ def seed() -> None:
     from forum.accounts.models import ApiToken
     from forum.accounts.sessions import Device, start_session
     from forum.auth import TOKEN_PREFIX, hash_token
+    from forum.boards.actions import do_invite_member
+    from forum.boards.models import Visibility
     from forum.db import job_session
     from forum.models import metadata
 
@@ -40,6 +43,10 @@ def seed() -> None:
         members = [make.member_of(board, f"member{n}") for n in range(3)]
         thread = make.thread(board, members[0], title="Night-time lows").thread
         other_thread = make.thread(other, members[1], title="Respite breaks").thread
+        private = make.board("Just between us", visibility=Visibility.PRIVATE)
+        guide = make.facilitator(private)
+        do_invite_member(session, actor=make.viewer(guide), board=private, user=members[2])
+        private_thread = make.thread(private, members[2], title="A quiet word").thread
         tokens = []
         for user in members:
             secret = TOKEN_PREFIX + secrets.token_urlsafe(24)
@@ -52,6 +59,7 @@ def seed() -> None:
         print(json.dumps({
             "board": board.slug, "other_board": other.slug,
             "thread": thread.id, "other_thread": other_thread.id,
+            "private_board": private.slug, "private_thread": private_thread.id,
             "last_post_id": thread.last_post_id,
             "users": [{"id": u.id, "username": u.username, "token": t,
                        "session_id": u.get_id()}

@@ -63,12 +63,16 @@ def test_heldout_file_is_not_in_training_or_dev() -> None:
     heldout3 = keys(data / "heldout3a.jsonl") | keys(data / "heldout3b.jsonl")
     assert len(heldout3) >= 300
     assert not heldout3 & (training | dev | heldout | heldout2)
+    heldout4 = keys(data / "heldout4.jsonl")
+    assert len(heldout4) >= 200
+    assert not heldout4 & (training | dev | heldout | heldout2 | heldout3)
 
 
 def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None:
     """heldout2.jsonl: 229 posts (157 ordinary, 72 risk) written after the first held-out
     file, never trained on (but its misses were studied). First measured: ordinary flagged
-    2.5%, risk P 0.94 R 0.82; after the two risk rounds of 26 Nov 2026: 1.9%, P 0.96 R 0.92.
+    2.5%, risk P 0.94 R 0.82; after the two risk rounds of 26 Nov 2026: 1.9%, P 0.96 R 0.92;
+    after the riskgen round (more training data, whole-post scores): 1.9%, P 0.96 R 0.94.
     The floors catch regressions; the blind figures are heldout3b's, below."""
     path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
         "heldout2.jsonl"
@@ -84,7 +88,7 @@ def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None
 def test_blind_heldout3b_does_not_get_worse() -> None:
     """heldout3b.jsonl is the blind half of a set written by someone who never saw the
     checks (see moderation/checks/data/README.md: never study it). Figures at commit time:
-    risk P 0.84 R 0.79, ordinary flagged 8.6%: below the issue's targets. The floors sit
+    risk P 0.85 R 0.81, ordinary flagged 8.6%: below the issue's targets. The floors sit
     just under them, so a change that makes unseen posts worse fails here."""
     path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
         "heldout3b.jsonl"
@@ -92,6 +96,22 @@ def test_blind_heldout3b_does_not_get_worse() -> None:
     res = evaluate(rows)
     print("\nheldout3b:", json.dumps(res, indent=1))
     assert res["risk"]["tp"] + res["risk"]["fn"] >= 45 and res["ordinary"] >= 75
-    assert res["risk"]["recall"] >= 0.77
-    assert res["risk"]["precision"] >= 0.80
+    assert res["risk"]["recall"] >= 0.79
+    assert res["risk"]["precision"] >= 0.82
     assert res["ordinary_flagged_rate"] <= 0.09
+
+
+def test_blind_heldout4_does_not_get_worse() -> None:
+    """heldout4.jsonl was written before its author read the checks or the training data
+    (never study its misses). Figures at commit time: risk P 0.97 R 0.93, ordinary flagged
+    3.2%, personal details R 0.96, spam R 0.95. Floors just under them."""
+    path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
+        "heldout4.jsonl"
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    res = evaluate(rows)
+    print("\nheldout4:", json.dumps(res, indent=1))
+    assert res["risk"]["tp"] + res["risk"]["fn"] >= 60 and res["ordinary"] >= 90
+    assert res["risk"]["recall"] >= 0.90
+    assert res["risk"]["precision"] >= 0.90
+    assert res["ordinary_flagged_rate"] <= 0.05
+    assert res["pii"]["recall"] >= 0.90 and res["spam"]["recall"] >= 0.90

@@ -162,3 +162,32 @@ def test_window_threshold_controls_false_alarms_on_long_everyday_posts() -> None
     # with 40 such posts one misfire is 2.5%: the single-post threshold stands
     long += [(np.array([0.5, 0.3, 0.2]), view, False, 0)] * 20
     assert training.choose_window_threshold(long, 0.6) == pytest.approx(0.6)
+
+
+def test_long_posts_are_also_scored_whole_when_no_window_flags(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long post whose sentences are each below the window threshold is flagged when
+    its whole text clears the head's whole threshold; the whole text is scored only then,
+    and only if some window reaches WHOLE_MIN_WINDOW."""
+    from moderation.checks import engine, heads
+
+    head = heads.load_head()
+    if head is None or head.whole_threshold is None:
+        pytest.fail("the committed head has no whole-post threshold")
+    text = " ".join(f"Sentence number {i} says a little more about how things are."
+                    for i in range(8))
+    seen: list[int] = []
+
+    def fake(pieces: list[str]) -> list[float]:
+        seen.append(len(pieces))
+        whole = len(pieces) == 1 and pieces[0].count("Sentence number") == 8
+        return [head.whole_threshold + 0.01 if whole else engine.WHOLE_MIN_WINDOW] * len(pieces)
+
+    monkeypatch.setattr(engine, "piece_scores", fake)
+    assert run_checks(text).labels == ["risk"]
+    assert seen[-1] == 1 and len(seen) == 2  # windows first, then the whole post once
+    seen.clear()
+    monkeypatch.setattr(engine, "piece_scores",
+                        lambda pieces: seen.append(len(pieces)) or [0.0] * len(pieces))
+    assert run_checks(text).labels == []
+    assert seen == [8]  # no window near risk: the whole post is not run

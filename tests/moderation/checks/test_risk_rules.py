@@ -312,3 +312,50 @@ def test_new_categories_leave_everyday_posts_alone(text: str) -> None:
 
 def test_dead_man_threat_is_an_idiom() -> None:
     assert "idiom" in scan_risk("If he eats my last yoghurt again he's a dead man.").cues
+
+
+@pytest.mark.parametrize("text", [
+    "I spent my teens wanting to die. I'm 35 now and glad I stayed.",
+    "I was suicidal after the accident. My brother's kindness turned it around.",
+    "When I first joined here I was thinking about ending it. I'm in a much better place now.",
+    "I wanted to die after the divorce. Friends and long walks pulled me through.",
+])
+def test_recovery_told_in_other_words(text: str) -> None:
+    assert rules(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "My mum keeps asking whether I'm suicidal. I'm not, I'm just tired.",
+    "The nurse asked about self-harm and I honestly haven't, not for years.",
+])
+def test_a_question_about_risk_answered_no(text: str) -> None:
+    assert rules(text) == []
+
+
+def test_a_question_about_risk_answered_yes_is_still_risk() -> None:
+    assert rules("My sister keeps asking if I'm suicidal. I am, and I don't see the point.")
+
+
+@pytest.mark.parametrize("text", [
+    "She listened properly and we made a plan for the next few weeks.",
+    "The school ran a workshop on grooming for parents last night, really useful.",
+])
+def test_plans_with_a_clinician_and_teaching_about_grooming_are_not_risk(text: str) -> None:
+    assert rules(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "I've made a plan and I'm going to do it on Sunday.",
+    "A man online is grooming my 13-year-old, he sends her gifts.",
+])
+def test_plans_and_grooming_concerns_are_still_risk(text: str) -> None:
+    assert rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The patient leaflet says it could occasionally cause suicidal thoughts, is that common?",
+    "Parents: there are videos on YouTube glorifying self-harm, please check them.",
+    "Our school is running a session for carers about online safety and self-harm.",
+])
+def test_leaflets_warnings_and_sessions_about_risk_are_not_disclosures(text: str) -> None:
+    assert rules(text) == []

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from moderation.checks import heads, train, training
-from moderation.checks.engine import ModelView, model_flags
+from moderation.checks.engine import WHOLE_MIN_WINDOW, ModelView, model_flags
 from moderation.checks.training import TRAINING_PATH
 
 
@@ -78,3 +78,38 @@ def test_train_refuses_dev_set_text(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     data.write_text(json.dumps({"text": "a sentence from the  dev set.", "labels": []}) + "\n")
     with pytest.raises(ValueError, match="dev set"):
         train(data, tmp_path / "out")
+
+
+def test_whole_post_score_flags_a_long_post_no_window_flags() -> None:
+    """A long post is also judged by its whole-text score, against its own threshold,
+    and against the cued one if any of its windows has a mitigating cue; not when no
+    window reaches WHOLE_MIN_WINDOW."""
+    plain = ModelView(["w1", "w2", "w3"], [False, False, False], 80, windowed=True,
+                      whole="w1 w2 w3")
+    cued = ModelView(["w1", "w2", "w3"], [False, True, False], 80, windowed=True,
+                     whole="w1 w2 w3")
+    low = [0.3, WHOLE_MIN_WINDOW, 0.2]
+    assert model_flags([0.3, 0.4, 0.2], plain, 0.6, False, False, 0.85, 0.99, 0.6) is False
+    assert model_flags(low, plain, 0.6, False, False, 0.85) is False
+    assert model_flags(low, plain, 0.6, False, False, 0.85, 0.65, 0.6) is True
+    assert model_flags(low, plain, 0.6, False, False, 0.85, 0.55, 0.6) is False
+    assert model_flags(low, plain, 0.6, False, False, 0.85, 0.65, None) is False
+    assert model_flags(low, cued, 0.6, False, False, 0.85, 0.65, 0.6) is False
+    assert model_flags(low, cued, 0.6, False, False, 0.85, 0.95, 0.6) is True
+    short = ModelView(["one short post"], [False], 20)
+    assert model_flags([0.3], short, 0.6, False, False, 0.85, 0.99, 0.6) is False
+
+
+def test_whole_threshold_adds_few_false_alarms_in_each_group() -> None:
+    """The whole-post threshold is the lowest on its grid at which scoring posts whole
+    flags at most WHOLE_EXTRA_FPR more of each group of long ordinary posts; posts that a
+    window already flagged do not count against it."""
+    view = ModelView(["a", "b", "c"], [False, False, False], 60, windowed=True, whole="a b c")
+    s = [0.5, 0.5, 0.5]
+    easy = [(False, s, 0.1, view)] * 99 + [(False, s, 0.72, view)]  # 1%: fine at any threshold
+    hard = [(False, s, 0.2, view)] * 18 + [(False, s, 0.66, view), (True, s, 0.9, view)]
+    assert training.choose_whole_threshold([easy, hard]) == pytest.approx(0.67)
+    assert training.choose_whole_threshold([easy]) == pytest.approx(0.5)
+    # a post none of whose windows reaches WHOLE_MIN_WINDOW is never flagged whole
+    quiet = [(False, [0.1, 0.2, 0.3], 0.66, view)] + hard[:18]
+    assert training.choose_whole_threshold([quiet]) == pytest.approx(0.5)

@@ -5,16 +5,16 @@ shows; ``posts.stamp`` stands for a post's own columns (a new random value on ev
 so one short statement can tell whether any post on a page has changed. Existing rows
 start at 0 and get a random stamp at their next change.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-26 12:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
