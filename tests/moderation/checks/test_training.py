@@ -22,7 +22,11 @@ def _subset(tmp_path: Path, n: int = 60) -> Path:
     return path
 
 
-def test_train_is_reproducible_and_writes_out_dir(tmp_path: Path) -> None:
+def test_train_is_reproducible_and_writes_out_dir(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fewer made-up long posts per fold: embedding 1,200 of them per run took 95 s, and
+    # reproducibility does not depend on how many there are.
+    monkeypatch.setattr(training, "LONG_PER_FOLD", 8)
     data = _subset(tmp_path)
     m1 = train(data, tmp_path / "a")
     m2 = train(data, tmp_path / "b")
