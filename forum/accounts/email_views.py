@@ -66,6 +66,9 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
             return redirect(url_for("accounts.login") if not current_user.is_authenticated
                             else _home(), 303)
     except Invalid as exc:
-        return render_template("accounts/email_change_invalid.html", message=exc.message), 400
+        return render_template(
+            "accounts/link_invalid.html", message=exc.message,
+            next_steps=[("Change your email address", "accounts.change_email"),
+                        ("Sign in", "accounts.login")]), 400
     return _form_page("accounts/email_change_confirm.html", form, token=token,
                       new_email=new_email)

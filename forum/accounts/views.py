@@ -197,7 +197,11 @@ def confirm_registration(token: str) -> ResponseReturnValue:
             return redirect(_home(), 303)
     except Invalid as exc:
         if not exc.fields:
-            return render_template("accounts/register_invalid.html", message=exc.message), 400
+            return render_template(
+                "accounts/link_invalid.html", message=exc.message,
+                next_steps=[("Create an account", "accounts.register"),
+                            ("Sign in", "accounts.login"),
+                            ("Set a new password", "accounts.request_reset")]), 400
         ask_username = True
         show_errors(form, exc)
     return _form_page("accounts/register_confirm.html", form, token=token,
@@ -342,7 +346,9 @@ def reset_password(token: str) -> ResponseReturnValue:
         check_reset_token(db, token)
     except Invalid as exc:
         if not exc.fields:
-            return render_template("accounts/reset_invalid.html", message=exc.message), 400
+            return render_template(
+                "accounts/link_invalid.html", message=exc.message,
+                next_steps=[("Ask for a new link", "accounts.request_reset")]), 400
         show_errors(form, exc)
     return _form_page("accounts/reset_password.html", form, token=token)
 
