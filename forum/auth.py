@@ -148,6 +148,8 @@ def current_viewer() -> Viewer:
         if token is not None:
             user = user_from_token(token)
             g.authenticated_by_token = user is not None
+        elif not request.cookies:
+            pass  # no session and no remember-me cookie: nobody is signed in
         elif current_user.is_authenticated:
             user = current_user._get_current_object()  # type: ignore[attr-defined]
         boards = g.pop("_member_boards", None)
@@ -155,7 +157,8 @@ def current_viewer() -> Viewer:
             g.viewer = Viewer(user=user, member_board_ids=boards[1],
                               facilitated_board_ids=boards[2])
         else:
-            g.viewer = load_viewer(get_session(), user)
+            # Nobody signed in needs no session (a kept page may then never make one).
+            g.viewer = Viewer() if user is None else load_viewer(get_session(), user)
     viewer: Viewer = g.viewer
     return viewer
 

@@ -243,6 +243,18 @@ def read_outside(session: Session) -> Session | Engine:
     return session
 
 
+def request_reader() -> Session | Engine:
+    """Where a request's first :class:`FixedQuery` read can run, without making the
+    request's session only to learn that it has no connection yet: the engine when the
+    request has no session and sessions are on the engine, else :func:`read_outside`
+    of the request's session."""
+    if "db_session" not in g:
+        bind = current_app.extensions["db_sessionmaker"].kw.get("bind")
+        if isinstance(bind, Engine):
+            return bind
+    return read_outside(get_session())
+
+
 class FixedQuery:
     """A statement built once and run straight on the driver's cursor, for the very few
     statements on the busiest path (the thread page's cache key, the duty check).

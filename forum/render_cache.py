@@ -222,16 +222,23 @@ def memo_macro(macro: Any, *args: Any, **kwargs: Any) -> Markup:
     return found
 
 
-def memo_render(template_name: str, **context: Any) -> Markup:
+def memo_render(template_name: str, *, memo_key: str | None = None, **context: Any
+                ) -> Markup:
     """A small template rendered on its own, cached by its name and its context (plain
-    data, as for :func:`memo_macro`; with anything else it is simply rendered)."""
+    data, as for :func:`memo_macro`; with anything else it is simply rendered).
+    ``memo_key``, when given, stands for the context in the key: text that tells every
+    context apart (``repr`` of plain data), cheaper than freezing a large one."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     template = app.jinja_env.get_template(template_name)
     cache = render_cache(app)
-    try:
-        frozen = tuple(sorted((k, _freeze(v)) for k, v in context.items()))
-    except _Uncacheable:
-        frozen = None
+    frozen: Any
+    if memo_key is not None:
+        frozen = ("memo_key", memo_key)
+    else:
+        try:
+            frozen = tuple(sorted((k, _freeze(v)) for k, v in context.items()))
+        except _Uncacheable:
+            frozen = None
     # The template's own compiled code is in the key, as for cached_fragment: an edited
     # template never serves old markup.
     key = (template.root_render_func.__code__,

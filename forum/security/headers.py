@@ -11,7 +11,13 @@ Nothing inline runs; nothing can frame the site; forms only post back to it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from flask import Flask, Response, current_app, g, request, session
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Only features a peer-support forum could ever be asked for are listed, all switched off.
 PERMISSIONS_POLICY = (
@@ -63,19 +69,45 @@ def is_private_response() -> bool:
     return cookie_name in request.cookies
 
 
+def constant_headers(production: bool) -> list[tuple[str, str]]:
+    """The headers every response carries whatever the request: worked out once, and
+    appended without looking for earlier copies (no view sets any of them)."""
+    found = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if production:
+        found.append(("Strict-Transport-Security", HSTS))
+    return found
+
+
+class ConstantHeaders:
+    """WSGI middleware that adds :func:`constant_headers` to every response, Socket.IO's
+    included: a list joined at the edge costs a fraction of setting them one by one on
+    each response object."""
+
+    def __init__(self, wsgi_app: WSGIApplication, headers: list[tuple[str, str]]) -> None:
+        self.wsgi_app = wsgi_app
+        self.headers = headers
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, headers + self.headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
     headers["Content-Security-Policy"] = content_security_policy(
         g.get("csp_nonce", ""), request.host, request.is_secure)
-    headers["X-Content-Type-Options"] = "nosniff"
     # A board's address (/boards/hiv-support) is itself health data: never send it away.
     # A view may ask for stricter (the reset page's link carries a token: no-referrer).
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers["X-Frame-Options"] = "DENY"
-    headers["Permissions-Policy"] = PERMISSIONS_POLICY
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if current_app.config.get("FORUM_ENV") == "production":
-        headers["Strict-Transport-Security"] = HSTS
+    if "Referrer-Policy" not in headers:
+        headers["Referrer-Policy"] = "same-origin"
     if request.endpoint != "static" and is_private_response():
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")
@@ -83,4 +115,7 @@ def set_security_headers(response: Response) -> Response:
 
 
 def init_headers(app: Flask) -> None:
+    """Before :func:`forum.security.init_proxy`: the proxy fix stays the outermost layer."""
+    app.wsgi_app = ConstantHeaders(  # type: ignore[method-assign]
+        app.wsgi_app, constant_headers(app.config.get("FORUM_ENV") == "production"))
     app.after_request(set_security_headers)

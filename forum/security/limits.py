@@ -20,6 +20,7 @@ from flask import Flask, Response
 from flask_limiter import Limiter
 
 from forum.security.ratelimit import (
+    LIMITED_ENDPOINTS,
     account_key,
     api_key,
     ip_key,
@@ -151,6 +152,8 @@ def apply_rules(app: Flask, endpoint: str, rules: tuple[Rule, ...]) -> bool:
         )(view)
     setattr(view, _MARK, True)
     app.view_functions[endpoint] = view
+    # Flask-Limiter's per-request hooks run for these endpoints only (forum.security.ratelimit).
+    app.extensions.setdefault(LIMITED_ENDPOINTS, set()).add(endpoint)
     return True
 
 

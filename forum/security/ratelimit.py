@@ -12,10 +12,13 @@ app's secret first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
@@ -116,4 +119,52 @@ def init_limiter(app: Flask) -> Limiter:
     app.config["RATELIMIT_ENABLED"] = enabled
     limiter.enabled = enabled
     app.extensions["forum_limiter"] = limiter
+    app.extensions[LIMITED_ENDPOINTS] = set()
+    confine_to_limited_endpoints(app, limiter)
     return limiter
+
+
+#: app.extensions key: the endpoints that carry limits (forum.security.limits fills it).
+LIMITED_ENDPOINTS = "forum_limited_endpoints"
+
+
+def confine_to_limited_endpoints(app: Flask, limiter: Limiter) -> bool:
+    """Run Flask-Limiter's per-request hooks only for endpoints that carry limits.
+
+    Flask-Limiter checks every request in ``before_request`` for default limits, and in
+    ``after_request`` deducts the limits that count only successes. This app has no
+    default or application-wide limits: each limited endpoint is wrapped with its own
+    (forum.security.limits), which checks itself. For the other endpoints, nearly every
+    page, the hooks only cost time (about a tenth of a kept thread page's). False, with the
+    hooks left as they are, if default limits are configured or the hooks are not found.
+    """
+    if any(app.config.get(name) for name in (
+            "RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")):
+        return False
+    limited: set[str] = app.extensions[LIMITED_ENDPOINTS]
+
+    def applies() -> bool:
+        return request.endpoint in limited
+
+    def confined(hook: Callable[..., Any], passthrough: bool) -> Callable[..., Any]:
+        @functools.wraps(hook)
+        def run(*args: Any) -> Any:
+            if applies():
+                return hook(*args)
+            return args[0] if passthrough else None
+        run.__confined_limiter_hook__ = True  # type: ignore[attr-defined]
+        return run
+
+    def owned(hook: Any) -> bool:
+        bound = getattr(hook, "__self__", None)
+        partial_args = getattr(hook, "args", ())
+        return bound is limiter or (bool(partial_args) and partial_args[0] is limiter)
+
+    hooks = (app.before_request_funcs, False), (app.after_request_funcs, True), (
+        app.teardown_request_funcs, False)
+    found = [[f for f in table.get(None, []) if owned(f)] for table, _ in hooks]
+    if any(len(own) != 1 for own in found):
+        return False
+    for (table, passthrough), (own,) in zip(hooks, found, strict=True):
+        table[None] = [confined(f, passthrough) if f is own else f for f in table[None]]
+    return True

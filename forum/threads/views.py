@@ -21,11 +21,10 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from forum.auth import bearer_token, current_viewer
-from forum.db import get_session, read_outside
+from forum.db import get_session, request_reader
 from forum.errors import Invalid, NotFound, wants_json
 from forum.page_cache import capture_page, html_response, page_cache, split_page
 from forum.permissions import (
@@ -215,13 +214,13 @@ def show(thread_id: int) -> str | Response:
     (forum/threads/page_key.py): a page that is kept is served after one statement.
     """
     viewer = current_viewer()
-    db = get_session()
     page = page_number()
     keep = _may_keep_page()
     if keep:
-        kept = _kept_page(db, viewer, thread_id, page)
+        kept = _kept_page(viewer, thread_id, page)
         if kept is not None:
             return kept
+    db = get_session()
     thread = access_thread(db, viewer, thread_id)
     view = get_thread_page(db, viewer, thread, page, posts_per_page(), placeholders=True,
                            shown=True)
@@ -267,13 +266,14 @@ def _may_keep_page() -> bool:
             and NOTICES_KEY not in session and "_flashes" not in session)
 
 
-def _kept_page(db: Session, viewer: Viewer, thread_id: int, page: int) -> Response | None:
+def _kept_page(viewer: Viewer, thread_id: int, page: int) -> Response | None:
     """The kept page for this request, or None (then the page is built as usual, which
     also gives any error its usual answer)."""
     per_page = posts_per_page()
     # Nothing read in a transaction yet (the user loader reads outside one too): the one
-    # statement needs none, and a kept page then never starts one.
-    facts = read_page_facts(read_outside(db), viewer, thread_id, page, per_page)
+    # statement needs none, and a kept page then never starts one (nor, for a reader who
+    # is not signed in, makes a session at all).
+    facts = read_page_facts(request_reader(), viewer, thread_id, page, per_page)
     if (facts is None or thread_refusal(viewer, facts.thread) is not None  # type: ignore[arg-type]
             or page > facts.pages(per_page)):
         return None
@@ -284,7 +284,7 @@ def _kept_page(db: Session, viewer: Viewer, thread_id: int, page: int) -> Respon
     if (viewer.user is not None and facts.last_post_id is not None
             and facts.last_post_id > facts.last_read):
         # Only the id is read; the facts stand in for the thread row.
-        do_mark_read(db, actor=viewer, thread=facts.thread,  # type: ignore[arg-type]
+        do_mark_read(get_session(), actor=viewer, thread=facts.thread,  # type: ignore[arg-type]
                      up_to_post_id=facts.last_post_id)
     board = facts.thread.board
     return html_response(found.fill(fillers={"watch": lambda: _watch_banner(board)}))
@@ -298,7 +298,8 @@ def _watch_banner(board: Any) -> Markup:
     if not watch:
         return Markup("")  # what the template writes when the board is watched
     # Given ``watch``, the template shows nothing else of the board.
-    return memo_render("moderation/_watch_banner.html", watch=watch)
+    # ``watch`` is plain data from the settings: its repr tells every wording apart.
+    return memo_render("moderation/_watch_banner.html", memo_key=repr(watch), watch=watch)
 
 
 @bp.get("/posts/<int:post_id>")

@@ -47,6 +47,8 @@ def init_duty_templates(app: Flask) -> None:
 def _unwatched(board_id: int) -> bool:
     if not current_app.config.get("OUT_OF_HOURS_ENABLED", True):
         return False
+    if prefetched("anyone_on_duty") is False:
+        return True  # read by the thread page's own statement: no session needed
     session = get_session()
     now = utcnow()
     if not D.anyone_on_duty(session, now, known=prefetched("anyone_on_duty")):

@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -123,3 +124,38 @@ def test_proxy_headers_are_trusted_only_for_the_configured_hops(
     assert isinstance(behind_one.wsgi_app, ProxyFix)
     assert behind_one.wsgi_app.x_for == 1
     assert behind_one.wsgi_app.x_proto == 1
+
+
+def test_constant_headers_reach_errors_and_socketio_once_each(sclient: FlaskClient) -> None:
+    """They are added at the WSGI edge (forum.security.headers.ConstantHeaders): so on
+    answers Flask's own hooks never see, and never twice."""
+    missing = sclient.get("/no-such-page")
+    polling = sclient.get("/socket.io/?EIO=4&transport=polling")
+    assert missing.status_code == 404
+    for response in (missing, polling):
+        for name in ("X-Content-Type-Options", "X-Frame-Options", "Permissions-Policy",
+                     "Cross-Origin-Opener-Policy"):
+            assert len(response.headers.getlist(name)) == 1, (name, response.status_code)
+    assert missing.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_session_cookie_signed_with_another_secret_is_refused(app: Flask) -> None:
+    """The signing serializer is kept between requests (forum.security): never past a
+    change of the secret."""
+    from flask import request
+
+    keyed = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "a" * 48},
+                       env="test")
+    client = keyed.test_client()
+    with client.session_transaction() as sess:
+        sess["probe"] = "kept"
+    name = keyed.config["SESSION_COOKIE_NAME"]
+    cookie = f"{name}={client.get_cookie(name).value}"
+
+    def opened() -> Any:
+        with keyed.test_request_context(headers={"Cookie": cookie}):
+            return keyed.session_interface.open_session(keyed, request)
+
+    assert opened().get("probe") == "kept"
+    keyed.secret_key = "b" * 48
+    assert "probe" not in opened()

@@ -216,3 +216,27 @@ def test_sign_in_slow_down_is_off_when_limits_are_off(secure_app: Flask) -> None
         for _ in range(10):
             login_throttle.record_failure("maple")
         assert login_throttle.is_throttled("maple") == 0
+
+
+def test_limiter_hooks_run_only_for_limited_endpoints(secure_app: Flask) -> None:
+    confined = [f for table in (secure_app.before_request_funcs, secure_app.after_request_funcs,
+                                secure_app.teardown_request_funcs)
+                for f in table.get(None, []) if getattr(f, "__confined_limiter_hook__", False)]
+    assert len(confined) == 3
+    limited = secure_app.extensions["forum_limited_endpoints"]
+    assert "accounts.login" in limited and "threads.reply" in limited
+    assert "threads.show" not in limited
+
+
+def test_default_limits_keep_the_hooks_on_every_request(app: Flask) -> None:
+    """Were default limits ever configured, every page must be counted again."""
+    from forum import create_app
+
+    limited_app = create_app({"DATABASE_URL": app.config["DATABASE_URL"],
+                              "RATELIMIT_DEFAULT": "2 per minute",
+                              "RATELIMIT_ENABLED": True}, env="test")
+    assert not any(getattr(f, "__confined_limiter_hook__", False)
+                   for f in limited_app.before_request_funcs.get(None, []))
+    client = limited_app.test_client()
+    answers = [client.get("/help/now").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_finished
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
@@ -53,13 +53,21 @@ def test_a_reader_not_signed_in_gets_the_kept_page_without_a_transaction(engine_
     def _begin(conn: object) -> None:
         begins.append(conn)
 
+    made: list[bool] = []
+
+    def _finished(sender: Flask, **extra: Any) -> None:
+        made.append("db_session" in g)
+
     event.listen(app.extensions["db_engine"], "begin", _begin)
+    request_finished.connect(_finished, app)
     try:
         hits = page_cache(app).hits
         again = reader.get(path).get_data(as_text=True)
         assert page_cache(app).hits == hits + 1
         assert begins == []  # the kept page took no transaction at all
+        assert made == [False]  # nor even a session: nobody is signed in
     finally:
+        request_finished.disconnect(_finished, app)
         event.remove(app.extensions["db_engine"], "begin", _begin)
     assert again.split('nonce="')[0] == first.split('nonce="')[0]
 
