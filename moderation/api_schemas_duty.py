@@ -75,7 +75,10 @@ class EscalationListOut(BaseModel):
 
 class TimelineEntryOut(BaseModel):
     kind: str = Field(description="opened, alerted, level_up, viewed, acknowledged, "
-                                  "in_progress, handover, note or resolved.")
+                                  "in_progress, handover, note, resolved, message_sent (a "
+                                  "message to the member or a guidance reply, about the "
+                                  "item) or item_action (something done to the review "
+                                  "item).")
     actor: str | None
     summary: str = Field(description="What happened, in plain English, e.g. \"Seen by rowan\".")
     note: str = Field(description="What the person wrote, if anything.")

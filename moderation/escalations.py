@@ -201,6 +201,31 @@ def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reaso
     return esc
 
 
+# ---- what happens to the item while it is escalated -----------------------------------
+
+# Review-item events that need no line on the escalation's timeline: opening and
+# escalating are there already, and a private message is told by ``message_sent``.
+NOT_MIRRORED = frozenset({"opened", "updated", "escalated", "guidance_message"})
+
+
+def note_on_open_escalations(session: Session, *, case_id: int | None, actor_id: int | None,
+                             kind: str, text: str = "", data: dict[str, Any] | None = None
+                             ) -> int:
+    """A step (no commit) for the actions on a review item and the one seam that tells
+    members (:func:`moderation.notices.tell_member`): what was done to the item, and each
+    message sent about it, goes on the timeline of the item's open escalations too, so
+    the timeline says what was done and what was sent without opening the item. Emits
+    ``escalation.updated``. Returns how many timelines got the entry."""
+    if case_id is None:
+        return 0
+    escalations = list(session.scalars(select(Escalation).where(
+        Escalation.case_id == case_id, Escalation.state != EscalationState.RESOLVED)))
+    for esc in escalations:
+        _timeline(session, esc, actor_id, kind, text, data)
+        _emit(session, esc)
+    return len(escalations)
+
+
 # ---- the state machine -----------------------------------------------------------------
 
 def _require_can_act(session: Session, actor: Viewer, esc: Escalation, *,
