@@ -32,6 +32,7 @@ from moderation.duty_forms import (
 from moderation.duty_models import TrainingCourse, TrainingRecord
 from moderation.forms import SimpleForm, apply_errors
 from moderation.views import bp
+from moderation.workload import shift_loads
 from moderation.workload import workload as workload_rows
 
 
@@ -146,7 +147,8 @@ def training() -> Response | tuple[str, int]:
 @bp.get("/moderation/admin/workload")
 def workload() -> str:
     viewer = current_viewer()
-    return render_template("moderation/workload.html", rows=workload_rows(get_session(), viewer))
+    rows = workload_rows(get_session(), viewer)
+    return render_template("moderation/workload.html", rows=rows, shifts=shift_loads(rows))
 
 
 @bp.route("/moderation/admin/emergency", methods=["GET", "POST"])

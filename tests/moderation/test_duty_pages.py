@@ -140,15 +140,3 @@ def test_admin_forms_rota_training_emergency(db, make, login):
     assert login(s.admin).post(f"/moderation/admin/leads/{lead.id}/delete").status_code == 302
     assert db.scalar(select(StaffLead.id).where(StaffLead.id == lead.id)) is None
 
-
-def test_workload_counts(db, make, login):
-    s, _ = scene_with_lead(db, make)
-    esc = escalate(db, make, s, "high")
-    from moderation import escalations as E
-
-    E.do_acknowledge_escalation(db, actor=make.viewer(s.guide2), escalation=esc)
-    db.add(Shift(user_id=s.guide2.id, starts_at=utcnow() - timedelta(hours=1),
-                 ends_at=utcnow() + timedelta(hours=1)))
-    db.commit()
-    page = login(s.admin).get("/moderation/admin/workload").get_data(as_text=True)
-    assert s.guide2.username in page and "1.0" in page
