@@ -25,7 +25,7 @@ from moderation.duty_forms import DutyForm, EscalationForm, EscalationNoteForm, 
 from moderation.forms import apply_errors
 from moderation.models import MAX_LEVEL, Escalation
 from moderation.training import viewer_training
-from moderation.unanswered import quiet_members, unanswered_threads
+from moderation.unanswered import quiet_members, unanswered_threads, waiting_for_reply
 from moderation.views import bp
 from moderation.views.cases import live_rooms
 
@@ -163,7 +163,8 @@ def duty() -> Response | tuple[str, int]:
     mine = D.current_shift(session, viewer.id) if viewer.id else None
     return render_template("moderation/duty.html", rows=rows, mine=mine, form=form,
                            training_message=viewer_training(viewer).message,
-                           page_has_errors=status != 200), status
+                           waiting=waiting_for_reply(session, viewer) if mine else None,
+                           page_has_errors=status != 200, **live_rooms(session, viewer)), status
 
 
 @bp.route("/moderation/handover", methods=["GET", "POST"])

@@ -199,3 +199,62 @@ def test_unanswered_posts_on_a_seeded_board(db, make):
     other = make.facilitator(make.board())
     assert unanswered_threads(db, make.viewer(other)) == []
     assert db.get(Thread, quiet.id).reply_count == 0
+
+
+def _seed_unanswered(db, make, board, guide):  # type: ignore[no-untyped-def]
+    """On ``board``, older than the wait: a conversation nobody answered (its author is
+    the one member left without a reply) and one the facilitator answered; and a fresh
+    one."""
+    lonely = make.user("lonelyann")
+    old = utcnow() - timedelta(hours=30)
+    quiet = make.thread(board, lonely, title="Nobody answered").thread
+    answered = make.thread(board, make.user(), title="Got a reply").thread
+    make.reply(answered, guide)
+    make.thread(board, make.user(), title="Just posted")
+    for t in (quiet, answered):
+        t.created_at = old
+        for p in db.scalars(select(Post).where(Post.thread_id == t.id)):
+            p.created_at = old
+    db.commit()
+    return lonely
+
+
+def test_unanswered_posts_surface_in_the_queue_and_on_duty(db, make, login):
+    board = make.board()
+    guide = make.facilitator(board)
+    lonely = _seed_unanswered(db, make, board, guide)
+    client = login(guide)
+    page = client.get("/moderation/unanswered").get_data(as_text=True)
+    assert "Nobody answered" in page and "Got a reply" not in page
+    assert "Just posted" not in page and lonely.username in page
+    queue = client.get("/moderation/queue/items").get_data(as_text=True)
+    assert ("Waiting for a reply: 1 conversation nobody has answered and 1 member whose "
+            "recent posts got no reply.") in " ".join(queue.split())
+    # The duty page tells the facilitator on duty.
+    assert "duty-waiting" not in client.get("/moderation/duty").get_data(as_text=True)
+    D.do_go_on_duty(db, actor=make.viewer(guide))
+    duty = " ".join(client.get("/moderation/duty").get_data(as_text=True).split())
+    assert ("Waiting for a reply on your boards: 1 conversation nobody has answered, and 1 "
+            "member whose recent posts got no reply.") in duty
+    # Another board's facilitator hears nothing of it; a guidance reply answers it.
+    other = make.facilitator(make.board())
+    assert "Waiting for a reply" not in login(other).get("/moderation/queue/items").get_data(
+        as_text=True)
+    from moderation.actions import do_guide
+
+    quiet = db.scalar(select(Thread).where(Thread.title == "Nobody answered"))
+    do_guide(db, actor=make.viewer(guide), thread=quiet, mode="post",
+             message="Welcome. Others here have felt the same.")
+    assert 'id="queue-waiting"' in queue
+    assert 'id="queue-waiting"' not in login(guide).get("/moderation/queue/items").get_data(
+        as_text=True)
+
+
+def test_the_duty_page_updates_itself_when_duty_changes(db, make, login):
+    s = build_scene(db, make, reported=False)
+    html = login(s.guide).get("/moderation/duty").get_data(as_text=True)
+    assert 'data-listen="duty"' in html and f'data-boards="{s.board.slug}"' in html
+    assert "js/queue.js" in html
+    D.do_go_on_duty(db, actor=make.viewer(s.guide2))
+    html = login(s.guide).get("/moderation/duty").get_data(as_text=True)
+    assert f"<strong>{s.guide2.username}</strong>: {s.board.name}" in html
