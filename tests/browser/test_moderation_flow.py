@@ -327,3 +327,40 @@ def test_a_lead_of_no_board_sees_escalations_change_live(
             assert serious_axe_violations(listing) == []
         finally:
             browser.close()
+
+
+def test_who_is_on_duty_shows_live_to_staff(site: tuple[str, dict[str, int]]) -> None:
+    """guidejo has the review queue and the duty page open; adminpat goes on duty, then
+    off: both of guidejo's pages show it without a reload, and the duty page's live region
+    says so."""
+    base, _ = site
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            queue = _signed_in(browser, base, "guidejo")
+            duty = queue.context.new_page()
+            queue.goto(base + "/moderation/")
+            duty.goto(base + "/moderation/duty")
+            for page in (queue, duty):
+                expect(page.locator("#queue-live[data-live='joined']")).to_have_count(
+                    1, timeout=15000)
+            expect(queue.locator("#queue-on-duty")).to_contain_text("Nobody is on duty")
+            expect(duty.locator("#on-duty")).to_contain_text("Nobody is on duty right now")
+
+            admin = _signed_in(browser, base, "adminpat")
+            admin.goto(base + "/moderation/duty")
+            admin.get_by_role("button", name="Go on duty now").click()
+            expect(queue.locator("#queue-on-duty")).to_contain_text("adminpat", timeout=15000)
+            expect(duty.locator("#on-duty")).to_contain_text("adminpat", timeout=15000)
+            expect(duty.locator("#queue-status")).to_have_text("Who is on duty has changed.")
+            assert serious_axe_violations(duty) == []
+
+            admin.goto(base + "/moderation/duty")
+            admin.get_by_role("button", name="Go off duty").click()
+            expect(queue.locator("#queue-on-duty")).to_contain_text("Nobody is on duty",
+                                                                    timeout=15000)
+            expect(duty.locator("#on-duty")).to_contain_text("Nobody is on duty right now",
+                                                             timeout=15000)
+        finally:
+            browser.close()
