@@ -187,3 +187,20 @@ def test_level_three_mails_the_protocol_addresses(db, make, mailbox):
     assert "Call the duty clinician." in mailbox.body(mail)
     assert "Duty clinician: 0300 000 0000" in mailbox.body(mail)
     assert mailbox.to(s.admin.email) and mailbox.to(lead.email)
+
+
+def test_the_targets_come_from_the_configuration(app, db, make, monkeypatch, mailbox):
+    from config import escalation_targets
+
+    monkeypatch.setitem(app.config, "ESCALATION_TARGETS",
+                        escalation_targets({"medium": {"ack": 30, "act": 90}}))
+    s, lead = scene_with_lead(db, make)
+    esc = escalate(db, make, s, "medium")
+    assert esc.ack_due_at - esc.created_at == timedelta(minutes=30)
+    assert esc.act_due_at - esc.created_at == timedelta(minutes=90)
+    assert E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=29)) == 0
+    assert E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=31)) == 1
+    db.refresh(esc)
+    assert esc.level == 2 and mailbox.deliver().to(lead.email)
+    # The tiers left out keep their defaults.
+    assert E.targets(E.EscalationTier.HIGH) == (timedelta(minutes=15), timedelta(minutes=60))
