@@ -131,7 +131,7 @@ ITEM_SAID = {
     "warning": "Member warned by {who}",
     "mute": "Member muted on this board by {who}",
     "suspension": "Member's account suspended by {who}",
-    "flag": "Reported again",
+    "flag": "Flagged again",
     "auto_hidden": "Post hidden automatically after reports",
     "auto_hide_waiting": "Reports reached the limit: the post waits for a facilitator",
 }

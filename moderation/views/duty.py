@@ -23,7 +23,7 @@ from moderation import escalations as E
 from moderation.access import require_staff
 from moderation.duty_forms import DutyForm, EscalationForm, EscalationNoteForm, HandoverForm
 from moderation.forms import apply_errors
-from moderation.models import MAX_LEVEL, Escalation
+from moderation.models import MAX_LEVEL, Escalation, EscalationTier
 from moderation.training import viewer_training
 from moderation.unanswered import quiet_members, unanswered_threads, waiting_for_reply
 from moderation.views import bp
@@ -66,12 +66,27 @@ def escalations() -> str:
                            **live_rooms(session, viewer))
 
 
+def _why_read_only(esc: Escalation) -> str:
+    """Why the viewer may read this escalation but not act on it (lapsed training, or a
+    high-risk one without the named training), in their words; empty when they may act.
+    The actions refuse the same (moderation.training.require_trained)."""
+    status = viewer_training(current_viewer())
+    if not status.ok:
+        return status.message
+    if esc.tier == EscalationTier.HIGH and not status.high_risk_ok:
+        return ("High-risk escalations need current training in " +
+                ", ".join(status.high_risk_missing) + ". You can read this one; ask a lead "
+                "or a trained facilitator to take it.")
+    return ""
+
+
 def _render_escalation(esc: Escalation, form: EscalationForm | None = None,
                        note_form: EscalationNoteForm | None = None,
                        errors_for: str | None = None, status: int = 200) -> tuple[str, int]:
     session = get_session()
     return render_template(
         "moderation/escalation.html", e=esc, entries=Q.timeline_entries(session, esc),
+        read_only=_why_read_only(esc),
         form=form or EscalationForm(formdata=None),
         note_form=note_form or EscalationNoteForm(prefix="add", formdata=None),
         errors_for=errors_for,

@@ -185,3 +185,41 @@ def test_admin_records_training_and_others_cannot(db, make):
     actions = sorted(db.scalars(select(AuditEntry.action).where(
         AuditEntry.action.like("training%"))))
     assert actions == ["training:record", "training_course:save"]
+
+
+def test_an_escalation_is_read_only_with_lapsed_or_missing_named_training(db, make, login):
+    """The escalation page: lapsed training reads it, is told to renew and is offered no
+    action; the high tier without the named training the same; the actions refuse both."""
+    from moderation.models import EscalationEvent, EscalationState
+    from tests.moderation.duty_scene import escalate
+
+    s = build_scene(db, make)
+    induction = add_course(db, "Peer support induction")
+    suicide = add_course(db, "Responding to suicidal content", required=False, high_risk=True)
+    record = train(db, s.guide, induction)
+    train(db, s.guide2, induction)
+    esc = escalate(db, make, s, "high")  # the guide's judgement, then their training lapses
+    record.expires_on = utcnow().date() - timedelta(days=1)
+    db.commit()
+    path = f"/moderation/escalations/{esc.id}"
+    lapsed = login(s.guide).get(path)
+    assert lapsed.status_code == 200
+    html = lapsed.get_data(as_text=True)
+    assert "Please renew" in html and 'id="read-only"' in html
+    assert "I have seen this and I am on it" not in html and "Add note" not in html
+    assert login(s.guide).post(f"{path}/acknowledge").status_code == 403
+    assert login(s.guide).post(f"{path}/note", data={"add-note": "Hi"}).status_code == 403
+
+    unnamed = login(s.guide2).get(path).get_data(as_text=True)
+    assert "Responding to suicidal content" in unnamed and 'id="read-only"' in unnamed
+    assert "I have seen this and I am on it" not in unnamed
+    assert login(s.guide2).post(f"{path}/acknowledge").status_code == 403
+    db.refresh(esc)
+    assert esc.state == EscalationState.OPEN
+    assert not db.scalar(select(EscalationEvent.id).where(
+        EscalationEvent.escalation_id == esc.id, EscalationEvent.kind == "note"))
+
+    train(db, s.guide2, suicide)
+    html = login(s.guide2).get(path).get_data(as_text=True)
+    assert 'id="read-only"' not in html and "I have seen this and I am on it" in html
+    assert login(s.guide2).post(f"{path}/acknowledge").status_code == 302
