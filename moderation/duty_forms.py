@@ -44,9 +44,9 @@ class HandoverForm(FlaskForm):
 
 class ShiftForm(FlaskForm):
     user = SelectField("Facilitator", validators=[Optional()], validate_choice=False)
-    starts_at = DateTimeLocalField("Starts (UTC)", validators=[Optional()],
+    starts_at = DateTimeLocalField("Starts (UK time)", validators=[Optional()],
                                    format="%Y-%m-%dT%H:%M")
-    ends_at = DateTimeLocalField("Ends (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    ends_at = DateTimeLocalField("Ends (UK time)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
     boards = StringField("Boards (optional)", validators=[Optional()],
                          description="Board addresses separated by commas. Leave empty for "
                                      "every board they facilitate.")
