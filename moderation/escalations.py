@@ -409,8 +409,11 @@ def do_record_escalation_view(session: Session, *, actor: Viewer, escalation: Es
 def check_escalation_deadlines(session: Session, now: datetime | None = None) -> int:
     """The background job's action: every open escalation whose acknowledgement or action
     target has passed moves up a level (staying at 3 once there) and the level is alerted
-    live and by email; the missed clock restarts for the new level. Audits
-    ``escalation:level_up`` (no actor). Returns how many moved. Commits."""
+    live and by email; the missed clock restarts for the new level; out of hours the move
+    also goes into the board's handover queue. Audits ``escalation:level_up`` (no actor).
+    Returns how many moved. Commits."""
+    from moderation.duty import add_handover, out_of_hours
+
     now = now or utcnow()
     due = list(session.scalars(select(Escalation).where(
         Escalation.state != EscalationState.RESOLVED, Escalation.next_due_at.is_not(None),
@@ -440,6 +443,13 @@ def check_escalation_deadlines(session: Session, now: datetime | None = None) ->
         record(session, actor_id=None, action="escalation:level_up", subject_type="escalation",
                subject_id=esc.id, board_id=esc.board_id, before={"level": before},
                after={"level": esc.level, "missed": missed})
+        if esc.board is not None and out_of_hours(session, esc.board.id, now):
+            # Nobody trained is on duty for the board: the next shift reads that it moved.
+            add_handover(session, board=esc.board, kind="escalation",
+                         summary=f"{esc.tier.label} escalation moved to level {esc.level} "
+                                 f"({LEVEL_LABELS[esc.level]}): not {' or '.join(missed)} "
+                                 "in time",
+                         case_id=esc.case_id, escalation_id=esc.id)
         _emit(session, esc, "escalation.level_up")
     session.commit()
     return len(due)

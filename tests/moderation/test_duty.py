@@ -258,3 +258,24 @@ def test_the_duty_page_updates_itself_when_duty_changes(db, make, login):
     D.do_go_on_duty(db, actor=make.viewer(s.guide2))
     html = login(s.guide).get("/moderation/duty").get_data(as_text=True)
     assert f"<strong>{s.guide2.username}</strong>: {s.board.name}" in html
+
+
+@pytest.mark.usefixtures("out_of_hours_on")
+def test_an_escalation_moving_up_out_of_hours_goes_into_the_handover_queue(db, make):
+    from moderation import escalations as E
+    from tests.moderation.duty_scene import escalate, scene_with_lead
+
+    s, _ = scene_with_lead(db, make)
+    esc = escalate(db, make, s, "high")
+    E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=16))
+    items = D.handover_items(db, make.viewer(s.guide))
+    moved = [i for i in items if i.escalation_id == esc.id and "level 2" in i.summary]
+    assert len(moved) == 1
+    assert moved[0].summary == ("High risk escalation moved to level 2 (Lead facilitator or "
+                                "clinical lead): not acknowledged in time")
+    # With someone trained on duty for the board, the move is theirs to see live instead.
+    D.do_go_on_duty(db, actor=make.viewer(s.guide2))
+    E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=40))
+    db.refresh(esc)
+    assert esc.level == 3
+    assert not [i for i in D.handover_items(db, make.viewer(s.guide)) if "level 3" in i.summary]
