@@ -362,5 +362,9 @@ def test_who_is_on_duty_shows_live_to_staff(site: tuple[str, dict[str, int]]) ->
                                                                     timeout=15000)
             expect(duty.locator("#on-duty")).to_contain_text("Nobody is on duty right now",
                                                              timeout=15000)
+            # The shift just worked is on the workload page's per-shift table.
+            admin.goto(base + "/moderation/admin/workload")
+            expect(admin.locator("#shift-loads")).to_contain_text("adminpat")
+            assert serious_axe_violations(admin) == []
         finally:
             browser.close()
