@@ -25,7 +25,7 @@ Username = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 def _as_utc(value: datetime) -> datetime:
-    # A time without an offset is read as UTC, like the rota page's "(UTC)" fields.
+    # A time without an offset is read as UTC (the rota page takes UK time, as it shows).
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
