@@ -168,8 +168,9 @@ def _alert(session: Session, esc: Escalation, level: int, *, why: str) -> list[i
 def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reason: str,
                     actor: Viewer | None, source: str) -> Escalation:
     """Open an escalation on ``case`` in the caller's transaction (no commit): deadlines
-    set, level 1 alerted, and, when nobody is on duty, a handover item. Audits
-    ``escalation:open``; emits ``escalation.opened``."""
+    set, level 1 alerted (level 2 at once when level 1 has nobody to alert), and, when
+    nobody is on duty, a handover item. Audits ``escalation:open``; emits
+    ``escalation.opened``."""
     from moderation.duty import add_handover, out_of_hours
 
     now = utcnow()
@@ -187,6 +188,21 @@ def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reaso
     alerted = _alert(session, esc, 1, why="A new escalation has been opened.")
     _timeline(session, esc, None, "alerted", f"Level 1 alerted ({len(alerted)} people).",
               {"level": 1, "users": alerted})
+    if not alerted:
+        # The board has no facilitator to tell: waiting out level 1's clock would leave it
+        # unseen, so it goes to the leads at once.
+        esc.level = LEAD_LEVEL
+        why = (f"Nobody could be alerted at level 1 (the board has no active facilitators), "
+               f"so it has moved to level {LEAD_LEVEL}: {LEVEL_LABELS[LEAD_LEVEL]}.")
+        _timeline(session, esc, None, "level_up", why,
+                  {"from": 1, "to": LEAD_LEVEL, "missed": []})
+        leads = _alert(session, esc, LEAD_LEVEL, why=why)
+        _timeline(session, esc, None, "alerted",
+                  f"Level {LEAD_LEVEL} alerted ({len(leads)} people).",
+                  {"level": LEAD_LEVEL, "users": leads})
+        record(session, actor_id=None, action="escalation:level_up", subject_type="escalation",
+               subject_id=esc.id, board_id=case.board_id, before={"level": 1},
+               after={"level": LEAD_LEVEL, "missed": [], "why": "nobody at level 1"})
     add_case_event(session, case, actor, "escalated", reason, {"escalation_id": esc.id})
     record(session, actor_id=actor.id if actor else None, action="escalation:open",
            subject_type="escalation", subject_id=esc.id, board_id=case.board_id,

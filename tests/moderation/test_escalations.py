@@ -204,3 +204,26 @@ def test_the_targets_come_from_the_configuration(app, db, make, monkeypatch, mai
     assert esc.level == 2 and mailbox.deliver().to(lead.email)
     # The tiers left out keep their defaults.
     assert E.targets(E.EscalationTier.HIGH) == (timedelta(minutes=15), timedelta(minutes=60))
+
+
+def test_a_board_with_nobody_to_alert_goes_to_the_leads_at_once(db, make, mailbox,
+                                                                captured_events):
+    from moderation.duty_models import StaffLead
+
+    board = make.board(risk_policy="publish_and_flag")  # no facilitators at all
+    lead = make.user("leadnobody", role="facilitator", email="leadnobody@example.org")
+    db.add(StaffLead(user_id=lead.id, title="Lead facilitator"))
+    db.commit()
+    make.thread(board, body="I can't go on [risk]")
+    esc = db.scalar(select(Escalation))
+    assert esc.level == 2
+    assert kinds(db, esc) == ["opened", "alerted", "level_up", "alerted"]
+    [mail] = mailbox.deliver().to(lead.email)
+    assert "level 2" in mail["Subject"] and "no active facilitators" in mailbox.body(mail)
+    assert ("escalation.opened", "staff:leads") in [(e.name, e.room) for e in captured_events]
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "escalation:level_up",
+                                              AuditEntry.subject_id == esc.id))
+    # Its clocks still run: unacknowledged, it reaches the emergency protocol next.
+    assert E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=16)) == 1
+    db.refresh(esc)
+    assert esc.level == 3
