@@ -223,3 +223,19 @@ def test_an_escalation_is_read_only_with_lapsed_or_missing_named_training(db, ma
     html = login(s.guide2).get(path).get_data(as_text=True)
     assert 'id="read-only"' not in html and "I have seen this and I am on it" in html
     assert login(s.guide2).post(f"{path}/acknowledge").status_code == 302
+
+
+def test_a_renewal_earns_a_fresh_reminder_before_the_next_expiry(app, db, make, mailbox):
+    s = build_scene(db, make, reported=False)
+    course = add_course(db, "Safeguarding adults")
+    rec = train(db, s.guide, course, expires_in_days=10)
+    assert do_send_training_reminders(db, now=utcnow()) == 1
+    # Renewed for a year: no reminder now (not due), one when the new expiry comes near.
+    today = utcnow().date()
+    do_record_training(db, actor=make.viewer(s.admin), user=s.guide, course=course,
+                       completed_on=today, expires_on=today + timedelta(days=365))
+    assert rec.reminded_at is None
+    assert do_send_training_reminders(db, now=utcnow()) == 0
+    assert do_send_training_reminders(db, now=utcnow() + timedelta(days=350)) == 1
+    mails = mailbox.deliver().to(s.guide.email)
+    assert len(mails) == 2 and all("renew" in m["Subject"] for m in mails)
