@@ -239,3 +239,17 @@ def test_a_renewal_earns_a_fresh_reminder_before_the_next_expiry(app, db, make, 
     assert do_send_training_reminders(db, now=utcnow() + timedelta(days=350)) == 1
     mails = mailbox.deliver().to(s.guide.email)
     assert len(mails) == 2 and all("renew" in m["Subject"] for m in mails)
+
+
+def test_reminders_go_only_to_active_staff(app, db, make, mailbox):
+    from forum.accounts.models import Role, UserStatus
+
+    s = build_scene(db, make, reported=False)
+    course = add_course(db, "Safeguarding adults")
+    for user in (s.guide, s.guide2, s.other_guide):
+        train(db, user, course, expires_in_days=5)
+    s.guide2.role = Role.MEMBER  # stepped down
+    s.other_guide.status = UserStatus.SUSPENDED
+    db.commit()
+    assert do_send_training_reminders(db, now=utcnow()) == 1
+    assert [m["To"] for m in mailbox.deliver().messages] == [s.guide.email]
