@@ -55,7 +55,7 @@ from moderation.models import (
     EscalationState,
     EscalationTier,
 )
-from moderation.training import require_trained
+from moderation.training import require_trained, training_status
 
 NOTE_MAX = 5000
 
@@ -89,18 +89,31 @@ def _active(users: list[User]) -> list[User]:
     return list(seen.values())
 
 
+def _can_take(session: Session, user: User, tier: EscalationTier) -> bool:
+    """Whether the training gate would let this person act on an escalation of ``tier``
+    (:func:`moderation.training.require_trained`; admins are not gated)."""
+    if user.role == Role.ADMIN:
+        return True
+    status = training_status(session, user.id)
+    return status.high_risk_ok if tier == EscalationTier.HIGH else status.ok
+
+
 def level_recipients(session: Session, esc: Escalation, level: int) -> list[User]:
-    """Level 1: the board's facilitators on duty (all of them if none is). Level 2: the
-    leads (admins if no lead is named). Level 3: the leads and the admins."""
+    """Level 1: the board's facilitators on duty who can act on it (their training lets
+    them; for the high tier, the named training too), or, if none of those is on duty,
+    every facilitator of the board who can. Level 2: the leads (admins if no lead is
+    named). Level 3: the leads and the admins."""
     from moderation.duty import watchers
 
     if level <= 1 and esc.board_id is not None:
-        on_duty = watchers(session, esc.board_id)
-        if on_duty:
-            return _active(on_duty)
-        return _active(list(session.scalars(select(User).join(
+        able = [u for u in _active(watchers(session, esc.board_id))
+                if _can_take(session, u, esc.tier)]
+        if able:
+            return able
+        return [u for u in _active(list(session.scalars(select(User).join(
             BoardFacilitator, BoardFacilitator.user_id == User.id).where(
             BoardFacilitator.board_id == esc.board_id))))
+            if _can_take(session, u, esc.tier)]
     leads = list(session.scalars(select(User).join(StaffLead, StaffLead.user_id == User.id)))
     admins = list(session.scalars(select(User).where(User.role == Role.ADMIN)))
     if level == 2:
@@ -189,11 +202,13 @@ def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reaso
     _timeline(session, esc, None, "alerted", f"Level 1 alerted ({len(alerted)} people).",
               {"level": 1, "users": alerted})
     if not alerted:
-        # The board has no facilitator to tell: waiting out level 1's clock would leave it
-        # unseen, so it goes to the leads at once.
+        # Nobody on the board could act on it (no facilitators, or none whose training
+        # lets them): waiting out level 1's clock would leave it unseen, so it goes to
+        # the leads at once.
         esc.level = LEAD_LEVEL
-        why = (f"Nobody could be alerted at level 1 (the board has no active facilitators), "
-               f"so it has moved to level {LEAD_LEVEL}: {LEVEL_LABELS[LEAD_LEVEL]}.")
+        why = (f"Nobody could be alerted at level 1 (no facilitator of the board whose "
+               f"training lets them act on it), so it has moved to level {LEAD_LEVEL}: "
+               f"{LEVEL_LABELS[LEAD_LEVEL]}.")
         _timeline(session, esc, None, "level_up", why,
                   {"from": 1, "to": LEAD_LEVEL, "missed": []})
         leads = _alert(session, esc, LEAD_LEVEL, why=why)

@@ -219,7 +219,7 @@ def test_a_board_with_nobody_to_alert_goes_to_the_leads_at_once(db, make, mailbo
     assert esc.level == 2
     assert kinds(db, esc) == ["opened", "alerted", "level_up", "alerted"]
     [mail] = mailbox.deliver().to(lead.email)
-    assert "level 2" in mail["Subject"] and "no active facilitators" in mailbox.body(mail)
+    assert "level 2" in mail["Subject"] and "no facilitator of the board" in mailbox.body(mail)
     assert ("escalation.opened", "staff:leads") in [(e.name, e.room) for e in captured_events]
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "escalation:level_up",
                                               AuditEntry.subject_id == esc.id))

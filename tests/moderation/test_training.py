@@ -253,3 +253,45 @@ def test_reminders_go_only_to_active_staff(app, db, make, mailbox):
     db.commit()
     assert do_send_training_reminders(db, now=utcnow()) == 1
     assert [m["To"] for m in mailbox.deliver().messages] == [s.guide.email]
+
+
+def test_level_one_alerts_go_to_those_whose_training_lets_them_act(db, make, mailbox):
+    """A high-risk escalation: the facilitator on duty lacks the named training, so the one
+    off duty who holds it is alerted instead; with nobody holding it, the leads at once."""
+    from moderation import duty as D
+    from moderation.duty_models import StaffLead
+
+    s = build_scene(db, make)
+    lead = make.user("leadtrained", role="facilitator", email="leadtrained@example.org")
+    db.add(StaffLead(user_id=lead.id, title="Clinical lead"))
+    db.commit()
+    induction = add_course(db, "Peer support induction")
+    suicide = add_course(db, "Responding to suicidal content", required=False, high_risk=True)
+    for user in (s.guide, s.guide2, lead):
+        train(db, user, induction)
+    train(db, s.guide2, suicide)
+    D.do_go_on_duty(db, actor=make.viewer(s.guide))
+    high = escalate(db, make, s, "high")
+    assert high.level == 1
+    assert [m["To"] for m in mailbox.deliver().messages] == [s.guide2.email]
+    # A medium one goes to the facilitator on duty, who may act on it.
+    mailbox.messages.clear()
+    other = make.thread(s.board, make.user(), body="Another hard day").post
+    A.do_report_post(db, actor=make.viewer(s.member), post=other, reason="self_harm")
+    from moderation.models import Case
+
+    case = db.scalar(select(Case).where(Case.post_id == other.id))
+    A.do_escalate_case(db, actor=make.viewer(s.guide), case=case, reason="Worried",
+                       tier="medium")
+    assert [m["To"] for m in mailbox.deliver().messages] == [s.guide.email]
+    # Nobody on the board holds the named training any more: the leads hear at once.
+    mailbox.messages.clear()
+    E.do_resolve_escalation(db, actor=make.viewer(s.guide2), escalation=high,
+                            outcome="signposted")
+    rec = db.scalar(select(TrainingRecord).where(TrainingRecord.user_id == s.guide2.id,
+                                                 TrainingRecord.course_id == suicide.id))
+    db.delete(rec)
+    db.commit()
+    again = escalate(db, make, s, "high")
+    assert again.level == 2
+    assert [m["To"] for m in mailbox.deliver().messages] == [lead.email]
