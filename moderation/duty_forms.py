@@ -11,6 +11,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -36,6 +37,10 @@ class EscalationNoteForm(FlaskForm):
 class DutyForm(FlaskForm):
     hours = StringField("For how many hours? (optional)", validators=[Optional()],
                         description="Leave empty to stay on duty until you go off duty.")
+    boards = SelectMultipleField("Which boards? (optional)", validators=[Optional()],
+                                 validate_choice=False,
+                                 description="Leave them all empty to be on duty for every "
+                                             "board you facilitate.")
 
 
 class HandoverForm(FlaskForm):

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from forum.auth import current_viewer
+from forum.boards.models import Board
 from forum.db import get_session, utcnow
 from forum.errors import Invalid, NotFound
 from forum.page_cache import prefetched
@@ -151,6 +154,7 @@ def duty() -> Response | tuple[str, int]:
     # anything is read from the form.
     require_staff(viewer)
     form = DutyForm()
+    form.boards.choices = _duty_board_choices(session, viewer)
     status = 200
     if request.method == "POST":
         try:
@@ -162,7 +166,9 @@ def duty() -> Response | tuple[str, int]:
             if raw and not raw.isdigit():
                 raise Invalid(fields={"hours": "Enter the number of hours as a whole number, "
                                                "like 8."})
-            D.do_go_on_duty(session, actor=viewer, hours=int(raw) if raw else None)
+            chosen = [int(b) for b in form.boards.data or [] if str(b).isdigit()]
+            D.do_go_on_duty(session, actor=viewer, hours=int(raw) if raw else None,
+                            board_ids=chosen)
         except Invalid as exc:
             apply_errors(form, exc.fields or {"hours": exc.message})
             status = 422
@@ -180,6 +186,15 @@ def duty() -> Response | tuple[str, int]:
                            training_message=viewer_training(viewer).message,
                            waiting=waiting_for_reply(session, viewer) if mine else None,
                            page_has_errors=status != 200, **live_rooms(session, viewer)), status
+
+
+def _duty_board_choices(session: Any, viewer: Any) -> list[SelectChoice]:
+    """The boards one may go on duty for: those one facilitates (every board, for admins)."""
+    query = select(Board).where(Board.archived.is_(False)).order_by(Board.name)
+    if not viewer.is_admin:
+        query = query.where(Board.id.in_(viewer.facilitated_board_ids or {-1}))
+    return [SelectChoice(str(b.id), b.name) for b in session.scalars(query)
+            if viewer.facilitates(b.id)]
 
 
 @bp.route("/moderation/handover", methods=["GET", "POST"])

@@ -54,6 +54,9 @@ with app.app_context(), job_session(app) as s:
              for n in ("guidejo", "reporterann", "writerbo")}
     board = do_create_board(s, actor=None, name="Living with COPD", slug="copd")
     do_assign_facilitator(s, actor=None, board=board, user=users["guidejo"])
+    # A second, quiet board: the duty page offers guidejo a choice of boards.
+    breath = do_create_board(s, actor=None, name="Breathing exercises", slug="breathing")
+    do_assign_facilitator(s, actor=None, board=breath, user=users["guidejo"])
     admin = do_create_user(s, actor=None, username="adminpat", email="adminpat@example.org",
                            password=PASSWORD, role=Role.ADMIN)
     out = do_create_thread(s, actor=load_viewer(s, users["writerbo"]), board=board,
@@ -235,6 +238,9 @@ def test_duty_pages_pass_axe_and_the_board_shows_the_unwatched_banner(
                 page.goto(base + path)
                 expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
                 assert serious_axe_violations(page) == [], path
+                if path == "/moderation/duty":  # the choice of boards is on the page
+                    expect(page.get_by_role("checkbox", name="Breathing exercises")
+                           ).to_be_visible()
             # An escalation, with who saw it on its timeline.
             admin = pages["adminpat"]
             admin.goto(f"{base}/moderation/escalations/{ids['escalation_id']}")

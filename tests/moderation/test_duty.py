@@ -279,3 +279,27 @@ def test_an_escalation_moving_up_out_of_hours_goes_into_the_handover_queue(db, m
     db.refresh(esc)
     assert esc.level == 3
     assert not [i for i in D.handover_items(db, make.viewer(s.guide)) if "level 3" in i.summary]
+
+
+@pytest.mark.usefixtures("out_of_hours_on")
+def test_going_on_duty_for_some_boards_on_the_page(db, make, login):
+    first, second, elsewhere = make.board(), make.board(), make.board()
+    guide = make.facilitator(first)
+    from forum.boards.actions import do_assign_facilitator
+
+    do_assign_facilitator(db, actor=None, board=second, user=guide)
+    client = login(guide)
+    page = client.get("/moderation/duty").get_data(as_text=True)
+    assert "Which boards? (optional)" in page and first.name in page and second.name in page
+    assert elsewhere.name not in page
+    refused = client.post("/moderation/duty", data={"go": "on", "boards": [str(elsewhere.id)]})
+    assert refused.status_code == 422
+    assert "Choose only boards you facilitate." in refused.get_data(as_text=True)
+    assert D.current_shift(db, guide.id) is None
+    assert client.post("/moderation/duty", data={"go": "on", "boards": [str(first.id)]}
+                       ).status_code == 302
+    assert D.current_shift(db, guide.id).board_ids == [first.id]
+    assert not D.out_of_hours(db, first.id) and D.out_of_hours(db, second.id)
+    # One board only: no choice to make, so no checkboxes.
+    solo = make.facilitator(make.board())
+    assert "Which boards?" not in login(solo).get("/moderation/duty").get_data(as_text=True)
