@@ -154,7 +154,8 @@ SETTINGS: list[Setting] = [
             "Seconds between retention purges run by the background jobs.", kind="int"),
     Setting("ESCALATION_TARGETS", DEFAULT_ESCALATION_TARGETS,
             "JSON: minutes per risk tier to acknowledge (ack) and act on (act) an escalation "
-            "before it moves up a level.", kind="json"),
+            "before it moves up a level. A tier left out keeps its default; a bad value "
+            "stops the start.", kind="json"),
     Setting("OUT_OF_HOURS_ENABLED", True,
             "When no trained facilitator is on duty for a board: show the \"not being "
             "watched\" banner, hold risky posts and let report-count hides wait for a person "
@@ -246,9 +247,37 @@ def load_config(env: str | None = None, overrides: dict[str, Any] | None = None)
     values["REMEMBER_COOKIE_HTTPONLY"] = True
     values["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     values["REMEMBER_COOKIE_SECURE"] = values["SESSION_COOKIE_SECURE"]
+    values["ESCALATION_TARGETS"] = escalation_targets(values.get("ESCALATION_TARGETS"))
     if env_name == "production":
         validate_production(values)
     return values
+
+
+def escalation_targets(raw: Any) -> dict[str, dict[str, int]]:
+    """``ESCALATION_TARGETS`` checked at start-up and completed from the defaults: a tier
+    left out keeps its default; anything else wrong stops the start, because a bad value
+    found later would stop escalations opening or moving up a level."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("ESCALATION_TARGETS must be a JSON object such as "
+                          '{"high": {"ack": 15, "act": 60}}.')
+    unknown = sorted(set(raw) - set(DEFAULT_ESCALATION_TARGETS))
+    if unknown:
+        raise ConfigError(f"ESCALATION_TARGETS has unknown risk tiers: {', '.join(unknown)} "
+                          "(use high, medium and low).")
+    table: dict[str, dict[str, int]] = {}
+    for tier, default in DEFAULT_ESCALATION_TARGETS.items():
+        row = raw.get(tier, default)
+        if not isinstance(row, dict) or set(row) != {"ack", "act"}:
+            raise ConfigError(f'ESCALATION_TARGETS["{tier}"] must give "ack" and "act" in '
+                              "minutes, and nothing else.")
+        for key, minutes in row.items():
+            if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+                raise ConfigError(f'ESCALATION_TARGETS["{tier}"]["{key}"] must be a whole '
+                                  "number of minutes, at least 1.")
+        table[tier] = {"ack": row["ack"], "act": row["act"]}
+    return table
 
 
 def validate_production(values: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """The moderation JSON API under ``/api/v1/moderation``: the queue, a case and its
 actions, flags, notices and appeals, watched words and the audit log (here); escalations,
-duty and the rota, and training (:mod:`moderation.api_escalations`,
-:mod:`moderation.api_duty`, :mod:`moderation.api_training`).
+duty and the rota, training, and the handover queue, unanswered posts and workload
+(:mod:`moderation.api_escalations`, :mod:`moderation.api_duty`,
+:mod:`moderation.api_training`, :mod:`moderation.api_shift`).
 
 A blueprint of its own, declared through the API's route registry (same input checks,
 one error shape, same token/CSRF rules) and added to ``/api/v1/openapi.json``. Members get
@@ -333,7 +334,7 @@ def audit(query: AuditQuery) -> Result:
 # Escalations, duty and the rota, and training declare their routes in modules of their
 # own (on the same blueprint); importing them here registers those routes before the
 # document is built.
-from moderation import api_duty, api_escalations, api_training  # noqa: E402,F401
+from moderation import api_duty, api_escalations, api_shift, api_training  # noqa: E402,F401
 
 # Describe these routes in /api/v1/openapi.json alongside the rest of the API.
 core_api.api.routes.extend(replace(r, rule="/moderation" + r.rule) for r in api.routes)

@@ -1,7 +1,8 @@
 """The moderation API's blueprint and route registry, shared by its modules
 (:mod:`moderation.api` for the queue, cases, flags, notices, appeals, watched words and
 audit; :mod:`moderation.api_escalations`; :mod:`moderation.api_duty`;
-:mod:`moderation.api_training`), and the small look-ups their views share.
+:mod:`moderation.api_training`; :mod:`moderation.api_shift`), and the small look-ups their
+views share.
 
 Routes are declared through the API's route registry (same input checks, one error
 shape, same token/CSRF rules); :mod:`moderation.api` adds them all to

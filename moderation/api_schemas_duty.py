@@ -25,7 +25,7 @@ Username = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 def _as_utc(value: datetime) -> datetime:
-    # A time without an offset is read as UTC, like the rota page's "(UTC)" fields.
+    # A time without an offset is read as UTC (the rota page takes UK time, as it shows).
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -75,7 +75,10 @@ class EscalationListOut(BaseModel):
 
 class TimelineEntryOut(BaseModel):
     kind: str = Field(description="opened, alerted, level_up, viewed, acknowledged, "
-                                  "in_progress, handover, note or resolved.")
+                                  "in_progress, handover, note, resolved, message_sent (a "
+                                  "message to the member or a guidance reply, about the "
+                                  "item) or item_action (something done to the review "
+                                  "item).")
     actor: str | None
     summary: str = Field(description="What happened, in plain English, e.g. \"Seen by rowan\".")
     note: str = Field(description="What the person wrote, if anything.")

@@ -11,6 +11,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -36,6 +37,10 @@ class EscalationNoteForm(FlaskForm):
 class DutyForm(FlaskForm):
     hours = StringField("For how many hours? (optional)", validators=[Optional()],
                         description="Leave empty to stay on duty until you go off duty.")
+    boards = SelectMultipleField("Which boards? (optional)", validators=[Optional()],
+                                 validate_choice=False,
+                                 description="Leave them all empty to be on duty for every "
+                                             "board you facilitate.")
 
 
 class HandoverForm(FlaskForm):
@@ -44,9 +49,9 @@ class HandoverForm(FlaskForm):
 
 class ShiftForm(FlaskForm):
     user = SelectField("Facilitator", validators=[Optional()], validate_choice=False)
-    starts_at = DateTimeLocalField("Starts (UTC)", validators=[Optional()],
+    starts_at = DateTimeLocalField("Starts (UK time)", validators=[Optional()],
                                    format="%Y-%m-%dT%H:%M")
-    ends_at = DateTimeLocalField("Ends (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    ends_at = DateTimeLocalField("Ends (UK time)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
     boards = StringField("Boards (optional)", validators=[Optional()],
                          description="Board addresses separated by commas. Leave empty for "
                                      "every board they facilitate.")

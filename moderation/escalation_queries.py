@@ -113,6 +113,28 @@ SAID = {
 }
 # Entries the system writes whose text already is the sentence.
 SYSTEM_SENTENCES = {"alerted", "level_up"}
+# What was done to the review item behind the escalation (``item_action`` entries, by the
+# item's event kind), with {who} for the person.
+ITEM_SAID = {
+    "resolved": "Review item closed by {who}",
+    "rejected": "Review item closed by {who}: no action needed",
+    "claimed": "Review item taken by {who}",
+    "released": "Review item let go by {who}",
+    "note": "Note on the review item from {who}",
+    "staff_note": "Staff note about the member added by {who}",
+    "edited": "Post edited by {who}",
+    "locked": "Conversation locked by {who}",
+    "unlocked": "Conversation unlocked by {who}",
+    "pinned": "Conversation pinned by {who}",
+    "unpinned": "Conversation unpinned by {who}",
+    "moved": "Conversation moved by {who}",
+    "warning": "Member warned by {who}",
+    "mute": "Member muted on this board by {who}",
+    "suspension": "Member's account suspended by {who}",
+    "flag": "Flagged again",
+    "auto_hidden": "Post hidden automatically after reports",
+    "auto_hide_waiting": "Reports reached the limit: the post waits for a facilitator",
+}
 
 
 def describe(event: EscalationEvent) -> TimelineEntry:
@@ -121,6 +143,15 @@ def describe(event: EscalationEvent) -> TimelineEntry:
     note = event.text or ""
     if event.kind in SYSTEM_SENTENCES:
         summary, note = note, ""
+    elif event.kind == "message_sent":
+        summary = ("Guidance reply posted in the conversation by {who}"
+                   if data.get("to") == "conversation" else
+                   "Message sent to the member by {who}").format(
+            who=who or "a former member of staff")
+    elif event.kind == "item_action":
+        action = str(data.get("action", ""))
+        said = ITEM_SAID.get(action, "Review item: " + action.replace("_", " ") + " by {who}")
+        summary = said.format(who=who or "a former member of staff")
     elif event.kind == "opened":
         summary = (f"Opened by {who}" if who else
                    "Opened by the automatic risk check" if data.get("source") == "risk_check"

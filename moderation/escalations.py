@@ -55,7 +55,7 @@ from moderation.models import (
     EscalationState,
     EscalationTier,
 )
-from moderation.training import require_trained
+from moderation.training import require_trained, training_status
 
 NOTE_MAX = 5000
 
@@ -89,18 +89,31 @@ def _active(users: list[User]) -> list[User]:
     return list(seen.values())
 
 
+def _can_take(session: Session, user: User, tier: EscalationTier) -> bool:
+    """Whether the training gate would let this person act on an escalation of ``tier``
+    (:func:`moderation.training.require_trained`; admins are not gated)."""
+    if user.role == Role.ADMIN:
+        return True
+    status = training_status(session, user.id)
+    return status.high_risk_ok if tier == EscalationTier.HIGH else status.ok
+
+
 def level_recipients(session: Session, esc: Escalation, level: int) -> list[User]:
-    """Level 1: the board's facilitators on duty (all of them if none is). Level 2: the
-    leads (admins if no lead is named). Level 3: the leads and the admins."""
+    """Level 1: the board's facilitators on duty who can act on it (their training lets
+    them; for the high tier, the named training too), or, if none of those is on duty,
+    every facilitator of the board who can. Level 2: the leads (admins if no lead is
+    named). Level 3: the leads and the admins."""
     from moderation.duty import watchers
 
     if level <= 1 and esc.board_id is not None:
-        on_duty = watchers(session, esc.board_id)
-        if on_duty:
-            return _active(on_duty)
-        return _active(list(session.scalars(select(User).join(
+        able = [u for u in _active(watchers(session, esc.board_id))
+                if _can_take(session, u, esc.tier)]
+        if able:
+            return able
+        return [u for u in _active(list(session.scalars(select(User).join(
             BoardFacilitator, BoardFacilitator.user_id == User.id).where(
             BoardFacilitator.board_id == esc.board_id))))
+            if _can_take(session, u, esc.tier)]
     leads = list(session.scalars(select(User).join(StaffLead, StaffLead.user_id == User.id)))
     admins = list(session.scalars(select(User).where(User.role == Role.ADMIN)))
     if level == 2:
@@ -168,8 +181,9 @@ def _alert(session: Session, esc: Escalation, level: int, *, why: str) -> list[i
 def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reason: str,
                     actor: Viewer | None, source: str) -> Escalation:
     """Open an escalation on ``case`` in the caller's transaction (no commit): deadlines
-    set, level 1 alerted, and, when nobody is on duty, a handover item. Audits
-    ``escalation:open``; emits ``escalation.opened``."""
+    set, level 1 alerted (level 2 at once when level 1 has nobody to alert), and, when
+    nobody is on duty, a handover item. Audits ``escalation:open``; emits
+    ``escalation.opened``."""
     from moderation.duty import add_handover, out_of_hours
 
     now = utcnow()
@@ -187,6 +201,23 @@ def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reaso
     alerted = _alert(session, esc, 1, why="A new escalation has been opened.")
     _timeline(session, esc, None, "alerted", f"Level 1 alerted ({len(alerted)} people).",
               {"level": 1, "users": alerted})
+    if not alerted:
+        # Nobody on the board could act on it (no facilitators, or none whose training
+        # lets them): waiting out level 1's clock would leave it unseen, so it goes to
+        # the leads at once.
+        esc.level = LEAD_LEVEL
+        why = (f"Nobody could be alerted at level 1 (no facilitator of the board whose "
+               f"training lets them act on it), so it has moved to level {LEAD_LEVEL}: "
+               f"{LEVEL_LABELS[LEAD_LEVEL]}.")
+        _timeline(session, esc, None, "level_up", why,
+                  {"from": 1, "to": LEAD_LEVEL, "missed": []})
+        leads = _alert(session, esc, LEAD_LEVEL, why=why)
+        _timeline(session, esc, None, "alerted",
+                  f"Level {LEAD_LEVEL} alerted ({len(leads)} people).",
+                  {"level": LEAD_LEVEL, "users": leads})
+        record(session, actor_id=None, action="escalation:level_up", subject_type="escalation",
+               subject_id=esc.id, board_id=case.board_id, before={"level": 1},
+               after={"level": LEAD_LEVEL, "missed": [], "why": "nobody at level 1"})
     add_case_event(session, case, actor, "escalated", reason, {"escalation_id": esc.id})
     record(session, actor_id=actor.id if actor else None, action="escalation:open",
            subject_type="escalation", subject_id=esc.id, board_id=case.board_id,
@@ -199,6 +230,31 @@ def open_escalation(session: Session, *, case: Case, tier: EscalationTier, reaso
     _emit(session, esc, "escalation.opened")
     case_updated(session, case)
     return esc
+
+
+# ---- what happens to the item while it is escalated -----------------------------------
+
+# Review-item events that need no line on the escalation's timeline: opening and
+# escalating are there already, and a private message is told by ``message_sent``.
+NOT_MIRRORED = frozenset({"opened", "updated", "escalated", "guidance_message"})
+
+
+def note_on_open_escalations(session: Session, *, case_id: int | None, actor_id: int | None,
+                             kind: str, text: str = "", data: dict[str, Any] | None = None
+                             ) -> int:
+    """A step (no commit) for the actions on a review item and the one seam that tells
+    members (:func:`moderation.notices.tell_member`): what was done to the item, and each
+    message sent about it, goes on the timeline of the item's open escalations too, so
+    the timeline says what was done and what was sent without opening the item. Emits
+    ``escalation.updated``. Returns how many timelines got the entry."""
+    if case_id is None:
+        return 0
+    escalations = list(session.scalars(select(Escalation).where(
+        Escalation.case_id == case_id, Escalation.state != EscalationState.RESOLVED)))
+    for esc in escalations:
+        _timeline(session, esc, actor_id, kind, text, data)
+        _emit(session, esc)
+    return len(escalations)
 
 
 # ---- the state machine -----------------------------------------------------------------
@@ -384,8 +440,11 @@ def do_record_escalation_view(session: Session, *, actor: Viewer, escalation: Es
 def check_escalation_deadlines(session: Session, now: datetime | None = None) -> int:
     """The background job's action: every open escalation whose acknowledgement or action
     target has passed moves up a level (staying at 3 once there) and the level is alerted
-    live and by email; the missed clock restarts for the new level. Audits
-    ``escalation:level_up`` (no actor). Returns how many moved. Commits."""
+    live and by email; the missed clock restarts for the new level; out of hours the move
+    also goes into the board's handover queue. Audits ``escalation:level_up`` (no actor).
+    Returns how many moved. Commits."""
+    from moderation.duty import add_handover, out_of_hours
+
     now = now or utcnow()
     due = list(session.scalars(select(Escalation).where(
         Escalation.state != EscalationState.RESOLVED, Escalation.next_due_at.is_not(None),
@@ -415,6 +474,13 @@ def check_escalation_deadlines(session: Session, now: datetime | None = None) ->
         record(session, actor_id=None, action="escalation:level_up", subject_type="escalation",
                subject_id=esc.id, board_id=esc.board_id, before={"level": before},
                after={"level": esc.level, "missed": missed})
+        if esc.board is not None and out_of_hours(session, esc.board.id, now):
+            # Nobody trained is on duty for the board: the next shift reads that it moved.
+            add_handover(session, board=esc.board, kind="escalation",
+                         summary=f"{esc.tier.label} escalation moved to level {esc.level} "
+                                 f"({LEVEL_LABELS[esc.level]}): not {' or '.join(missed)} "
+                                 "in time",
+                         case_id=esc.case_id, escalation_id=esc.id)
         _emit(session, esc, "escalation.level_up")
     session.commit()
     return len(due)

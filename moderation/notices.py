@@ -52,4 +52,11 @@ def tell_member(session: Session, *, user_id: int, kind: str, title: str, messag
     notify_member(session, user_id, NotificationKind.NOTICE,
                   _bell_text(session, notice.title, board_id),
                   f"/my/notices#notice-{notice.id}", post_id=post_id, thread_id=thread_id)
+    # Messages sent about an escalated item go on the escalation's timeline (the title:
+    # what the member was told; staff read the message itself on the item's page).
+    from moderation.escalations import note_on_open_escalations
+
+    note_on_open_escalations(session, case_id=case_id, actor_id=acted_by_id,
+                             kind="message_sent", text=notice.title,
+                             data={"to": "member", "notice_id": notice.id, "notice": kind})
     return notice

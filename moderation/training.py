@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, object_session
 
-from forum.accounts.models import Role, User
+from forum.accounts.models import Role, User, UserStatus
 from forum.audit.models import record
 from forum.db import rolls_back_on_error, utcnow
 from forum.errors import Forbidden, Invalid, NotFound
@@ -224,14 +224,18 @@ def my_training(session: Session, viewer: Viewer
 
 @rolls_back_on_error
 def do_send_training_reminders(session: Session, *, now: datetime) -> int:
-    """The job's action: email each facilitator whose training expires within
-    ``TRAINING_REMINDER_DAYS`` (once per record). Audits ``training:reminder`` (course id
+    """The job's action: email each active facilitator (or admin) whose training expires
+    within ``TRAINING_REMINDER_DAYS`` (once per record). Audits ``training:reminder`` (course id
     only). Mail goes after the commit."""
     days = int(current_app.config.get("TRAINING_REMINDER_DAYS", 30))
     today = now.date()
-    due = list(session.scalars(select(TrainingRecord).where(
+    # Staff only, with an account still in use: a member who has stepped down, or a closed
+    # or suspended account, is not asked to renew (should they return, the reminder waits).
+    due = list(session.scalars(select(TrainingRecord).join(
+        User, User.id == TrainingRecord.user_id).where(
         TrainingRecord.reminded_at.is_(None), TrainingRecord.expires_on.is_not(None),
-        TrainingRecord.expires_on <= today + timedelta(days=days))))
+        TrainingRecord.expires_on <= today + timedelta(days=days),
+        User.status == UserStatus.ACTIVE, User.role.in_([Role.FACILITATOR, Role.ADMIN]))))
     service = current_app.config.get("SERVICE_NAME", "Alongside")
     for rec in due:
         assert rec.expires_on is not None

@@ -115,6 +115,15 @@ def add_event(session: Session, case: Case, actor: Viewer | None, kind: str, tex
                       text=text, data=data or {}, created_at=utcnow())
     session.add(event)
     case.updated_at = event.created_at
+    if case.escalated:
+        # What was done to an escalated item goes on its escalation's timeline too.
+        from moderation.escalations import NOT_MIRRORED, note_on_open_escalations
+
+        if kind not in NOT_MIRRORED:
+            note_on_open_escalations(
+                session, case_id=case.id, actor_id=event.actor_id,
+                kind="message_sent" if kind == "guidance_post" else "item_action", text=text,
+                data={"to": "conversation"} if kind == "guidance_post" else {"action": kind})
     return event
 
 

@@ -34,14 +34,17 @@ def _queue_context(session: Session, viewer: Viewer) -> dict[str, Any]:
     board = request.args.get("board") or None
     from moderation.duty import on_duty_now
     from moderation.escalation_queries import list_escalations
+    from moderation.unanswered import waiting_for_reply
 
     rows = list_queue(session, viewer, board)
+    staff = is_staff(viewer)
     # A lead who facilitates no board sees the escalations that reached them and who is
-    # on duty, but has no board to go on duty for: the page leaves those links out.
+    # on duty, but has no board to go on duty for: the page leaves those links out (and
+    # has no boards whose unanswered posts to count).
     return {"rows": rows, "appeals": list_pending_appeals(session, viewer),
             "board_filter": board, "on_duty": on_duty_now(session, viewer),
             "open_escalations": list_escalations(session, viewer),
-            "is_staff": is_staff(viewer)}
+            "is_staff": staff, "waiting": waiting_for_reply(session, viewer) if staff else None}
 
 
 @bp.get("/moderation/")

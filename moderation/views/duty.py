@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from forum.auth import current_viewer
+from forum.boards.models import Board
 from forum.db import get_session, utcnow
 from forum.errors import Invalid, NotFound
 from forum.page_cache import prefetched
@@ -23,9 +26,9 @@ from moderation import escalations as E
 from moderation.access import require_staff
 from moderation.duty_forms import DutyForm, EscalationForm, EscalationNoteForm, HandoverForm
 from moderation.forms import apply_errors
-from moderation.models import MAX_LEVEL, Escalation
+from moderation.models import MAX_LEVEL, Escalation, EscalationTier
 from moderation.training import viewer_training
-from moderation.unanswered import quiet_members, unanswered_threads
+from moderation.unanswered import quiet_members, unanswered_threads, waiting_for_reply
 from moderation.views import bp
 from moderation.views.cases import live_rooms
 
@@ -68,12 +71,27 @@ def escalations() -> str:
                            **live_rooms(session, viewer))
 
 
+def _why_read_only(esc: Escalation) -> str:
+    """Why the viewer may read this escalation but not act on it (lapsed training, or a
+    high-risk one without the named training), in their words; empty when they may act.
+    The actions refuse the same (moderation.training.require_trained)."""
+    status = viewer_training(current_viewer())
+    if not status.ok:
+        return status.message
+    if esc.tier == EscalationTier.HIGH and not status.high_risk_ok:
+        return ("High-risk escalations need current training in " +
+                ", ".join(status.high_risk_missing) + ". You can read this one; ask a lead "
+                "or a trained facilitator to take it.")
+    return ""
+
+
 def _render_escalation(esc: Escalation, form: EscalationForm | None = None,
                        note_form: EscalationNoteForm | None = None,
                        errors_for: str | None = None, status: int = 200) -> tuple[str, int]:
     session = get_session()
     return render_template(
         "moderation/escalation.html", e=esc, entries=Q.timeline_entries(session, esc),
+        read_only=_why_read_only(esc),
         form=form or EscalationForm(formdata=None),
         note_form=note_form or EscalationNoteForm(prefix="add", formdata=None),
         errors_for=errors_for,
@@ -138,6 +156,7 @@ def duty() -> Response | tuple[str, int]:
     # anything is read from the form.
     require_staff(viewer)
     form = DutyForm()
+    form.boards.choices = _duty_board_choices(session, viewer)
     status = 200
     if request.method == "POST":
         try:
@@ -149,7 +168,9 @@ def duty() -> Response | tuple[str, int]:
             if raw and not raw.isdigit():
                 raise Invalid(fields={"hours": "Enter the number of hours as a whole number, "
                                                "like 8."})
-            D.do_go_on_duty(session, actor=viewer, hours=int(raw) if raw else None)
+            chosen = [int(b) for b in form.boards.data or [] if str(b).isdigit()]
+            D.do_go_on_duty(session, actor=viewer, hours=int(raw) if raw else None,
+                            board_ids=chosen)
         except Invalid as exc:
             apply_errors(form, exc.fields or {"hours": exc.message})
             status = 422
@@ -165,7 +186,17 @@ def duty() -> Response | tuple[str, int]:
     mine = D.current_shift(session, viewer.id) if viewer.id else None
     return render_template("moderation/duty.html", rows=rows, mine=mine, form=form,
                            training_message=viewer_training(viewer).message,
-                           page_has_errors=status != 200), status
+                           waiting=waiting_for_reply(session, viewer) if mine else None,
+                           page_has_errors=status != 200, **live_rooms(session, viewer)), status
+
+
+def _duty_board_choices(session: Any, viewer: Any) -> list[SelectChoice]:
+    """The boards one may go on duty for: those one facilitates (every board, for admins)."""
+    query = select(Board).where(Board.archived.is_(False)).order_by(Board.name)
+    if not viewer.is_admin:
+        query = query.where(Board.id.in_(viewer.facilitated_board_ids or {-1}))
+    return [SelectChoice(str(b.id), b.name) for b in session.scalars(query)
+            if viewer.facilitates(b.id)]
 
 
 @bp.route("/moderation/handover", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from forum.auth import current_viewer
 from forum.boards.models import Board
 from forum.db import get_session
 from forum.errors import Invalid
+from forum.templating import _display_zone as display_zone
 from moderation import duty as D
 from moderation import protocol as P
 from moderation import training as T
@@ -32,6 +33,7 @@ from moderation.duty_forms import (
 from moderation.duty_models import TrainingCourse, TrainingRecord
 from moderation.forms import SimpleForm, apply_errors
 from moderation.views import bp
+from moderation.workload import shift_loads
 from moderation.workload import workload as workload_rows
 
 
@@ -43,7 +45,11 @@ def _staff_choices() -> list[SelectChoice]:
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
+    """A time typed into the rota form, in the site's display time (UK time, as every time
+    on the page is shown), as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=display_zone()).astimezone(UTC)
 
 
 def _board_ids(text: str) -> list[int]:
@@ -146,7 +152,8 @@ def training() -> Response | tuple[str, int]:
 @bp.get("/moderation/admin/workload")
 def workload() -> str:
     viewer = current_viewer()
-    return render_template("moderation/workload.html", rows=workload_rows(get_session(), viewer))
+    rows = workload_rows(get_session(), viewer)
+    return render_template("moderation/workload.html", rows=rows, shifts=shift_loads(rows))
 
 
 @bp.route("/moderation/admin/emergency", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
-/* Staff lists that update themselves: the review queue (/moderation/) and the escalations
-   list (/moderation/escalations). When a staff room hears that something changed, fetch
+/* Staff lists that update themselves: the review queue (/moderation/), the escalations
+   list (/moderation/escalations) and who is on duty (/moderation/duty). When a staff room hears that something changed, fetch
    the list again and say what changed in the polite live region. A board's facilitators
    hear their boards' staff rooms (joined through the board rooms); leads and admins also
    hear the leads' room, where escalations that reach level 2 arrive (a lead may facilitate
@@ -17,7 +17,10 @@
   var part = root.getAttribute("data-items-part");
   var boards = (root.getAttribute("data-boards") || "").split(",").filter(Boolean);
   var leads = root.getAttribute("data-leads") === "true";
-  var escalationsOnly = root.getAttribute("data-listen") === "escalations";
+  // What the page listens for: everything (the queue), "escalations" or "duty" (who is on
+  // duty, on the duty page).
+  var listen = root.getAttribute("data-listen") || "queue";
+  var escalationsOnly = listen === "escalations";
   var QUEUE_EVENTS = ["case.opened", "case.updated", "appeal.created", "post.held",
                       "duty.changed", "handover.added"];
   var ESCALATION_EVENTS = ["escalation.opened", "escalation.updated", "escalation.level_up"];
@@ -38,6 +41,7 @@
       said.push("The review queue has been updated." +
         (count ? " " + count.getAttribute("data-queue-count") + " items to review." : ""));
     }
+    if (heard.duty) { said.push("Who is on duty has changed."); }
     if (heard.escalations) {
       said.push(heard.levelUp ? "An escalation has moved up a level."
                               : "The escalations have been updated.");
@@ -81,14 +85,18 @@
   var resetAsked = false;
   socket.on("rooms.reset", function () { resetAsked = true; });
   socket.on("disconnect", function (why) { if (resetAsked && why === "io server disconnect") { resetAsked = false; socket.connect(); } });
-  if (!escalationsOnly) {
-    QUEUE_EVENTS.forEach(function (name) {
-      socket.on(name, function () { schedule("queue", name); });
+  if (listen === "duty") {
+    socket.on("duty.changed", function () { schedule("duty", "duty.changed"); });
+  } else {
+    if (!escalationsOnly) {
+      QUEUE_EVENTS.forEach(function (name) {
+        socket.on(name, function () { schedule("queue", name); });
+      });
+    }
+    ESCALATION_EVENTS.forEach(function (name) {
+      socket.on(name, function () { schedule("escalations", name); });
     });
   }
-  ESCALATION_EVENTS.forEach(function (name) {
-    socket.on(name, function () { schedule("escalations", name); });
-  });
   socket.on("connect", function () {
     // Joining a board's room also brings a facilitator into its staff room. The server
     // takes a burst of 20 messages, then 2 a second, and follows at most 60 rooms per

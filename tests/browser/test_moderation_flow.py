@@ -54,6 +54,9 @@ with app.app_context(), job_session(app) as s:
              for n in ("guidejo", "reporterann", "writerbo")}
     board = do_create_board(s, actor=None, name="Living with COPD", slug="copd")
     do_assign_facilitator(s, actor=None, board=board, user=users["guidejo"])
+    # A second, quiet board: the duty page offers guidejo a choice of boards.
+    breath = do_create_board(s, actor=None, name="Breathing exercises", slug="breathing")
+    do_assign_facilitator(s, actor=None, board=breath, user=users["guidejo"])
     admin = do_create_user(s, actor=None, username="adminpat", email="adminpat@example.org",
                            password=PASSWORD, role=Role.ADMIN)
     out = do_create_thread(s, actor=load_viewer(s, users["writerbo"]), board=board,
@@ -235,6 +238,9 @@ def test_duty_pages_pass_axe_and_the_board_shows_the_unwatched_banner(
                 page.goto(base + path)
                 expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
                 assert serious_axe_violations(page) == [], path
+                if path == "/moderation/duty":  # the choice of boards is on the page
+                    expect(page.get_by_role("checkbox", name="Breathing exercises")
+                           ).to_be_visible()
             # An escalation, with who saw it on its timeline.
             admin = pages["adminpat"]
             admin.goto(f"{base}/moderation/escalations/{ids['escalation_id']}")
@@ -325,5 +331,46 @@ def test_a_lead_of_no_board_sees_escalations_change_live(
                 "The escalations have been updated. 1 open escalation.", timeout=15000)
             expect(lead.get_by_text("1 not yet acknowledged")).to_have_count(0)
             assert serious_axe_violations(listing) == []
+        finally:
+            browser.close()
+
+
+def test_who_is_on_duty_shows_live_to_staff(site: tuple[str, dict[str, int]]) -> None:
+    """guidejo has the review queue and the duty page open; adminpat goes on duty, then
+    off: both of guidejo's pages show it without a reload, and the duty page's live region
+    says so."""
+    base, _ = site
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            queue = _signed_in(browser, base, "guidejo")
+            duty = queue.context.new_page()
+            queue.goto(base + "/moderation/")
+            duty.goto(base + "/moderation/duty")
+            for page in (queue, duty):
+                expect(page.locator("#queue-live[data-live='joined']")).to_have_count(
+                    1, timeout=15000)
+            expect(queue.locator("#queue-on-duty")).to_contain_text("Nobody is on duty")
+            expect(duty.locator("#on-duty")).to_contain_text("Nobody is on duty right now")
+
+            admin = _signed_in(browser, base, "adminpat")
+            admin.goto(base + "/moderation/duty")
+            admin.get_by_role("button", name="Go on duty now").click()
+            expect(queue.locator("#queue-on-duty")).to_contain_text("adminpat", timeout=15000)
+            expect(duty.locator("#on-duty")).to_contain_text("adminpat", timeout=15000)
+            expect(duty.locator("#queue-status")).to_have_text("Who is on duty has changed.")
+            assert serious_axe_violations(duty) == []
+
+            admin.goto(base + "/moderation/duty")
+            admin.get_by_role("button", name="Go off duty").click()
+            expect(queue.locator("#queue-on-duty")).to_contain_text("Nobody is on duty",
+                                                                    timeout=15000)
+            expect(duty.locator("#on-duty")).to_contain_text("Nobody is on duty right now",
+                                                             timeout=15000)
+            # The shift just worked is on the workload page's per-shift table.
+            admin.goto(base + "/moderation/admin/workload")
+            expect(admin.locator("#shift-loads")).to_contain_text("adminpat")
+            assert serious_axe_violations(admin) == []
         finally:
             browser.close()

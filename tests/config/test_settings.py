@@ -55,3 +55,28 @@ def test_readme_documents_every_setting() -> None:
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", text, flags=re.MULTILINE))
     missing = {s.name for s in SETTINGS} - documented
     assert missing == set()
+
+
+def test_escalation_targets_are_completed_from_the_defaults(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESCALATION_TARGETS", '{"high": {"ack": 5, "act": 30}}')
+    targets = load_config("test")["ESCALATION_TARGETS"]
+    assert targets["high"] == {"ack": 5, "act": 30}
+    assert targets["medium"] == {"ack": 240, "act": 240}
+    assert targets["low"] == {"ack": 4320, "act": 4320}
+
+
+@pytest.mark.parametrize("raw, says", [
+    ("[15, 60]", "JSON object"),
+    ('{"urgent": {"ack": 5, "act": 30}}', "unknown risk tiers: urgent"),
+    ('{"high": {"ack": 5}}', '"ack" and "act"'),
+    ('{"high": {"ack": 0, "act": 30}}', "at least 1"),
+    ('{"high": {"ack": "15", "act": 30}}', "whole number"),
+    ('{"medium": {"ack": 2.5, "act": 30}}', "whole number"),
+])
+def test_a_bad_escalation_target_stops_the_start(monkeypatch: pytest.MonkeyPatch, raw: str,
+                                                  says: str) -> None:
+    monkeypatch.setenv("ESCALATION_TARGETS", raw)
+    with pytest.raises(ConfigError, match="ESCALATION_TARGETS") as err:
+        load_config("test")
+    assert says in str(err.value)

@@ -199,3 +199,107 @@ def test_unanswered_posts_on_a_seeded_board(db, make):
     other = make.facilitator(make.board())
     assert unanswered_threads(db, make.viewer(other)) == []
     assert db.get(Thread, quiet.id).reply_count == 0
+
+
+def _seed_unanswered(db, make, board, guide):  # type: ignore[no-untyped-def]
+    """On ``board``, older than the wait: a conversation nobody answered (its author is
+    the one member left without a reply) and one the facilitator answered; and a fresh
+    one."""
+    lonely = make.user("lonelyann")
+    old = utcnow() - timedelta(hours=30)
+    quiet = make.thread(board, lonely, title="Nobody answered").thread
+    answered = make.thread(board, make.user(), title="Got a reply").thread
+    make.reply(answered, guide)
+    make.thread(board, make.user(), title="Just posted")
+    for t in (quiet, answered):
+        t.created_at = old
+        for p in db.scalars(select(Post).where(Post.thread_id == t.id)):
+            p.created_at = old
+    db.commit()
+    return lonely
+
+
+def test_unanswered_posts_surface_in_the_queue_and_on_duty(db, make, login):
+    board = make.board()
+    guide = make.facilitator(board)
+    lonely = _seed_unanswered(db, make, board, guide)
+    client = login(guide)
+    page = client.get("/moderation/unanswered").get_data(as_text=True)
+    assert "Nobody answered" in page and "Got a reply" not in page
+    assert "Just posted" not in page and lonely.username in page
+    queue = client.get("/moderation/queue/items").get_data(as_text=True)
+    assert ("Waiting for a reply: 1 conversation nobody has answered and 1 member whose "
+            "recent posts got no reply.") in " ".join(queue.split())
+    # The duty page tells the facilitator on duty.
+    assert "duty-waiting" not in client.get("/moderation/duty").get_data(as_text=True)
+    D.do_go_on_duty(db, actor=make.viewer(guide))
+    duty = " ".join(client.get("/moderation/duty").get_data(as_text=True).split())
+    assert ("Waiting for a reply on your boards: 1 conversation nobody has answered, and 1 "
+            "member whose recent posts got no reply.") in duty
+    # Another board's facilitator hears nothing of it; a guidance reply answers it.
+    other = make.facilitator(make.board())
+    assert "Waiting for a reply" not in login(other).get("/moderation/queue/items").get_data(
+        as_text=True)
+    from moderation.actions import do_guide
+
+    quiet = db.scalar(select(Thread).where(Thread.title == "Nobody answered"))
+    do_guide(db, actor=make.viewer(guide), thread=quiet, mode="post",
+             message="Welcome. Others here have felt the same.")
+    assert 'id="queue-waiting"' in queue
+    assert 'id="queue-waiting"' not in login(guide).get("/moderation/queue/items").get_data(
+        as_text=True)
+
+
+def test_the_duty_page_updates_itself_when_duty_changes(db, make, login):
+    s = build_scene(db, make, reported=False)
+    html = login(s.guide).get("/moderation/duty").get_data(as_text=True)
+    assert 'data-listen="duty"' in html and f'data-boards="{s.board.slug}"' in html
+    assert "js/queue.js" in html
+    D.do_go_on_duty(db, actor=make.viewer(s.guide2))
+    html = login(s.guide).get("/moderation/duty").get_data(as_text=True)
+    assert f"<strong>{s.guide2.username}</strong>: {s.board.name}" in html
+
+
+@pytest.mark.usefixtures("out_of_hours_on")
+def test_an_escalation_moving_up_out_of_hours_goes_into_the_handover_queue(db, make):
+    from moderation import escalations as E
+    from tests.moderation.duty_scene import escalate, scene_with_lead
+
+    s, _ = scene_with_lead(db, make)
+    esc = escalate(db, make, s, "high")
+    E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=16))
+    items = D.handover_items(db, make.viewer(s.guide))
+    moved = [i for i in items if i.escalation_id == esc.id and "level 2" in i.summary]
+    assert len(moved) == 1
+    assert moved[0].summary == ("High risk escalation moved to level 2 (Lead facilitator or "
+                                "clinical lead): not acknowledged in time")
+    # With someone trained on duty for the board, the move is theirs to see live instead.
+    D.do_go_on_duty(db, actor=make.viewer(s.guide2))
+    E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=40))
+    db.refresh(esc)
+    assert esc.level == 3
+    assert not [i for i in D.handover_items(db, make.viewer(s.guide)) if "level 3" in i.summary]
+
+
+@pytest.mark.usefixtures("out_of_hours_on")
+def test_going_on_duty_for_some_boards_on_the_page(db, make, login):
+    first, second, elsewhere = make.board(), make.board(), make.board()
+    guide = make.facilitator(first)
+    from forum.boards.actions import do_assign_facilitator
+
+    do_assign_facilitator(db, actor=None, board=second, user=guide)
+    client = login(guide)
+    page = client.get("/moderation/duty").get_data(as_text=True)
+    assert "Which boards? (optional)" in page and first.name in page and second.name in page
+    assert elsewhere.name not in page
+    refused = client.post("/moderation/duty", data={"go": "on", "boards": [str(elsewhere.id)]})
+    assert refused.status_code == 422
+    assert "Choose only boards you facilitate." in refused.get_data(as_text=True)
+    assert D.current_shift(db, guide.id) is None
+    assert client.post("/moderation/duty", data={"go": "on", "boards": [str(first.id)]}
+                       ).status_code == 302
+    assert D.current_shift(db, guide.id).board_ids == [first.id]
+    assert not D.out_of_hours(db, first.id) and D.out_of_hours(db, second.id)
+    # One board only: no choice to make, so no checkboxes.
+    solo = make.facilitator(make.board())
+    assert "Which boards?" not in login(solo).get("/moderation/duty").get_data(as_text=True)

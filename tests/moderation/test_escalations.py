@@ -187,3 +187,43 @@ def test_level_three_mails_the_protocol_addresses(db, make, mailbox):
     assert "Call the duty clinician." in mailbox.body(mail)
     assert "Duty clinician: 0300 000 0000" in mailbox.body(mail)
     assert mailbox.to(s.admin.email) and mailbox.to(lead.email)
+
+
+def test_the_targets_come_from_the_configuration(app, db, make, monkeypatch, mailbox):
+    from config import escalation_targets
+
+    monkeypatch.setitem(app.config, "ESCALATION_TARGETS",
+                        escalation_targets({"medium": {"ack": 30, "act": 90}}))
+    s, lead = scene_with_lead(db, make)
+    esc = escalate(db, make, s, "medium")
+    assert esc.ack_due_at - esc.created_at == timedelta(minutes=30)
+    assert esc.act_due_at - esc.created_at == timedelta(minutes=90)
+    assert E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=29)) == 0
+    assert E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=31)) == 1
+    db.refresh(esc)
+    assert esc.level == 2 and mailbox.deliver().to(lead.email)
+    # The tiers left out keep their defaults.
+    assert E.targets(E.EscalationTier.HIGH) == (timedelta(minutes=15), timedelta(minutes=60))
+
+
+def test_a_board_with_nobody_to_alert_goes_to_the_leads_at_once(db, make, mailbox,
+                                                                captured_events):
+    from moderation.duty_models import StaffLead
+
+    board = make.board(risk_policy="publish_and_flag")  # no facilitators at all
+    lead = make.user("leadnobody", role="facilitator", email="leadnobody@example.org")
+    db.add(StaffLead(user_id=lead.id, title="Lead facilitator"))
+    db.commit()
+    make.thread(board, body="I can't go on [risk]")
+    esc = db.scalar(select(Escalation))
+    assert esc.level == 2
+    assert kinds(db, esc) == ["opened", "alerted", "level_up", "alerted"]
+    [mail] = mailbox.deliver().to(lead.email)
+    assert "level 2" in mail["Subject"] and "no facilitator of the board" in mailbox.body(mail)
+    assert ("escalation.opened", "staff:leads") in [(e.name, e.room) for e in captured_events]
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "escalation:level_up",
+                                              AuditEntry.subject_id == esc.id))
+    # Its clocks still run: unacknowledged, it reaches the emergency protocol next.
+    assert E.check_escalation_deadlines(db, esc.created_at + timedelta(minutes=16)) == 1
+    db.refresh(esc)
+    assert esc.level == 3

@@ -185,3 +185,113 @@ def test_admin_records_training_and_others_cannot(db, make):
     actions = sorted(db.scalars(select(AuditEntry.action).where(
         AuditEntry.action.like("training%"))))
     assert actions == ["training:record", "training_course:save"]
+
+
+def test_an_escalation_is_read_only_with_lapsed_or_missing_named_training(db, make, login):
+    """The escalation page: lapsed training reads it, is told to renew and is offered no
+    action; the high tier without the named training the same; the actions refuse both."""
+    from moderation.models import EscalationEvent, EscalationState
+    from tests.moderation.duty_scene import escalate
+
+    s = build_scene(db, make)
+    induction = add_course(db, "Peer support induction")
+    suicide = add_course(db, "Responding to suicidal content", required=False, high_risk=True)
+    record = train(db, s.guide, induction)
+    train(db, s.guide2, induction)
+    esc = escalate(db, make, s, "high")  # the guide's judgement, then their training lapses
+    record.expires_on = utcnow().date() - timedelta(days=1)
+    db.commit()
+    path = f"/moderation/escalations/{esc.id}"
+    lapsed = login(s.guide).get(path)
+    assert lapsed.status_code == 200
+    html = lapsed.get_data(as_text=True)
+    assert "Please renew" in html and 'id="read-only"' in html
+    assert "I have seen this and I am on it" not in html and "Add note" not in html
+    assert login(s.guide).post(f"{path}/acknowledge").status_code == 403
+    assert login(s.guide).post(f"{path}/note", data={"add-note": "Hi"}).status_code == 403
+
+    unnamed = login(s.guide2).get(path).get_data(as_text=True)
+    assert "Responding to suicidal content" in unnamed and 'id="read-only"' in unnamed
+    assert "I have seen this and I am on it" not in unnamed
+    assert login(s.guide2).post(f"{path}/acknowledge").status_code == 403
+    db.refresh(esc)
+    assert esc.state == EscalationState.OPEN
+    assert not db.scalar(select(EscalationEvent.id).where(
+        EscalationEvent.escalation_id == esc.id, EscalationEvent.kind == "note"))
+
+    train(db, s.guide2, suicide)
+    html = login(s.guide2).get(path).get_data(as_text=True)
+    assert 'id="read-only"' not in html and "I have seen this and I am on it" in html
+    assert login(s.guide2).post(f"{path}/acknowledge").status_code == 302
+
+
+def test_a_renewal_earns_a_fresh_reminder_before_the_next_expiry(app, db, make, mailbox):
+    s = build_scene(db, make, reported=False)
+    course = add_course(db, "Safeguarding adults")
+    rec = train(db, s.guide, course, expires_in_days=10)
+    assert do_send_training_reminders(db, now=utcnow()) == 1
+    # Renewed for a year: no reminder now (not due), one when the new expiry comes near.
+    today = utcnow().date()
+    do_record_training(db, actor=make.viewer(s.admin), user=s.guide, course=course,
+                       completed_on=today, expires_on=today + timedelta(days=365))
+    assert rec.reminded_at is None
+    assert do_send_training_reminders(db, now=utcnow()) == 0
+    assert do_send_training_reminders(db, now=utcnow() + timedelta(days=350)) == 1
+    mails = mailbox.deliver().to(s.guide.email)
+    assert len(mails) == 2 and all("renew" in m["Subject"] for m in mails)
+
+
+def test_reminders_go_only_to_active_staff(app, db, make, mailbox):
+    from forum.accounts.models import Role, UserStatus
+
+    s = build_scene(db, make, reported=False)
+    course = add_course(db, "Safeguarding adults")
+    for user in (s.guide, s.guide2, s.other_guide):
+        train(db, user, course, expires_in_days=5)
+    s.guide2.role = Role.MEMBER  # stepped down
+    s.other_guide.status = UserStatus.SUSPENDED
+    db.commit()
+    assert do_send_training_reminders(db, now=utcnow()) == 1
+    assert [m["To"] for m in mailbox.deliver().messages] == [s.guide.email]
+
+
+def test_level_one_alerts_go_to_those_whose_training_lets_them_act(db, make, mailbox):
+    """A high-risk escalation: the facilitator on duty lacks the named training, so the one
+    off duty who holds it is alerted instead; with nobody holding it, the leads at once."""
+    from moderation import duty as D
+    from moderation.duty_models import StaffLead
+
+    s = build_scene(db, make)
+    lead = make.user("leadtrained", role="facilitator", email="leadtrained@example.org")
+    db.add(StaffLead(user_id=lead.id, title="Clinical lead"))
+    db.commit()
+    induction = add_course(db, "Peer support induction")
+    suicide = add_course(db, "Responding to suicidal content", required=False, high_risk=True)
+    for user in (s.guide, s.guide2, lead):
+        train(db, user, induction)
+    train(db, s.guide2, suicide)
+    D.do_go_on_duty(db, actor=make.viewer(s.guide))
+    high = escalate(db, make, s, "high")
+    assert high.level == 1
+    assert [m["To"] for m in mailbox.deliver().messages] == [s.guide2.email]
+    # A medium one goes to the facilitator on duty, who may act on it.
+    mailbox.messages.clear()
+    other = make.thread(s.board, make.user(), body="Another hard day").post
+    A.do_report_post(db, actor=make.viewer(s.member), post=other, reason="self_harm")
+    from moderation.models import Case
+
+    case = db.scalar(select(Case).where(Case.post_id == other.id))
+    A.do_escalate_case(db, actor=make.viewer(s.guide), case=case, reason="Worried",
+                       tier="medium")
+    assert [m["To"] for m in mailbox.deliver().messages] == [s.guide.email]
+    # Nobody on the board holds the named training any more: the leads hear at once.
+    mailbox.messages.clear()
+    E.do_resolve_escalation(db, actor=make.viewer(s.guide2), escalation=high,
+                            outcome="signposted")
+    rec = db.scalar(select(TrainingRecord).where(TrainingRecord.user_id == s.guide2.id,
+                                                 TrainingRecord.course_id == suicide.id))
+    db.delete(rec)
+    db.commit()
+    again = escalate(db, make, s, "high")
+    assert again.level == 2
+    assert [m["To"] for m in mailbox.deliver().messages] == [lead.email]

@@ -135,3 +135,59 @@ def test_note_form_on_the_page(db, make, login):
     assert guide.post(f"{path}/note", data={"add-note": "Called the member"}).status_code == 302
     page = guide.get(path).get_data(as_text=True)
     assert f"Note from {s.guide.username}" in page and "Called the member" in page
+
+
+def test_messages_sent_and_what_was_done_to_the_item_go_on_the_timeline(db, make, login,
+                                                                       captured_events):
+    """Messages sent: a private message to the member, a guidance reply, and the notice a
+    hide sends; what was done: the hide closing the item. Each on the timeline in plain
+    English, live to the staff room, and shown on the escalation page and in the API."""
+    from moderation import actions as A
+
+    s, _ = scene_with_lead(db, make)
+    esc = escalate(db, make, s, "high")
+    guide = make.viewer(s.guide)
+    captured_events.clear()
+    A.do_guide(db, actor=guide, thread=s.thread, mode="message",
+               message="We are here if you want to talk.", case=s.case(db))
+    assert ("escalation.updated", f"staff:{s.board.slug}") in [
+        (e.name, e.room) for e in captured_events]
+    A.do_guide(db, actor=guide, thread=s.thread, mode="post",
+               message="A gentle reminder to be kind to each other.", case=s.case(db))
+    A.do_hide_post(db, actor=guide, post=s.post, reason="Unkind to another member",
+                   case=s.case(db))
+    assert kinds(db, esc)[2:] == ["message_sent", "message_sent", "message_sent",
+                                  "item_action"]
+    said = [(e.summary, e.note) for e in timeline_entries(db, esc)][2:]
+    name = s.guide.username
+    assert said[0][0] == f"Message sent to the member by {name}" and said[0][1]
+    assert said[1] == (f"Guidance reply posted in the conversation by {name}", "")
+    assert said[2][0] == f"Message sent to the member by {name}"
+    assert said[3] == (f"Review item closed by {name}", "Unkind to another member")
+    # The message itself stays on the item's page: the timeline names what was sent.
+    assert all("We are here if you want to talk." not in note for _, note in said)
+
+    page = login(s.guide2).get(f"/moderation/escalations/{esc.id}").get_data(as_text=True)
+    assert f"Guidance reply posted in the conversation by {name}" in page
+    assert f"Review item closed by {name}" in page
+    api = login(s.admin).get(f"/api/v1/moderation/escalations/{esc.id}").get_json()
+    assert [t["kind"] for t in api["timeline"]].count("message_sent") == 3
+
+
+def test_a_resolved_escalation_and_an_item_never_escalated_get_no_entries(db, make):
+    from moderation import actions as A
+
+    s, _ = scene_with_lead(db, make)
+    esc = escalate(db, make, s, "low")
+    E.do_resolve_escalation(db, actor=make.viewer(s.guide), escalation=esc,
+                            outcome="no_further_action")
+    before = kinds(db, esc)
+    A.do_guide(db, actor=make.viewer(s.guide), thread=s.thread, mode="message",
+               message="Checking in.", case=s.case(db))
+    assert kinds(db, esc) == before
+    # Another post's item, never escalated: nothing written anywhere.
+    other = make.thread(s.board, make.user(), body="Another post").post
+    A.do_report_post(db, actor=make.viewer(s.member), post=other, reason="abuse")
+    count = db.scalar(select(func.count()).select_from(EscalationEvent))
+    A.do_hide_post(db, actor=make.viewer(s.guide), post=other, reason="Unkind")
+    assert db.scalar(select(func.count()).select_from(EscalationEvent)) == count

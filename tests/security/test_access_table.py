@@ -311,7 +311,8 @@ TABLE: list[tuple[Any, ...]] = [
     ("POST", "moderation.rota",                     "-",       401, 403, 403, 403, 403, 403, 422),
     ("POST", "moderation.training",                 "-",       401, 403, 403, 403, 403, 403, 422),
     ("PUT", "moderation_api.change_watched_word",   "-",       401, 415, 415, 415, 415, 415, 415),
-    # Moderation API, part 2 (escalations, duty, rota, coverage, training). The same
+    # Moderation API, part 2 (escalations, duty, rota, coverage, training, handover,
+    # unanswered, workload). The same
     # answers as the pages: members 403; an escalation of a board you do not facilitate
     # 404; rota, coverage and training records for admins only. Acknowledging the
     # fixture's (medium, unacknowledged) escalation works for its board's staff; going
@@ -341,6 +342,12 @@ TABLE: list[tuple[Any, ...]] = [
     ("POST", "moderation_api.record_training",      "-",       401, 415, 415, 415, 415, 415, 415),
     ("DELETE", "moderation_api.delete_training_record", "-",   401, 403, 403, 403, 403, 403, 204),
     ("GET", "moderation_api.my_training",           "-",       401, 403, 403, 200, 200, 200, 200),
+    # The handover queue and unanswered posts for staff (their boards), workload for admins,
+    # as on the pages. Clearing is a write with a body, sent without one (415).
+    ("GET", "moderation_api.handover_queue",        "-",       401, 403, 403, 200, 200, 200, 200),
+    ("POST", "moderation_api.clear_handover",       "-",       401, 415, 415, 415, 415, 415, 415),
+    ("GET", "moderation_api.unanswered",            "-",       401, 403, 403, 200, 200, 200, 200),
+    ("GET", "moderation_api.workload_list",         "-",       401, 403, 403, 403, 403, 403, 200),
 ]
 
 # Values one endpoint needs instead of the shared ones ("claim" is a case verb).
