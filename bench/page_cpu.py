@@ -24,6 +24,7 @@ import re
 import time
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 ROUNDS = 5
@@ -49,6 +50,24 @@ def _sign_in(client: FlaskClient, username: str, password: str) -> None:
         raise RuntimeError("signing the benchmark reader in failed")
 
 
+def production_app(database_url: str, *, access_log: bool) -> Flask:
+    """The app as the benchmark's servers run it (one token posting every reply: no rate
+    limits; no scheduler), on ``database_url``."""
+    os.environ.update(FORUM_ENV="production", DATABASE_URL=database_url,
+                      POSTS_PER_PAGE="50", SESSION_COOKIE_SECURE="false",
+                      SCHEDULER_ENABLED="false", RATELIMIT_ENABLED="false", LOG_FORMAT="json")
+    os.environ.setdefault("SECRET_KEY", "page-cpu-" + "x" * 40)
+    os.environ.pop("REDIS_URL", None)
+    import logging
+
+    from forum import create_app
+
+    app = create_app(env="production")
+    if not access_log:
+        logging.getLogger("forum.access").setLevel(logging.WARNING)
+    return app
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.page_cpu", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,19 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=30, help="requests per round")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.update(FORUM_ENV="production", DATABASE_URL=args.database_url,
-                      POSTS_PER_PAGE="50", SESSION_COOKIE_SECURE="false",
-                      SCHEDULER_ENABLED="false", RATELIMIT_ENABLED="false", LOG_FORMAT="json")
-    os.environ.setdefault("SECRET_KEY", "page-cpu-" + "x" * 40)
-    os.environ.pop("REDIS_URL", None)
-    import logging
-
     from bench.seed import BENCH_PASSWORD, READER
-    from forum import create_app
     from forum.boards.models import Board
 
-    app = create_app(env="production")
-    logging.getLogger("forum.access").setLevel(logging.WARNING)
+    app = production_app(args.database_url, access_log=False)
     app.test_client_class = _Client
     anonymous, signed_in = app.test_client(), app.test_client()
     _sign_in(signed_in, READER, BENCH_PASSWORD)

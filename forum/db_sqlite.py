@@ -86,6 +86,17 @@ def _has_written(session: Session) -> bool:
 
 
 @contextmanager
+def write_intent() -> Iterator[None]:
+    """Transactions begun in the block begin ``IMMEDIATE`` (the test suite's outer
+    transaction: it writes, so it takes the write lock before its first read)."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+@contextmanager
 def writing(session: Session) -> Iterator[None]:
     """Run the block's transactions on ``session`` as writers (see the module docstring).
     Nested uses and other databases pass straight through."""

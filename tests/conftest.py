@@ -24,7 +24,7 @@ sys.path.insert(0, str(TESTS_DIR))
 
 from helpers import Factories  # noqa: E402
 
-from forum import create_app  # noqa: E402
+from forum import create_app, db_sqlite  # noqa: E402
 from forum.events import Event, set_sink  # noqa: E402
 from forum.models import metadata  # noqa: E402
 
@@ -63,7 +63,11 @@ def db(app: Flask) -> Iterator[Session]:
     """A session whose every commit lands in a savepoint of an outer, rolled-back transaction."""
     engine = app.extensions["db_engine"]
     connection = engine.connect()
-    outer = connection.begin()
+    # On SQLite the test's writes must not have to upgrade a read transaction: a commit
+    # by any other connection in between (a server thread an earlier test left running)
+    # would refuse the upgrade at once ("database is locked").
+    with db_sqlite.write_intent():
+        outer = connection.begin()
     original = app.extensions["db_sessionmaker"]
     factory = sessionmaker(bind=connection, expire_on_commit=False,
                            join_transaction_mode="create_savepoint")

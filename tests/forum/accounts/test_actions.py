@@ -92,3 +92,25 @@ def test_anonymous_cannot_change_password_or_email(db) -> None:
         do_request_email_change(db, actor=Viewer(), current_password=PASSWORD,
                                 new_email="new@example.org")
     assert _audit_count(db) == 0
+
+
+def test_a_member_loaded_for_a_request_is_clean_and_tracks_changes(app, db, make) -> None:
+    """forum.auth puts the row's values straight into the instance, as the ORM's loader
+    does: it must read like a queried member, be clean, and save what is changed."""
+    from forum.auth import load_user
+
+    member = make.user(username="loaded_member")
+    member_id = member.id
+    db.expunge_all()
+    with app.test_request_context():
+        loaded = load_user(db, member_id)
+        assert loaded is not None and loaded is load_user(db, member_id)
+        fresh = db.scalar(select(User).where(User.id == member_id))
+        assert fresh is loaded  # the same identity: no second copy in the session
+        assert loaded.username == "loaded_member" and loaded.status == UserStatus.ACTIVE
+        assert not db.dirty and not db.new
+        loaded.post_count = 41
+        assert loaded in db.dirty
+        db.commit()
+        db.expunge_all()
+        assert db.get(User, member_id).post_count == 41
