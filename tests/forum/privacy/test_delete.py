@@ -185,3 +185,107 @@ def test_the_thread_still_reads_after_erasure(db, make, client, scene) -> None:
     page = client.get(f"/threads/{scene['opening'].thread.id}").get_data(as_text=True)
     assert ERASED_TITLE in page and "A fan helped." in page
     assert "breathing" not in page and "wren" not in page
+
+
+def test_erase_leaves_no_session_secret_or_mail_behind(db, make, scene) -> None:
+    from forum.accounts.models import RecoveryCode, UserSession
+    from forum.accounts.sessions import Device, start_session
+    from forum.mail_models import OutgoingMail
+
+    wren = scene["wren"]
+    uid = wren.id
+    start_session(db, wren, Device(ip="192.0.2.40", user_agent="Firefox", remember=True))
+    db.add(RecoveryCode(user_id=uid, code_hash="0" * 64))
+    db.add(OutgoingMail(user_id=uid, kind="password-changed", to_address="wren@example.org",
+                        subject="Your password was changed", text="Hello wren"))
+    wren.totp_secret_enc = "encrypted-secret"
+    wren.totp_enabled_at = wren.created_at
+    db.commit()
+    _delete(db, make, wren)
+    db.expire_all()
+    for model in (UserSession, RecoveryCode, OutgoingMail):
+        assert db.scalar(select(func.count()).select_from(model).where(
+            model.user_id == uid)) == 0, model.__name__
+    assert db.scalar(select(func.count()).select_from(OutgoingMail).where(
+        OutgoingMail.to_address == "wren@example.org")) == 0
+    user = db.get(User, uid)
+    assert user.totp_secret_enc is None and user.totp_enabled_at is None
+
+
+def _everything_cached(app) -> str:  # type: ignore[no-untyped-def]
+    from forum.page_cache import page_cache
+    from forum.render_cache import render_cache
+
+    held = []
+    for cache in (render_cache(app), page_cache(app)):
+        for key, (value, _cost) in list(cache._items.items()):
+            held.append(repr(key))
+            parts = getattr(value, "parts", None)
+            held.append(b"".join(p for p in parts if isinstance(p, bytes)).decode()
+                        if parts is not None else str(value))
+    return "\n".join(held)
+
+
+@pytest.fixture()
+def caches_on(app):  # type: ignore[no-untyped-def]
+    from forum.page_cache import page_cache
+    from forum.render_cache import render_cache
+
+    kept = [render_cache(app), page_cache(app)]
+    budgets = [c.max_bytes for c in kept]
+    for c in kept:
+        c.clear()
+        c.max_bytes = 8 * 1024 * 1024
+    yield
+    for c, budget in zip(kept, budgets, strict=True):
+        c.max_bytes = budget
+        c.clear()
+
+
+@pytest.mark.parametrize("mode", ["erase", "keep"])
+def test_no_cached_copy_of_the_member_survives(app, db, make, client, scene, caches_on,
+                                               mode) -> None:
+    thread_id = scene["opening"].thread.id
+    # Read twice: the second read is served from the kept page.
+    for _ in range(2):
+        page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
+        assert "breathing" in page and "wren" in page
+    before = _everything_cached(app)
+    assert "breathing" in before and "wren" in before  # the check can fail
+    _delete(db, make, scene["wren"], mode=mode)
+    after = _everything_cached(app)
+    assert "wren" not in after
+    if mode == "erase":
+        assert "breathing" not in after
+    page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
+    assert "wren" not in page and ("breathing" in page) is (mode == "keep")
+
+
+def test_other_processes_empty_their_caches_when_they_hear_of_a_closed_account(
+        monkeypatch) -> None:
+    import socketio
+
+    from forum.render_cache import PURGE_EVENT, PURGE_ROOM, FragmentCache
+    from forum.session_sockets import EmbeddedManager, ScaleManager
+
+    cache: FragmentCache[str] = FragmentCache(4096)
+
+    def filled() -> FragmentCache[str]:
+        cache.put(("post", 1), "My dad's breathing is worse at night.")
+        assert len(cache) == 1
+        return cache
+
+    # One process: the emit itself.
+    filled()
+    server = socketio.Server(client_manager=EmbeddedManager())
+    server.emit("post.updated", {}, to="thread:1")
+    assert len(cache) == 1  # other events leave the caches alone
+    server.emit(PURGE_EVENT, {}, to=PURGE_ROOM)
+    assert len(cache) == 0
+    # Scale mode: every process handles the message that came through Redis.
+    filled()
+    monkeypatch.setattr(socketio.RedisManager, "_handle_emit", lambda self, message: None)
+    manager = ScaleManager.__new__(ScaleManager)
+    manager._handle_emit({"event": PURGE_EVENT, "namespace": "/", "room": PURGE_ROOM,
+                          "data": {}})
+    assert len(cache) == 0
