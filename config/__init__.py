@@ -139,8 +139,10 @@ SETTINGS: list[Setting] = [
             "Days closed moderation cases, staff notes, notices, appeals and ended sanctions "
             "are kept.", kind="int"),
     Setting("SAFEGUARDING_RETENTION_DAYS", 2190,
-            "Days escalated (safeguarding) cases are kept after they close.", kind="int"),
-    Setting("IP_RETENTION_DAYS", 30, "Days the network (IP) address of a sign-in is kept.",
+            "Days escalated (safeguarding) cases are kept after they close, and escalations "
+            "after they are resolved.", kind="int"),
+    Setting("IP_RETENTION_DAYS", 30, "Days the network (IP) address of a sign-in, and the rough "
+            "network shown with a session, are kept.",
             kind="int"),
     Setting("DELETED_CONTENT_RETENTION_DAYS", 90,
             "Days earlier versions of deleted posts, and the copies of reported posts kept "
