@@ -131,6 +131,9 @@ SETTINGS: list[Setting] = [
     Setting("PRIVACY_CONTACT", "privacy@alongside.invalid",
             "Where members write about their data (the data protection contact), shown on the "
             "privacy page."),
+    Setting("SECURITY_CONTACT", "security@alongside.invalid",
+            "Where to report a security problem, shown on the privacy page and in "
+            "/.well-known/security.txt."),
     Setting("DATA_CONTROLLER", "the organisation that runs Alongside",
             "Who is responsible for members' data (the controller), named on the privacy page."),
     Setting("AUDIT_RETENTION_DAYS", 730,
