@@ -289,3 +289,58 @@ def test_other_processes_empty_their_caches_when_they_hear_of_a_closed_account(
     manager._handle_emit({"event": PURGE_EVENT, "namespace": "/", "room": PURGE_ROOM,
                           "data": {}})
     assert len(cache) == 0
+
+
+def test_every_column_pointing_at_members_has_a_decision_on_closing() -> None:
+    from forum.models import metadata
+    from forum.privacy.inventory import (
+        CLOSE_DELETES,
+        CLOSE_DETACHES,
+        CLOSE_KEEPS,
+        CLOSE_KEEPS_STAFF_WORK,
+        user_foreign_keys,
+    )
+
+    groups = [CLOSE_DELETES, CLOSE_DETACHES, set(CLOSE_KEEPS), CLOSE_KEEPS_STAFF_WORK]
+    decided = set().union(*groups)
+    keys = user_foreign_keys(list(metadata.sorted_tables))
+    assert keys - decided == set(), "decide in forum/privacy/inventory.py what closing does"
+    assert decided - keys == set()
+    assert sum(len(g) for g in groups) == len(decided)  # each in one group only
+    assert all(len(reason) > 20 for reason in CLOSE_KEEPS.values())
+
+
+@pytest.mark.parametrize("mode", ["erase", "keep"])
+def test_after_closing_no_deleted_or_detached_row_points_at_the_member(db, make, scene,
+                                                                       mode) -> None:
+    from sqlalchemy import text
+
+    from forum.accounts.sessions import Device, start_session
+    from forum.boards.actions import do_assign_facilitator
+    from forum.boards.models import Visibility
+    from forum.mail_models import OutgoingMail
+    from forum.privacy.inventory import CLOSE_DELETES, CLOSE_DETACHES
+    from forum.privacy.models import SignInAddress
+    from forum.threads.actions import do_follow_thread
+
+    wren, heron = scene["wren"], scene["heron"]
+    uid = wren.id
+    # Rows in as many of the tables as a member can have.
+    start_session(db, wren, Device(ip="192.0.2.40"))
+    db.add(SignInAddress(user_id=uid, ip="192.0.2.40"))
+    db.add(OutgoingMail(user_id=uid, to_address="wren@example.org", subject="s", text="t"))
+    do_follow_thread(db, actor=make.viewer(wren), thread=scene["opening"].thread,
+                     follow=True)
+    # wren as a trained facilitator of a private board, who invited someone to it.
+    private = make.board("Private corner", visibility=Visibility.PRIVATE)
+    do_assign_facilitator(db, actor=None, board=private, user=wren)  # a member too
+    db.add(BoardMembership(board_id=private.id, user_id=make.user("tern").id,
+                           invited_by_id=uid))
+    make.reply(scene["opening"].thread, heron, body="Thanks wren.")  # notifies wren
+    db.commit()
+    _delete(db, make, wren, mode=mode)
+    left = {}
+    for table, column in sorted(CLOSE_DELETES | CLOSE_DETACHES):
+        left[(table, column)] = db.execute(text(
+            f"SELECT COUNT(*) FROM {table} WHERE {column} = :uid"), {"uid": uid}).scalar()
+    assert {key: n for key, n in left.items() if n} == {}
