@@ -139,8 +139,8 @@ SETTINGS: list[Setting] = [
     Setting("AUDIT_RETENTION_DAYS", 730,
             "Days audit entries are kept before the daily purge deletes them.", kind="int"),
     Setting("MODERATION_RETENTION_DAYS", 1095,
-            "Days closed moderation cases, staff notes, notices, appeals and ended sanctions "
-            "are kept.", kind="int"),
+            "Days closed moderation cases, staff notes, notices, appeals, ended sanctions "
+            "and cleared handover notes are kept.", kind="int"),
     Setting("SAFEGUARDING_RETENTION_DAYS", 2190,
             "Days escalated (safeguarding) cases are kept after they close, and escalations "
             "after they are resolved.", kind="int"),

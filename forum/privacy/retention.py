@@ -25,6 +25,7 @@ from forum.mail_models import OutgoingMail
 from forum.notifications.models import EmailJob, Notification
 from forum.privacy.models import SignInAddress
 from forum.threads.models import Post, PostRevision, PostState
+from moderation.duty_models import HandoverItem
 from moderation.escalation_models import Escalation, EscalationState
 from moderation.models import (
     ActionNotice,
@@ -76,6 +77,7 @@ class PurgeCounts:
     flag_snapshots: int = 0
     cases: int = 0
     escalations: int = 0
+    handover_items: int = 0
     staff_notes: int = 0
     notices: int = 0
     sanctions: int = 0
@@ -133,6 +135,12 @@ def _purge_moderation(session: Session, counts: PurgeCounts, now: datetime, keep
                         execution_options={"synchronize_session": False})
         # Case events go with their case (ON DELETE CASCADE); escalations: see above.
         counts.cases = _count(session, delete(Case).where(Case.id.in_(case_ids)))
+    # Handover notes summarise a case (sometimes in the member's words): cleared ones go
+    # with the moderation time, or the safeguarding time for an escalation's.
+    about_risk = or_(HandoverItem.escalation_id.is_not(None), HandoverItem.kind == "escalation")
+    counts.handover_items = _count(session, delete(HandoverItem).where(or_(
+        and_(~about_risk, HandoverItem.cleared_at < cutoff),
+        HandoverItem.cleared_at < safeguarding_cutoff)))
     counts.staff_notes = _count(session, delete(StaffNote).where(StaffNote.created_at < cutoff))
     # A notice with an appeal still waiting for a decision stays until it is decided.
     pending = select(Appeal.notice_id).where(Appeal.state == AppealState.PENDING)

@@ -185,3 +185,35 @@ def test_session_networks_are_kept_as_long_as_sign_in_addresses(db, make) -> Non
     assert db.get(UserSession, old_ended) is None
     assert db.get(UserSession, old_live).ip_network == ""  # still signed in, place forgotten
     assert db.get(UserSession, recent).ip_network == "192.0.2.0/24"
+
+
+def test_cleared_handover_notes_keep_the_moderation_or_safeguarding_time(db, make) -> None:
+    from moderation.duty_models import HandoverItem
+
+    now = utcnow()
+    keep = Retention()
+    board = make.board()
+    four_years = now - timedelta(days=keep.moderation_days + 365)
+    seven_years = now - timedelta(days=keep.safeguarding_days + 365)
+    items = {
+        "old flagged": HandoverItem(board_id=board.id, kind="flagged", summary="Unkind reply",
+                                    cleared_at=four_years),
+        "old escalation": HandoverItem(board_id=board.id, kind="escalation",
+                                       summary="Talked of harm", cleared_at=four_years),
+        "ancient escalation": HandoverItem(board_id=board.id, kind="escalation",
+                                           summary="Talked of harm", cleared_at=seven_years),
+        "never cleared": HandoverItem(board_id=board.id, kind="held", summary="Held post",
+                                      created_at=seven_years),
+        "recent": HandoverItem(board_id=board.id, kind="flagged", summary="Recent",
+                               cleared_at=now - timedelta(days=3)),
+    }
+    db.add_all(items.values())
+    db.commit()
+    ids = {name: item.id for name, item in items.items()}
+
+    counts = do_purge_expired(db, now=now, retention=keep)
+
+    assert counts.handover_items == 2
+    db.expire_all()
+    remaining = set(db.scalars(select(HandoverItem.id)))
+    assert remaining == {ids["old escalation"], ids["never cleared"], ids["recent"]}
