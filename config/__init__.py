@@ -131,16 +131,21 @@ SETTINGS: list[Setting] = [
     Setting("PRIVACY_CONTACT", "privacy@alongside.invalid",
             "Where members write about their data (the data protection contact), shown on the "
             "privacy page."),
+    Setting("SECURITY_CONTACT", "security@alongside.invalid",
+            "Where to report a security problem, shown on the privacy page and in "
+            "/.well-known/security.txt."),
     Setting("DATA_CONTROLLER", "the organisation that runs Alongside",
             "Who is responsible for members' data (the controller), named on the privacy page."),
     Setting("AUDIT_RETENTION_DAYS", 730,
             "Days audit entries are kept before the daily purge deletes them.", kind="int"),
     Setting("MODERATION_RETENTION_DAYS", 1095,
-            "Days closed moderation cases, staff notes, notices, appeals and ended sanctions "
-            "are kept.", kind="int"),
+            "Days closed moderation cases, staff notes, notices, appeals, ended sanctions "
+            "and cleared handover notes are kept.", kind="int"),
     Setting("SAFEGUARDING_RETENTION_DAYS", 2190,
-            "Days escalated (safeguarding) cases are kept after they close.", kind="int"),
-    Setting("IP_RETENTION_DAYS", 30, "Days the network (IP) address of a sign-in is kept.",
+            "Days escalated (safeguarding) cases are kept after they close, and escalations "
+            "after they are resolved.", kind="int"),
+    Setting("IP_RETENTION_DAYS", 30, "Days the network (IP) address of a sign-in, and the rough "
+            "network shown with a session, are kept.",
             kind="int"),
     Setting("DELETED_CONTENT_RETENTION_DAYS", 90,
             "Days earlier versions of deleted posts, and the copies of reported posts kept "

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sized
 from typing import Any, Generic, TypeVar
@@ -41,6 +42,11 @@ from flask import Flask, current_app, has_request_context, request
 from markupsafe import Markup, escape
 
 EXTENSION = "render_cache"
+# The event an action queues when words must leave every process's memory at once (a
+# member closed their account): each process's Socket.IO client manager clears its own
+# caches when it hears it (forum/session_sockets.py). The room is one no browser can join.
+PURGE_EVENT = "caches.purge"
+PURGE_ROOM = "server:caches"
 # A rough per-entry overhead (the key tuple, the dict slot), so that many tiny fragments
 # are still counted against the budget.
 ENTRY_OVERHEAD = 200
@@ -60,6 +66,7 @@ class FragmentCache(Generic[V]):
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        _every_cache.add(self)
 
     @property
     def enabled(self) -> bool:
@@ -100,6 +107,22 @@ class FragmentCache(Generic[V]):
         with self._lock:
             self._items.clear()
             self._bytes = 0
+
+_every_cache: weakref.WeakSet[FragmentCache[Any]] = weakref.WeakSet()
+
+
+def clear_every_cache() -> int:
+    """Empty every fragment and page cache in this process; returns how many there were.
+
+    A cache never serves stale markup (keys are the content), but an entry from before a
+    change stays in memory until it ages out. When a member closes their account their
+    words must not stay anywhere, so :func:`forum.privacy.actions.do_delete_account` calls
+    this after its commit and queues :data:`PURGE_EVENT` for the other processes."""
+    caches = list(_every_cache)
+    for cache in caches:
+        cache.clear()
+    return len(caches)
+
 
 def _markup(rendered: Any) -> Markup:
     # Macros and call blocks return Markup when autoescaping is on, as it always is here;

@@ -7,6 +7,10 @@ and then disconnect that room's sockets on the server side. With Redis, every pr
 receives every emit through the queue and disconnects only its own sockets, so a member is
 cut off everywhere at once. Installed by :func:`forum.realtime.bind_socketio`.
 
+``caches.purge`` (queued when a member closes their account) reaches no socket: each
+process that hears it empties its own fragment and page caches, so no copy of the member's
+words stays in any process's memory (:func:`forum.render_cache.clear_every_cache`).
+
 ``rooms.reset`` works the same way for a change of rights that leaves the sessions alive:
 a member leaves a private board, a facilitator or lead is stood down, a board turns private
 or a conversation moves to another board. The room's sockets hear the event and are then
@@ -25,6 +29,7 @@ import socketio
 from sqlalchemy.orm import Session
 
 from forum.events import queue_event
+from forum.render_cache import PURGE_EVENT, clear_every_cache
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,9 @@ def queue_rooms_reset(session: Session, room: str) -> None:
 
 def _disconnect_room(manager: Any, event: str | None, namespace: str | None,
                      room: str | None) -> None:
+    if event == PURGE_EVENT:
+        clear_every_cache()
+        return
     prefixes = _CUTS_OFF.get(event or "")
     if not prefixes or not room or not room.startswith(prefixes):
         return

@@ -34,6 +34,7 @@ from forum.boards.queries import unread_counts_by_board
 from forum.db import get_session
 from forum.errors import DomainError, Forbidden, Invalid, Unauthorised
 from forum.extensions import socketio
+from forum.live_status import CHECK_SECONDS, PAUSED, LiveStatus, paused_payload, redis_ping
 from forum.permissions import Viewer, access_board, access_thread, can_reply, load_viewer
 from forum.presence import MemoryPresence, Presence, RedisPresence, TokenBucket
 from forum.session_sockets import board_readers_room
@@ -73,6 +74,8 @@ class ClientState:
 _clients: dict[str, ClientState] = {}
 _clients_lock = threading.Lock()
 _refresher_started = False
+_live_status: LiveStatus | None = None
+_live_lock = threading.Lock()
 
 
 class _Revoked(Exception):
@@ -443,6 +446,10 @@ def on_connect(auth: Any = None) -> None:
         # Signing this one browser out ends its connections too (forum/session_sockets.py).
         join_room(session_room(credential.session_digest))
     _start_refresher()
+    status = _watch_live_status()
+    if status is not None and status.paused:
+        # Straight to this connection: the queue is what is down.
+        socketio.server.emit(PAUSED, paused_payload(), to=sid, ignore_queue=True)
 
 
 def on_disconnect(*_args: Any) -> None:
@@ -503,6 +510,31 @@ def _start_refresher() -> None:
         return
     _refresher_started = True
     socketio.start_background_task(_refresh_loop, presence)
+
+
+def _tell_this_process(event: str, payload: dict[str, Any]) -> None:
+    # ignore_queue: to this process's own connections, without Redis (which may be down).
+    socketio.server.emit(event, payload, ignore_queue=True)
+
+
+def _watch_live_status() -> LiveStatus | None:
+    """In scale mode, start (once per process) the check that tells open pages when
+    live updates pause and resume (forum/live_status.py); None in embedded mode."""
+    global _live_status
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    with _live_lock:
+        if _live_status is None:
+            _live_status = LiveStatus(redis_ping(url), _tell_this_process)
+            socketio.start_background_task(_live_status_loop, _live_status)
+        return _live_status
+
+
+def _live_status_loop(status: LiveStatus) -> None:
+    while True:
+        socketio.sleep(CHECK_SECONDS)
+        status.check()
 
 
 def _refresh_loop(presence: RedisPresence) -> None:

@@ -47,7 +47,12 @@ STATUS_TEXT = {
     413: "The request body is too large",
     415: "The request body is not JSON",
     422: "Some fields need changing; `fields` says which and why",
+    429: "Too many requests; wait the number of seconds in `Retry-After`",
 }
+# Every API operation is rate limited (forum/security/limits.py), so each may answer 429.
+RETRY_AFTER = {"Retry-After": {
+    "description": "Seconds to wait before trying again", "required": True,
+    "schema": {"type": "integer", "minimum": 0}}}
 
 
 class MalformedJson(DomainError):
@@ -339,7 +344,7 @@ class ApiRegistry:
             elif isinstance(spec, dict):
                 entry["content"] = {"application/json": {"schema": spec}}
             responses[str(status)] = entry
-        errors = {401, *route.errors}
+        errors = {401, 429, *route.errors}
         if route.auth:
             errors.add(403)
         if "<" in route.rule:
@@ -353,6 +358,8 @@ class ApiRegistry:
         for status in sorted(errors):
             responses[str(status)] = {"description": STATUS_TEXT[status], "content": {
                 "application/json": {"schema": error_ref}}}
+            if status == 429:
+                responses[str(status)]["headers"] = RETRY_AFTER
         op["responses"] = responses
         if route.auth:
             op["security"] = [{"bearerAuth": []}, {"cookieAuth": []}]

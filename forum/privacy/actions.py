@@ -24,6 +24,7 @@ from forum.permissions import Viewer, can_view_member_private, require_user
 from forum.privacy import erasure
 from forum.privacy.export import build_export
 from forum.privacy.models import SignInAddress
+from forum.render_cache import PURGE_EVENT, PURGE_ROOM, clear_every_cache
 from forum.threads.actions import reaction_counts
 from forum.threads.models import Post
 
@@ -95,11 +96,14 @@ def do_delete_account(session: Session, *, actor: Viewer, password: str, confirm
     ``mode="erase"`` (the default) removes the words of their posts (a placeholder stays),
     the titles of conversations they started, and quotations of them in other members'
     posts; ``mode="keep"`` leaves their posts under "Former member". Either way their name,
-    email, password, sessions, tokens, notifications, follows, read markers, memberships,
-    reactions and sign-in addresses go. Moderation records stay, pointing at the nameless
-    account, until the retention purge. Audits ``user:delete`` with only the id and mode;
+    email, password, two-step secret and recovery codes, sessions, tokens, notifications,
+    mail waiting to go to them, follows, read markers, memberships, reactions and sign-in
+    addresses go, and so does every rendered copy in the page and fragment caches.
+    Moderation records stay, pointing at the nameless account, until the retention purge.
+    Audits ``user:delete`` with only the id and mode;
     queues ``post.deleted``/``post.updated``/``thread.updated``/``reaction.changed`` for
-    what members can see change. The caller signs the browser out.
+    what members can see change, and ``caches.purge`` for the other server processes.
+    The caller signs the browser out.
     """
     user = require_user(actor)
     _check_deletion(session, user, password, confirmation, mode)
@@ -120,7 +124,11 @@ def do_delete_account(session: Session, *, actor: Viewer, password: str, confirm
                      "counts": reaction_counts(session, post_id)})
     record(session, actor_id=uid, action=AuditAction.USER_DELETE, subject_type="user",
            subject_id=uid, after={"mode": mode})
+    # Rendered copies of their words and name: gone from this process now, and from every
+    # other process when it hears the event (forum/session_sockets.py).
+    queue_event(session, PURGE_EVENT, PURGE_ROOM, {})
     session.commit()
+    clear_every_cache()
     return result
 
 

@@ -20,12 +20,15 @@ from forum.accounts.models import (
     ApiToken,
     PasswordResetUse,
     PendingEmailChange,
+    RecoveryCode,
     User,
+    UserSession,
     UserStatus,
 )
 from forum.boards.models import BoardFacilitator, BoardMembership
 from forum.db import utcnow
 from forum.events import queue_event
+from forum.mail_models import OutgoingMail
 from forum.markup import render_markdown
 from forum.notifications.models import EmailJob, Notification, NotificationPreference
 from forum.privacy.models import SignInAddress
@@ -160,6 +163,9 @@ def remove_personal_rows(session: Session, user: User) -> list[tuple[int, int]]:
         Post, Post.id == Reaction.post_id).where(Reaction.user_id == uid).distinct()).all()
     for model, column in ((ApiToken, ApiToken.user_id),
                           (AccountEmail, AccountEmail.user_id),
+                          (OutgoingMail, OutgoingMail.user_id),
+                          (UserSession, UserSession.user_id),
+                          (RecoveryCode, RecoveryCode.user_id),
                           (PendingEmailChange, PendingEmailChange.user_id),
                           (PasswordResetUse, PasswordResetUse.user_id),
                           (Notification, Notification.user_id),
@@ -193,6 +199,8 @@ def forget_identity(user: User) -> None:
     user.email = f"former-member-{uid}@deleted.invalid"
     user.email_key = f"~former-{uid}"
     user.password_hash = "!account-closed"  # noqa: S105 - not a hash: nothing verifies
+    user.totp_secret_enc = None
+    user.totp_enabled_at = None
     user.status = UserStatus.DELETED
     user.session_version += 1
     user.last_seen_at = None

@@ -101,3 +101,64 @@ def user_foreign_keys(tables: list[Table]) -> set[tuple[str, str]]:
             if fk.column.table.name == "users" and fk.column.name == "id":
                 found.add((table.name, fk.parent.name))
     return found
+
+
+# What closing an account (forum.privacy.actions.do_delete_account) does with each of the
+# same columns. A test fails when a column pointing at members is in none of these, and
+# checks, after a real closing, that no row in the first two still points at the member.
+
+#: Rows deleted outright (forum.privacy.erasure.remove_personal_rows).
+CLOSE_DELETES: frozenset[tuple[str, str]] = frozenset({
+    ("api_tokens", "user_id"), ("password_reset_uses", "user_id"),
+    ("board_memberships", "user_id"), ("board_facilitators", "user_id"),
+    ("reactions", "user_id"), ("thread_follows", "user_id"), ("read_markers", "user_id"),
+    ("notifications", "user_id"), ("notification_preferences", "user_id"),
+    ("email_jobs", "user_id"), ("account_emails", "user_id"), ("outgoing_mail", "user_id"),
+    ("pending_email_changes", "user_id"), ("privacy_sign_in_addresses", "user_id"),
+    ("user_sessions", "user_id"), ("recovery_codes", "user_id"),
+})
+
+#: Rows that stay (other people's, or the conversation's) with the link to the member
+#: cleared, so they no longer say who it was.
+CLOSE_DETACHES: frozenset[tuple[str, str]] = frozenset({
+    ("threads", "author_id"), ("posts", "author_id"),
+    ("board_memberships", "invited_by_id"), ("post_quotes", "quoted_author_id"),
+    ("notifications", "actor_id"),
+})
+
+#: Rows kept, pointing at the nameless account, and why. The retention purge removes them
+#: in time (README "Retention").
+CLOSE_KEEPS: dict[tuple[str, str], str] = {
+    ("users", "id"): "The row stays with its name, email, password and two-step secret "
+                     "replaced, so records that point at it keep their meaning.",
+    ("audit_entries", "actor_id"): "The audit log is append-only; its entries carry no "
+                                   "content, and go after AUDIT_RETENTION_DAYS.",
+    ("post_revisions", "editor_id"): "Who made an edit; the words of the member's own "
+                                     "posts are removed, and staff edits stay on record.",
+    ("moderation_flags", "reporter_id"): "Reports they made are moderation records, kept "
+                                         "for MODERATION_RETENTION_DAYS.",
+    ("moderation_sanctions", "user_id"): "Moderation records, kept for the retention time.",
+    ("moderation_notices", "user_id"): "Moderation records, kept for the retention time.",
+    ("moderation_appeals", "user_id"): "Moderation records, kept for the retention time.",
+    ("moderation_staff_notes", "subject_id"): "Safeguarding and moderation notes, staff "
+                                              "only, kept for the retention time.",
+    ("moderation_shifts", "user_id"): "The rota as it was worked: staff work records.",
+    ("moderation_training_records", "user_id"): "Training as it was recorded: staff work "
+                                                "records.",
+    ("moderation_staff_leads", "user_id"): "Staff configuration, changed by an admin.",
+    ("moderation_cases", "author_id"): "The case file, kept for the retention time.",
+}
+#: What a member did as staff stays as staff work, pointing at the nameless account.
+CLOSE_KEEPS_STAFF_WORK: frozenset[tuple[str, str]] = frozenset({
+    ("moderation_appeals", "decided_by_id"), ("moderation_case_events", "actor_id"),
+    ("moderation_cases", "claimed_by_id"), ("moderation_cases", "closed_by_id"),
+    ("moderation_emergency_protocol", "updated_by_id"),
+    ("moderation_escalation_events", "actor_id"),
+    ("moderation_escalations", "acknowledged_by_id"),
+    ("moderation_escalations", "raised_by_id"), ("moderation_escalations", "resolved_by_id"),
+    ("moderation_handover_items", "cleared_by_id"),
+    ("moderation_message_templates", "updated_by_id"), ("moderation_notices", "acted_by_id"),
+    ("moderation_sanctions", "created_by_id"), ("moderation_shifts", "created_by_id"),
+    ("moderation_staff_notes", "author_id"), ("moderation_training_records", "recorded_by_id"),
+    ("moderation_watched_words", "created_by_id"),
+})

@@ -18,13 +18,15 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from forum.accounts.models import AccountEmail
+from forum.accounts.models import AccountEmail, UserSession
 from forum.audit.models import PURGE_FLAG, AuditAction, AuditEntry, record
 from forum.db import rolls_back_on_error
 from forum.mail_models import OutgoingMail
 from forum.notifications.models import EmailJob, Notification
 from forum.privacy.models import SignInAddress
 from forum.threads.models import Post, PostRevision, PostState
+from moderation.duty_models import HandoverItem
+from moderation.escalation_models import Escalation, EscalationState
 from moderation.models import (
     ActionNotice,
     Appeal,
@@ -65,6 +67,8 @@ class Retention:
 class PurgeCounts:
     audit_entries: int = 0
     sign_in_addresses: int = 0
+    session_networks: int = 0
+    ended_sessions: int = 0
     notifications: int = 0
     email_jobs: int = 0
     account_emails: int = 0
@@ -72,6 +76,8 @@ class PurgeCounts:
     deleted_post_revisions: int = 0
     flag_snapshots: int = 0
     cases: int = 0
+    escalations: int = 0
+    handover_items: int = 0
     staff_notes: int = 0
     notices: int = 0
     sanctions: int = 0
@@ -117,12 +123,24 @@ def _purge_moderation(session: Session, counts: PurgeCounts, now: datetime, keep
     old_cases = select(Case.id).where(or_(
         and_(Case.escalated.is_(False), Case.closed_at < cutoff),
         and_(Case.escalated.is_(True), Case.closed_at < safeguarding_cutoff)))
+    # Escalations (and their timelines, ON DELETE CASCADE) are kept for the safeguarding
+    # time after they were resolved; one still open is live work and always stays. They
+    # outlive their case otherwise (case_id is SET NULL), so they need their own rule.
+    counts.escalations = _count(session, delete(Escalation).where(
+        Escalation.state == EscalationState.RESOLVED,
+        Escalation.resolved_at < safeguarding_cutoff))
     case_ids = list(session.scalars(old_cases))
     if case_ids:
         session.execute(delete(Flag).where(Flag.case_id.in_(case_ids)),
                         execution_options={"synchronize_session": False})
-        # Case events and escalations go with their case (ON DELETE CASCADE).
+        # Case events go with their case (ON DELETE CASCADE); escalations: see above.
         counts.cases = _count(session, delete(Case).where(Case.id.in_(case_ids)))
+    # Handover notes summarise a case (sometimes in the member's words): cleared ones go
+    # with the moderation time, or the safeguarding time for an escalation's.
+    about_risk = or_(HandoverItem.escalation_id.is_not(None), HandoverItem.kind == "escalation")
+    counts.handover_items = _count(session, delete(HandoverItem).where(or_(
+        and_(~about_risk, HandoverItem.cleared_at < cutoff),
+        HandoverItem.cleared_at < safeguarding_cutoff)))
     counts.staff_notes = _count(session, delete(StaffNote).where(StaffNote.created_at < cutoff))
     # A notice with an appeal still waiting for a decision stays until it is decided.
     pending = select(Appeal.notice_id).where(Appeal.state == AppealState.PENDING)
@@ -143,8 +161,16 @@ def do_purge_expired(session: Session, *, now: datetime,
     quiet hourly job does not fill the log); commits."""
     keep = retention or Retention()
     counts = PurgeCounts()
+    ip_cutoff = now - timedelta(days=keep.ip_days)
     counts.sign_in_addresses = _count(session, delete(SignInAddress).where(
-        SignInAddress.created_at < now - timedelta(days=keep.ip_days)))
+        SignInAddress.created_at < ip_cutoff))
+    # The rough network a session began from is an address too: ended sessions go, and a
+    # session still going forgets where it began.
+    counts.ended_sessions = _count(session, delete(UserSession).where(
+        UserSession.revoked_at < ip_cutoff))
+    counts.session_networks = _count(session, update(UserSession).where(
+        UserSession.created_at < ip_cutoff, UserSession.ip_network != "")
+        .values(ip_network=""))
     counts.notifications = _count(session, delete(Notification).where(
         Notification.read_at < now - timedelta(days=keep.read_notification_days)))
     email_cutoff = now - timedelta(days=keep.email_job_days)

@@ -119,11 +119,15 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
     # The API's token endpoint takes a login and password: it is a sign-in too.
     "api.create_token": TOKENS + SIGN_IN,
     "moderation.report": REPORTS,
+    # Reporting through the API draws on the same allowance as the page.
+    "moderation_api.report": REPORTS,
 }
 
 #: Endpoints under these prefixes also get these rules (the API as a whole).
 PREFIX_LIMITS: dict[str, tuple[Rule, ...]] = {
     "api.": API_OVERALL,
+    # The moderation API (/api/v1/moderation/...) is its own blueprint: the same allowance.
+    "moderation_api.": API_OVERALL,
 }
 
 _MARK = "_alongside_rate_limited"

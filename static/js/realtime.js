@@ -444,6 +444,54 @@
   }
   socket.on("connect", joinRooms);  // also after every reconnect
 
+  // ---- live updates paused -----------------------------------------------------------
+  // The server says so when the queue behind live updates is down (live.paused, then
+  // live.resumed: forum/live_status.py); a connection lost for a few seconds says the same
+  // here. The page itself keeps working either way: this only explains the quiet.
+  var OFFLINE_NOTICE_MS = 5000;
+  var OFFLINE_MESSAGE = "Live updates are paused while we reconnect. New replies will not " +
+    "appear on their own for now: reload the page to see them.";
+  var pausedNotice = null;
+  var offlineTimer = null;
+
+  function showPaused(message) {
+    if (!pausedNotice) {
+      pausedNotice = el("div", "nhsuk-inset-text app-live-paused");
+      pausedNotice.id = "live-paused";
+      pausedNotice.setAttribute("role", "status");
+      pausedNotice.appendChild(el("span", "nhsuk-u-visually-hidden", "Information: "));
+      pausedNotice.appendChild(el("p", null, ""));
+      var main = document.getElementById("maincontent") || document.body;
+      main.insertBefore(pausedNotice, main.firstChild);
+    }
+    pausedNotice.lastChild.textContent = message;
+    pausedNotice.hidden = false;
+  }
+
+  function hidePaused() {
+    if (pausedNotice) { pausedNotice.hidden = true; }
+  }
+
+  socket.on("live.paused", function (data) {
+    showPaused(data && typeof data.message === "string" ? data.message : OFFLINE_MESSAGE);
+  });
+  // Back: connect again, so every room is joined afresh and what was missed arrives.
+  socket.on("live.resumed", function () {
+    hidePaused();
+    socket.disconnect();
+    socket.connect();
+  });
+  // A connection made while updates are still paused hears live.paused straight after.
+  socket.on("connect", function () { window.clearTimeout(offlineTimer); hidePaused(); });
+  socket.on("disconnect", function (why) {
+    // Lost, not ended on purpose (signing out ends it with its own message).
+    if (why !== "transport close" && why !== "transport error" && why !== "ping timeout") { return; }
+    window.clearTimeout(offlineTimer);
+    offlineTimer = window.setTimeout(function () {
+      if (!socket.connected) { showPaused(OFFLINE_MESSAGE); }
+    }, OFFLINE_NOTICE_MS);
+  });
+
   // Tell others someone is writing: at most once every few seconds, never what or who.
   var textarea = threadRoot ? document.querySelector(".app-reply-form textarea") : null;
   var lastTyping = 0;

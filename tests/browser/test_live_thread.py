@@ -249,3 +249,41 @@ def test_a_page_whose_rights_change_reconnects_and_rejoins_only_what_it_may_read
                 assert tab.evaluate("window.__notReloaded") is True
         finally:
             browser.close()
+
+
+def test_the_page_says_when_live_updates_pause_and_catches_up_when_they_resume(live):
+    """The server's live.paused / live.resumed (forum/live_status.py, sent when Redis is
+    down in scale mode; tests/security/test_resilience.py proves the server sends them) are
+    delivered here through the page's own socket handlers."""
+    reader = live["users"][1]
+    message = "Live updates are paused because of a problem on our side."
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            context = browser.new_context()
+            context.add_cookies([{"name": "session", "value": session_cookie(reader),
+                                  "url": live["base"]}])
+            b = context.new_page()
+            sockets: list[str] = []
+            b.on("websocket", lambda ws: sockets.append(ws.url))
+            b.goto(f"{live['base']}/threads/{live['thread']}")
+            expect(b.locator("#thread")).to_have_attribute("data-live", "joined",
+                                                           timeout=WAIT_MS)
+            b.wait_for_load_state("load")
+            assert b.locator("#live-paused").count() == 0  # nothing said while all is well
+            fire = ("([name, data]) => window.AlongsideRealtime.socket.listeners(name)"
+                    ".forEach(f => f(data))")
+            b.evaluate(fire, ["live.paused", {"message": message}])
+            notice = b.locator("#live-paused")
+            expect(notice).to_be_visible()
+            expect(notice).to_contain_text(message)
+            assert notice.get_attribute("role") == "status"
+            b.evaluate(fire, ["live.resumed", {"message": "Live updates are back on."}])
+            expect(notice).to_be_hidden(timeout=WAIT_MS)
+            # Resuming connects again, so the rooms are joined afresh and missed posts come.
+            expect(b.locator("#thread")).to_have_attribute("data-live", "joined",
+                                                           timeout=WAIT_MS)
+            b.wait_for_function("window.AlongsideRealtime.socket.connected", timeout=WAIT_MS)
+            assert len(sockets) == 2, sockets
+        finally:
+            browser.close()

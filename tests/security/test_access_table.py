@@ -77,6 +77,7 @@ TABLE: list[tuple[Any, ...]] = [
     ("GET", "help.crisis",       "-",      *EVERYONE_OK),
     ("GET", "help.guidelines",   "-",      *EVERYONE_OK),
     ("GET", "help.privacy",      "-",      *EVERYONE_OK),
+    ("GET", "help.security_txt", "-",      *EVERYONE_OK),
     ("GET", "health.healthz",    "-",      *EVERYONE_OK),
     ("GET", "health.readyz",     "-",      *EVERYONE_OK),
     ("GET", "boards.index",      "-",      *EVERYONE_OK),

@@ -145,3 +145,37 @@ def test_each_exempt_route_is_authorised_by_a_signed_token_alone(
         preference = smake.session.get(NotificationPreference, member.id)
         assert preference is not None
         assert preference.email_frequency == EmailFrequency.NEVER
+
+
+# API endpoints that take no CSRF token from a cookie-signed-in browser, and why.
+API_CSRF_EXEMPT = {
+    "api.create_token": "Takes a login and password in its body and uses no session.",
+}
+
+
+def test_every_api_write_with_the_sign_in_cookie_needs_a_csrf_token(
+        secure_app: Flask, sclient: FlaskClient, smake: Factories, csrf_on: None) -> None:
+    """Every API blueprint (the moderation API too), walked from ``app.url_map``."""
+    from forum.api.blueprint import api
+
+    assert api.csrf_exempt_endpoints == set(API_CSRF_EXEMPT)
+    sign_in(sclient, smake.admin())
+    checked, accepted = 0, []
+    for rule in secure_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.endpoint in API_CSRF_EXEMPT:
+            continue
+        for method in sorted((rule.methods or set()) & WRITES):
+            values = {name: 1 if isinstance(conv, NumberConverter) else "sample"
+                      for name, conv in rule._converters.items()}
+            with secure_app.test_request_context():
+                from flask import url_for
+
+                path = url_for(rule.endpoint, **values)
+            response = sclient.open(path, method=method, json={})
+            checked += 1
+            body = response.get_json(silent=True) or {}
+            if response.status_code != 400 or body.get("error", {}).get("code") != "csrf_failed":
+                accepted.append(f"{method} {path} -> {response.status_code}")
+    assert checked > 20
+    assert accepted == [], "Accepted a cookie write without a CSRF token:\n" + "\n".join(
+        accepted)

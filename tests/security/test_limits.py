@@ -240,3 +240,133 @@ def test_default_limits_keep_the_hooks_on_every_request(app: Flask) -> None:
     client = limited_app.test_client()
     answers = [client.get("/help/now").status_code for _ in range(3)]
     assert answers == [200, 200, 429]
+
+
+def test_every_api_route_counts_against_the_api_allowance(app: Flask) -> None:
+    """Whatever blueprint serves it (the moderation API is its own), /api/... is limited."""
+    unlimited = [rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.rule.startswith("/api/")
+                 and "api" not in {r.scope for r in rules_for(rule.endpoint)}]
+    assert unlimited == []
+    # Reporting on the page and through the API share one allowance.
+    assert "reports" in {r.scope for r in rules_for("moderation.report")}
+    assert {"reports", "api"} <= {r.scope for r in rules_for("moderation_api.report")}
+
+
+def test_reports_are_limited_per_member_across_page_and_api(
+        sclient: FlaskClient, secure_app: Flask, smake: Factories, sdb: Any,
+        rate_limits: Any) -> None:
+    from forum.accounts.actions import do_create_token
+
+    if is_stub(secure_app, "moderation.report"):
+        pytest.fail("the report page is part of this project")
+    reporter = smake.user(created_at=utcnow() - timedelta(days=30))
+    board = smake.board()
+    thread = smake.thread(board, smake.user()).thread
+    posts = [smake.reply(thread, body=f"Reply number {n}.").post for n in range(22)]
+    sign_in(sclient, reporter)
+    for post in posts[:10]:
+        page = sclient.post(f"/posts/{post.id}/report", data={"reason": "abuse"})
+        assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    _row, secret = do_create_token(sdb, actor=smake.viewer(reporter), name="phone")
+    api = secure_app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    for post in posts[10:20]:
+        answer = api.post("/api/v1/moderation/flags", headers=headers,
+                          json={"post_id": post.id, "reason": "abuse"})
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+    refused = api.post("/api/v1/moderation/flags", headers=headers,
+                       json={"post_id": posts[20].id, "reason": "abuse"})
+    assert refused.status_code == 429
+    assert "Thank you for your reports" in refused.get_json()["error"]["message"]
+    assert int(refused.headers["Retry-After"]) > 60
+    page = sclient.post(f"/posts/{posts[21].id}/report", data={"reason": "abuse"})
+    assert page.status_code == 429 and "call 999" in page.get_data(as_text=True)
+    # Someone else can still report.
+    sign_in(sclient, smake.user())
+    assert sclient.post(f"/posts/{posts[21].id}/report",
+                        data={"reason": "abuse"}).status_code == 200
+
+
+def test_token_creation_is_limited_per_member(
+        sclient: FlaskClient, secure_app: Flask, smake: Factories, rate_limits: Any) -> None:
+    sign_in(sclient, smake.user())
+    url = _url(secure_app, "accounts.create_token")
+    for n in range(10):
+        assert sclient.post(url, data={"name": f"Device {n}"}).status_code == 201
+    refused = sclient.post(url, data={"name": "One more"})
+    assert refused.status_code == 429
+    assert "created a lot of API tokens" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 60
+
+
+def test_twenty_new_conversations_a_day(
+        sclient: FlaskClient, secure_app: Flask, smake: Factories, rate_limits: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import flask_limiter._extension
+    import limits.storage.memory
+    import limits.strategies
+
+    skipped = [0.0]
+
+    class Clock:
+        """The rate limiter's clock only, moved on by ``skipped`` seconds."""
+
+        def time(self) -> float:
+            return time.time() + skipped[0]
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(time, name)
+
+    # Step past the posting pace (one every 5 seconds) between conversations.
+    for module in (limits.storage.memory, limits.strategies, flask_limiter._extension):
+        monkeypatch.setattr(module, "time", Clock())
+    user = smake.user(created_at=utcnow() - timedelta(days=30))
+    board = smake.board()
+    sign_in(sclient, user)
+    url = _url(secure_app, "threads.new", slug=board.slug)
+    for n in range(20):
+        answer = sclient.post(url, data={"title": f"Question {n} of today",
+                                         "body": "Has anyone found a way through this?"})
+        assert answer.status_code < 400, (n, answer.status_code)
+        skipped[0] += 6
+    refused = sclient.post(url, data={"title": "One question too many",
+                                      "body": "Has anyone found a way through this?"})
+    assert refused.status_code == 429
+    assert "started 20 conversations today" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 3600
+    # Replies are still fine.
+    thread_url = _post_url(secure_app, smake, user)
+    assert sclient.post(thread_url, data={"body": "Thank you all."}).status_code < 400
+
+
+def test_an_api_429_is_the_documented_answer(
+        secure_app: Flask, smake: Factories, sdb: Any, rate_limits: Any) -> None:
+    import jsonschema
+
+    from forum.accounts.actions import do_create_token
+
+    api = secure_app.test_client()
+    document = api.get("/api/v1/openapi.json").get_json()
+    user = smake.user(created_at=utcnow() - timedelta(days=30))
+    thread = smake.thread(smake.board(), user).thread
+    _row, secret = do_create_token(sdb, actor=smake.viewer(user), name="phone")
+    headers = {"Authorization": f"Bearer {secret}"}
+    path = "/api/v1/threads/{thread_id}/posts"
+    first = api.post(f"/api/v1/threads/{thread.id}/posts", headers=headers,
+                     json={"body": "First."})
+    assert first.status_code == 201
+    refused = api.post(f"/api/v1/threads/{thread.id}/posts", headers=headers,
+                       json={"body": "Second, straight away."})
+    assert refused.status_code == 429
+    documented = document["paths"][path]["post"]["responses"]["429"]
+    jsonschema.validate(refused.get_json(),
+                        {**document, **documented["content"]["application/json"]["schema"]})
+    assert set(documented["headers"]) == {"Retry-After"}
+    assert 1 <= int(refused.headers["Retry-After"]) <= 5
+    # Every operation documents it: every one of them is limited.
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            assert "429" in operation["responses"]

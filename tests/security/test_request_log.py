@@ -18,6 +18,7 @@ from forum.accounts.email_change import make_email_change_token
 from forum.accounts.jobs import send_account_emails
 from forum.accounts.models import PendingEmailChange, PendingRegistration, User
 from forum.accounts.registration import make_registration_token
+from forum.accounts.reset import make_reset_token
 from forum.logging_setup import JsonFormatter
 from forum.security.request_log import choose_request_id
 from forum.threads.models import Post
@@ -168,6 +169,30 @@ def test_a_register_sign_in_and_post_flow_logs_no_private_words(
         smake.reply(thread, user, body=reply_text)
     sclient.get(_url(secure_app, "threads.show", thread_id=thread.id))
     sclient.get(_url(secure_app, "boards.show", slug=board.slug))
+    # A password reset (the request, the job's mail, the link) and an API token made
+    # with the new password, then used, and a wrong one tried.
+    if not is_stub(secure_app, "accounts.request_reset"):
+        new_password = "reset harbour lantern 4471"
+        response = sclient.post(_url(secure_app, "accounts.request_reset"),
+                                data={"email": new_email})
+        assert response.status_code == 200
+        send_account_emails(secure_app)
+        sdb.expire_all()
+        secrets_seen.append(make_reset_token(sdb.get(User, user.id)))
+        link = _url(secure_app, "accounts.reset_password", token=secrets_seen[-1])
+        sclient.get(link)
+        assert sclient.post(link, data={"password": new_password}).status_code == 303
+        secrets_seen.append(new_password)
+        if not is_stub(secure_app, "api.create_token"):
+            response = sclient.post("/api/v1/tokens", json={
+                "login": new_email, "password": new_password, "name": "My phone"})
+            assert response.status_code == 201, response.get_data(as_text=True)
+            api_token = response.get_json()["token"]
+            secrets_seen.append(api_token)
+            assert sclient.get("/api/v1/me", headers={
+                "Authorization": f"Bearer {api_token}"}).status_code == 200
+            assert sclient.get("/api/v1/me", headers={
+                "Authorization": f"Bearer {api_token}x"}).status_code == 401
     # A failure on the way must not spill the request either.
     sclient.post("/no-such-page", data={"body": body, "email": email})
 

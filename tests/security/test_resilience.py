@@ -212,8 +212,18 @@ def test_redis_stopped_and_started_under_load(
         assert ready.json()["checks"]["redis"] == "ok"
         for n in range(3):
             one_round(app, load, f"before-{n}")
+        # An open page: its connection is told when live updates pause and resume.
+        import socketio
+
+        heard: list[str] = []
+        page = socketio.Client(reconnection=False)
+        for name in ("live.paused", "live.resumed"):
+            page.on(name, lambda data, name=name: heard.append(name))
+        page.connect(app.base, transports=["polling"], wait_timeout=10)
 
         redis_server.stop()
+        wait_for(lambda: "live.paused" in heard, "the open page to hear live.paused")
+        assert page.connected  # paused, not cut off
         down = app.get("/readyz")
         assert down.status_code == 503
         assert down.json()["failed"] == ["redis"]
@@ -229,6 +239,9 @@ def test_redis_stopped_and_started_under_load(
 
         redis_server.start()
         wait_for(lambda: app.get("/readyz").status_code == 200, "/readyz to recover")
+        wait_for(lambda: "live.resumed" in heard, "the open page to hear live.resumed")
+        assert heard == ["live.paused", "live.resumed"]
+        page.disconnect()
         for n in range(3):
             one_round(app, load, f"after-{n}")
 

@@ -274,3 +274,67 @@ def test_a_token_notes_when_it_was_last_used_at_most_once_a_minute(client, db, m
     client.get("/api/v1/me", headers=headers)
     db.expire_all()
     assert db.get(ApiToken, token.id).last_used_at == first
+
+
+def _end_by(how: str, db: Session, make: Any, user: Any, keep: str | None) -> None:
+    from forum.accounts.actions import do_set_role
+    from forum.accounts.sessions import do_end_other_sessions
+    from moderation.actions import do_suspend_member
+
+    if how == "password":
+        do_change_password(db, actor=make.viewer(user), current_password=PASSWORD,
+                           new_password="quiet harbour lanterns")
+    elif how == "role":
+        do_set_role(db, actor=None, user=user, role="facilitator")
+    elif how == "suspension":
+        do_suspend_member(db, actor=make.viewer(make.admin()), user=user, days=30,
+                          reason="Repeated abuse of other members")
+    else:
+        do_end_other_sessions(db, actor=make.viewer(user), current_digest=keep)
+
+
+@pytest.mark.parametrize("how", ["password", "role", "suspension", "everywhere else"])
+def test_each_way_of_ending_sessions_ends_cookie_remember_me_and_socket(
+        app, db, make, sign_in, sockets, how) -> None:
+    user = make.user("Rowan")
+    phone, laptop = _browser(app), _browser(app, "198.51.100.4")
+    sign_in(phone, "Rowan", remember=True)
+    sign_in(laptop, "Rowan")
+    assert phone.get_cookie("remember_token") is not None
+    live = _socket(app, phone, sockets)
+    assert live.is_connected() and _signed_in(phone)
+    laptop_row = next(r for r in _rows(db, user.id) if r.ip_network == "198.51.100.0/24")
+    _end_by(how, db, make, user, laptop_row.id)
+    assert not live.is_connected()
+    assert not _signed_in(phone)
+    # The remember-me cookie alone does not bring the session back either.
+    with phone.session_transaction() as sess:
+        sess.clear()
+    assert not _signed_in(phone)
+    if how == "everywhere else":
+        assert _signed_in(laptop)  # "everywhere else" keeps this browser
+
+
+@pytest.mark.parametrize(("role", "age", "signed_in"), [
+    ("member", timedelta(days=29), True),
+    ("member", timedelta(days=31), False),
+    ("facilitator", timedelta(hours=11), True),
+    ("facilitator", timedelta(hours=13), False),
+    ("admin", timedelta(hours=13), False),
+])
+def test_absolute_time_outs_are_shorter_for_staff(app, db, make, role, age, signed_in
+                                                  ) -> None:
+    from forum.accounts.sessions import Device, start_session
+
+    user = make.user("Rowan", role=role)
+    key = start_session(db, user, Device(remember=True))
+    db.commit()
+    [row] = _rows(db, user.id)
+    # Busy all along (seen a moment ago): only the session's age can end it.
+    row.created_at = utcnow() - age
+    row.last_seen_at = utcnow()
+    db.commit()
+    browser = _browser(app)
+    with browser.session_transaction() as sess:
+        sess["_user_id"] = f"{user.id}:{user.session_version}:{key}"
+    assert _signed_in(browser) is signed_in

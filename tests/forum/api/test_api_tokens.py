@@ -149,3 +149,16 @@ def test_me_shows_own_email_and_works_with_the_sign_in_cookie(client, make, logi
     data = client.get("/api/v1/me").get_json()
     assert data["email"] == user.email and data["authenticated_by"] == "session"
     assert data["id"] == user.id and data["role"] == "member"
+
+
+def test_token_refusals_are_identical_whether_or_not_the_account_exists(client, make):
+    user = make.user(email="wren@example.org")
+    suspended = make.user(status=UserStatus.SUSPENDED)
+    answers = [client.post("/api/v1/tokens", json={"login": login, "password": password})
+               for login, password in ((user.username, "wrong one"),
+                                       ("wren@example.org", "wrong one"),
+                                       ("nobody", PASSWORD),
+                                       ("nobody@example.org", PASSWORD),
+                                       (suspended.username, PASSWORD))]
+    assert {a.status_code for a in answers} == {401}
+    assert len({a.get_data(as_text=True) for a in answers}) == 1

@@ -185,3 +185,162 @@ def test_the_thread_still_reads_after_erasure(db, make, client, scene) -> None:
     page = client.get(f"/threads/{scene['opening'].thread.id}").get_data(as_text=True)
     assert ERASED_TITLE in page and "A fan helped." in page
     assert "breathing" not in page and "wren" not in page
+
+
+def test_erase_leaves_no_session_secret_or_mail_behind(db, make, scene) -> None:
+    from forum.accounts.models import RecoveryCode, UserSession
+    from forum.accounts.sessions import Device, start_session
+    from forum.mail_models import OutgoingMail
+
+    wren = scene["wren"]
+    uid = wren.id
+    start_session(db, wren, Device(ip="192.0.2.40", user_agent="Firefox", remember=True))
+    db.add(RecoveryCode(user_id=uid, code_hash="0" * 64))
+    db.add(OutgoingMail(user_id=uid, kind="password-changed", to_address="wren@example.org",
+                        subject="Your password was changed", text="Hello wren"))
+    wren.totp_secret_enc = "encrypted-secret"
+    wren.totp_enabled_at = wren.created_at
+    db.commit()
+    _delete(db, make, wren)
+    db.expire_all()
+    for model in (UserSession, RecoveryCode, OutgoingMail):
+        assert db.scalar(select(func.count()).select_from(model).where(
+            model.user_id == uid)) == 0, model.__name__
+    assert db.scalar(select(func.count()).select_from(OutgoingMail).where(
+        OutgoingMail.to_address == "wren@example.org")) == 0
+    user = db.get(User, uid)
+    assert user.totp_secret_enc is None and user.totp_enabled_at is None
+
+
+def _everything_cached(app) -> str:  # type: ignore[no-untyped-def]
+    from forum.page_cache import page_cache
+    from forum.render_cache import render_cache
+
+    held = []
+    for cache in (render_cache(app), page_cache(app)):
+        for key, (value, _cost) in list(cache._items.items()):
+            held.append(repr(key))
+            parts = getattr(value, "parts", None)
+            held.append(b"".join(p for p in parts if isinstance(p, bytes)).decode()
+                        if parts is not None else str(value))
+    return "\n".join(held)
+
+
+@pytest.fixture()
+def caches_on(app):  # type: ignore[no-untyped-def]
+    from forum.page_cache import page_cache
+    from forum.render_cache import render_cache
+
+    kept = [render_cache(app), page_cache(app)]
+    budgets = [c.max_bytes for c in kept]
+    for c in kept:
+        c.clear()
+        c.max_bytes = 8 * 1024 * 1024
+    yield
+    for c, budget in zip(kept, budgets, strict=True):
+        c.max_bytes = budget
+        c.clear()
+
+
+@pytest.mark.parametrize("mode", ["erase", "keep"])
+def test_no_cached_copy_of_the_member_survives(app, db, make, client, scene, caches_on,
+                                               mode) -> None:
+    thread_id = scene["opening"].thread.id
+    # Read twice: the second read is served from the kept page.
+    for _ in range(2):
+        page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
+        assert "breathing" in page and "wren" in page
+    before = _everything_cached(app)
+    assert "breathing" in before and "wren" in before  # the check can fail
+    _delete(db, make, scene["wren"], mode=mode)
+    after = _everything_cached(app)
+    assert "wren" not in after
+    if mode == "erase":
+        assert "breathing" not in after
+    page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
+    assert "wren" not in page and ("breathing" in page) is (mode == "keep")
+
+
+def test_other_processes_empty_their_caches_when_they_hear_of_a_closed_account(
+        monkeypatch) -> None:
+    import socketio
+
+    from forum.render_cache import PURGE_EVENT, PURGE_ROOM, FragmentCache
+    from forum.session_sockets import EmbeddedManager, ScaleManager
+
+    cache: FragmentCache[str] = FragmentCache(4096)
+
+    def filled() -> FragmentCache[str]:
+        cache.put(("post", 1), "My dad's breathing is worse at night.")
+        assert len(cache) == 1
+        return cache
+
+    # One process: the emit itself.
+    filled()
+    server = socketio.Server(client_manager=EmbeddedManager())
+    server.emit("post.updated", {}, to="thread:1")
+    assert len(cache) == 1  # other events leave the caches alone
+    server.emit(PURGE_EVENT, {}, to=PURGE_ROOM)
+    assert len(cache) == 0
+    # Scale mode: every process handles the message that came through Redis.
+    filled()
+    monkeypatch.setattr(socketio.RedisManager, "_handle_emit", lambda self, message: None)
+    manager = ScaleManager.__new__(ScaleManager)
+    manager._handle_emit({"event": PURGE_EVENT, "namespace": "/", "room": PURGE_ROOM,
+                          "data": {}})
+    assert len(cache) == 0
+
+
+def test_every_column_pointing_at_members_has_a_decision_on_closing() -> None:
+    from forum.models import metadata
+    from forum.privacy.inventory import (
+        CLOSE_DELETES,
+        CLOSE_DETACHES,
+        CLOSE_KEEPS,
+        CLOSE_KEEPS_STAFF_WORK,
+        user_foreign_keys,
+    )
+
+    groups = [CLOSE_DELETES, CLOSE_DETACHES, set(CLOSE_KEEPS), CLOSE_KEEPS_STAFF_WORK]
+    decided = set().union(*groups)
+    keys = user_foreign_keys(list(metadata.sorted_tables))
+    assert keys - decided == set(), "decide in forum/privacy/inventory.py what closing does"
+    assert decided - keys == set()
+    assert sum(len(g) for g in groups) == len(decided)  # each in one group only
+    assert all(len(reason) > 20 for reason in CLOSE_KEEPS.values())
+
+
+@pytest.mark.parametrize("mode", ["erase", "keep"])
+def test_after_closing_no_deleted_or_detached_row_points_at_the_member(db, make, scene,
+                                                                       mode) -> None:
+    from sqlalchemy import text
+
+    from forum.accounts.sessions import Device, start_session
+    from forum.boards.actions import do_assign_facilitator
+    from forum.boards.models import Visibility
+    from forum.mail_models import OutgoingMail
+    from forum.privacy.inventory import CLOSE_DELETES, CLOSE_DETACHES
+    from forum.privacy.models import SignInAddress
+    from forum.threads.actions import do_follow_thread
+
+    wren, heron = scene["wren"], scene["heron"]
+    uid = wren.id
+    # Rows in as many of the tables as a member can have.
+    start_session(db, wren, Device(ip="192.0.2.40"))
+    db.add(SignInAddress(user_id=uid, ip="192.0.2.40"))
+    db.add(OutgoingMail(user_id=uid, to_address="wren@example.org", subject="s", text="t"))
+    do_follow_thread(db, actor=make.viewer(wren), thread=scene["opening"].thread,
+                     follow=True)
+    # wren as a trained facilitator of a private board, who invited someone to it.
+    private = make.board("Private corner", visibility=Visibility.PRIVATE)
+    do_assign_facilitator(db, actor=None, board=private, user=wren)  # a member too
+    db.add(BoardMembership(board_id=private.id, user_id=make.user("tern").id,
+                           invited_by_id=uid))
+    make.reply(scene["opening"].thread, heron, body="Thanks wren.")  # notifies wren
+    db.commit()
+    _delete(db, make, wren, mode=mode)
+    left = {}
+    for table, column in sorted(CLOSE_DELETES | CLOSE_DETACHES):
+        left[(table, column)] = db.execute(text(
+            f"SELECT COUNT(*) FROM {table} WHERE {column} = :uid"), {"uid": uid}).scalar()
+    assert {key: n for key, n in left.items() if n} == {}

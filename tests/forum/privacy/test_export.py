@@ -131,3 +131,31 @@ def test_signed_out_visitors_are_sent_to_sign_in(client) -> None:
 def test_settings_links_to_the_data_pages(db, make, login) -> None:
     page = login(make.user()).get("/settings").get_data(as_text=True)
     assert "/settings/your-data" in page and "/settings/close-account" in page
+
+
+def test_the_export_holds_sign_ins_sessions_and_moderation_notices(db, make) -> None:
+    from forum.accounts.actions import do_login
+    from forum.accounts.sessions import Device
+    from moderation.actions import do_warn_member
+
+    board = make.board("Carers")
+    member = make.member_of(board, "kite")
+    guide = make.facilitator(board)
+    do_login(db, login="kite", password=PASSWORD,
+             device=Device(ip="198.51.100.23", user_agent="Mozilla/5.0 (X11; Linux x86_64; "
+                           "rv:128.0) Gecko/20100101 Firefox/128.0", remember=True),
+             ip="198.51.100.23")
+    do_warn_member(db, actor=make.viewer(guide), user=member, board=board,
+                   reason="Shared another member's phone number")
+    data = do_export_my_data(db, actor=make.viewer(member), password=PASSWORD)
+    assert [e["action"] for e in data["sign_in_history"]] == ["signed in"]
+    [session_row] = data["sessions"]
+    assert session_row["network"] == "198.51.100.0/24" and session_row["remember_me"] is True
+    assert "Firefox" in session_row["browser"]
+    assert data["sign_in_addresses"][0]["ip"] == "198.51.100.23"
+    [notice] = data["moderation_notices"]
+    assert notice["kind"] == "warning" and notice["message"]
+    assert data["sanctions"][0]["kind"] == "warning"
+    assert "user:login" in {e["action"] for e in data["account_activity"]}
+    # Which facilitator acted is not shown to members.
+    assert guide.username not in json.dumps(data)
