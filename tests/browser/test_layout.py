@@ -96,12 +96,12 @@ def make_app(with_moderation: bool = False) -> Flask:
         static_folder=str(REPO_ROOT / "static"),
         static_url_path="/static",
     )
-    # The help pages fill in settings (retention periods, privacy contact) from the config.
+    # The help pages fill in settings (retention periods, contacts) from the config.
     from config import SETTINGS
 
     app.config.update({setting.name: setting.default for setting in SETTINGS
                        if "RETENTION" in setting.name or setting.name.startswith(
-                           ("PRIVACY_", "DATA_CONTROLLER"))})
+                           ("PRIVACY_", "SECURITY_", "DATA_CONTROLLER"))})
     app.config.update(SECRET_KEY="layout-tests-only", SERVICE_NAME="Alongside")
     init_templating(app)
     CSRFProtect(app)
