@@ -94,10 +94,8 @@ def test_blind_heldout3b_does_not_get_worse() -> None:
     """heldout3b.jsonl is the blind half of a set written by someone who never saw the
     checks (see moderation/checks/data/README.md: never study it). Figures before the
     checks5 round: risk P 0.85 R 0.81, ordinary flagged 8.6%; after it (n-gram model in the
-    risk score, studied held-out sets trained on): P 0.84 R 0.85 (tp 39 -> 41), ordinary
-    flagged 9.9% (7 -> 8 of 81): below the issue's targets. The ordinary floor was raised
-    from 9% to 10% for that one post, traded for 11 more risk posts caught over the three
-    blind sets (see the data README). The floors sit just under the figures, so a change
+    risk score, studied held-out sets trained on): P 0.86 R 0.92, ordinary flagged 8.6%:
+    still below the issue's targets. The floors sit just under the figures, so a change
     that makes unseen posts worse fails here."""
     path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
         "heldout3b.jsonl"
@@ -105,23 +103,23 @@ def test_blind_heldout3b_does_not_get_worse() -> None:
     res = evaluate(rows)
     print("\nheldout3b:", json.dumps(res, indent=1))
     assert res["risk"]["tp"] + res["risk"]["fn"] >= 45 and res["ordinary"] >= 75
-    assert res["risk"]["recall"] >= 0.83
-    assert res["risk"]["precision"] >= 0.82
-    assert res["ordinary_flagged_rate"] <= 0.10
+    assert res["risk"]["recall"] >= 0.89
+    assert res["risk"]["precision"] >= 0.84
+    assert res["ordinary_flagged_rate"] <= 0.09
 
 
 def test_blind_heldout4_does_not_get_worse() -> None:
     """heldout4.jsonl was written before its author read the checks or the training data
     (never study its misses). Figures before the checks5 round: risk P 0.97 R 0.93,
     ordinary flagged 3.2%, personal details R 0.96, spam R 0.95; after it: risk P 0.94
-    R 0.94, ordinary flagged 4.2%. Floors just under them."""
+    R 0.96, ordinary flagged 4.2%. Floors just under them."""
     path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
         "heldout4.jsonl"
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
     res = evaluate(rows)
     print("\nheldout4:", json.dumps(res, indent=1))
     assert res["risk"]["tp"] + res["risk"]["fn"] >= 60 and res["ordinary"] >= 90
-    assert res["risk"]["recall"] >= 0.90
+    assert res["risk"]["recall"] >= 0.94
     assert res["risk"]["precision"] >= 0.90
     assert res["ordinary_flagged_rate"] <= 0.05
     assert res["pii"]["recall"] >= 0.90 and res["spam"]["recall"] >= 0.90
@@ -131,7 +129,7 @@ def test_blind_heldout5_does_not_get_worse() -> None:
     """heldout5.jsonl (202 posts) was written by the checks5 helper before it read the checks
     or the training data, in voices chosen to differ from the earlier sets (never study its
     misses). Figures before that round's changes: risk P 0.94 R 0.75, ordinary flagged 2.2%,
-    personal details R 0.93, spam R 0.84; after: risk P 0.93 R 0.88, ordinary flagged 4.4%.
+    personal details R 0.93, spam R 0.84; after: risk P 0.92 R 0.91, ordinary flagged 4.4%.
     Floors just under them."""
     path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
         "heldout5.jsonl"
@@ -139,7 +137,7 @@ def test_blind_heldout5_does_not_get_worse() -> None:
     res = evaluate(rows)
     print("\nheldout5:", json.dumps(res, indent=1))
     assert res["risk"]["tp"] + res["risk"]["fn"] >= 60 and res["ordinary"] >= 90
-    assert res["risk"]["recall"] >= 0.86
-    assert res["risk"]["precision"] >= 0.90
+    assert res["risk"]["recall"] >= 0.89
+    assert res["risk"]["precision"] >= 0.89
     assert res["ordinary_flagged_rate"] <= 0.05
     assert res["pii"]["recall"] >= 0.90 and res["spam"]["recall"] >= 0.80
