@@ -206,4 +206,5 @@ def describe(head: Head | None) -> dict[str, Any]:
         return {"loaded": False}
     return {"loaded": True, "name": head.name, "threshold": head.threshold,
             "window_threshold": head.window_threshold, "whole_threshold": head.whole_threshold,
+            "ngram_mix": head.ngram_mix if head.ngram is not None else 0.0,
             "model_id": head.model_id}

@@ -45,6 +45,9 @@ def test_committed_head_loads() -> None:
     assert head is not None and head.weights.shape == (384,)
     assert head.bank is not None and head.bank_labels is not None
     assert head.bank.shape == (len(head.bank_labels), 384)
+    # the committed head carries the n-gram model, at the weight training gives it
+    assert head.ngram is not None and head.ngram_mix == training.NGRAM_MIX
+    assert heads.describe(head)["ngram_mix"] == training.NGRAM_MIX
 
 
 def test_threshold_is_the_lowest_meeting_the_everyday_false_positive_cap() -> None:
