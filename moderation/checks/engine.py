@@ -187,7 +187,7 @@ def piece_scores(pieces: list[str]) -> list[float] | None:
     head = heads.load_head()
     if emb is None or head is None:
         return None
-    return [float(head.score(emb.embed(c))) for c in pieces]
+    return [float(head.score(emb.embed(c), c)) for c in pieces]
 
 
 def risk_score(text: str, hide: list[tuple[int, int]] | None = None) -> float | None:

@@ -6,16 +6,24 @@ training embeddings with their labels, stored as one .npz next to this module
 (``data/risk_head.npz``) so the app works without training first. The bank is why: a
 linear head on MiniLM scores any short, personal sentence as risk-like, while the nearest
 written examples of everyday chat ("so tired tonight", "how do you cope?") pull it back.
+
+A head may also carry a second model, logistic regression on word and character n-grams
+(:mod:`moderation.checks.ngram`), trained on the same examples; its probability is then
+averaged into the score (weight ``ngram_mix``) whenever the text is passed with the
+embedding.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from moderation.checks import ngram as ngram_mod
 
 DATA_DIR = Path(__file__).parent / "data"
 RISK_HEAD_PATH = DATA_DIR / "risk_head.npz"
@@ -35,19 +43,35 @@ class Head:
     #: Threshold for the whole-post score of a long post, scored besides its windows
     #: (None: the whole post is not scored).
     whole_threshold: float | None = None
+    #: The n-gram model (see module doc) and its weight in the score; None: none.
+    ngram: ngram_mod.NgramModel | None = None
+    ngram_mix: float = 0.0
+
+    @cached_property
+    def _ngram_dense(self) -> np.ndarray | None:
+        return self.ngram.dense() if self.ngram is not None else None
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Probability of the positive class for each row of ``x`` (or a single vector)."""
         z = np.asarray(x, dtype=np.float64) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
-    def score(self, x: np.ndarray) -> np.ndarray:
+    def score(self, x: np.ndarray, text: str | list[str] | None = None) -> np.ndarray:
         """The decision score the threshold applies to: the mean of the logistic
-        probability and the neighbour vote when a bank is stored, else the probability."""
+        probability and the neighbour vote when a bank is stored, else the probability;
+        with an n-gram model and the text(s) the embeddings are of (one text for one
+        vector, a list for a matrix), that averaged with the n-gram probability."""
         p = self.predict_proba(x)
-        if self.bank is None or self.bank_labels is None or len(self.bank_labels) == 0:
+        if self.bank is not None and self.bank_labels is not None and len(self.bank_labels):
+            p = (p + knn_vote(np.asarray(x, dtype=np.float32), self.bank, self.bank_labels)) / 2
+        if self.ngram is None or text is None or not self.ngram_mix:
             return p
-        return (p + knn_vote(np.asarray(x, dtype=np.float32), self.bank, self.bank_labels)) / 2
+        dense = self._ngram_dense
+        if isinstance(text, str):
+            q: Any = self.ngram.prob(text, dense)
+        else:
+            q = np.asarray([self.ngram.prob(t, dense) for t in text])
+        return (1 - self.ngram_mix) * p + self.ngram_mix * q
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,6 +83,11 @@ class Head:
             extra["window_threshold"] = np.float64(self.window_threshold)
         if self.whole_threshold is not None:
             extra["whole_threshold"] = np.float64(self.whole_threshold)
+        if self.ngram is not None:
+            extra |= {"ngram_index": self.ngram.index.astype(np.int32),
+                      "ngram_weights": self.ngram.weights.astype(np.float16),
+                      "ngram_bias": np.float64(self.ngram.bias),
+                      "ngram_mix": np.float64(self.ngram_mix)}
         np.savez_compressed(path, weights=self.weights.astype(np.float32),
                             bias=np.float64(self.bias), threshold=np.float64(self.threshold),
                             name=np.str_(self.name), model_id=np.str_(self.model_id), **extra)
@@ -70,8 +99,15 @@ class Head:
             labels = z["bank_labels"].astype(np.float32) if "bank_labels" in z.files else None
             window = float(z["window_threshold"]) if "window_threshold" in z.files else None
             whole = float(z["whole_threshold"]) if "whole_threshold" in z.files else None
+            ngram = None
+            if "ngram_index" in z.files:
+                ngram = ngram_mod.NgramModel(z["ngram_index"].astype(np.int64),
+                                             z["ngram_weights"].astype(np.float32),
+                                             float(z["ngram_bias"]))
+            mix = float(z["ngram_mix"]) if "ngram_mix" in z.files else 0.0
             return cls(str(z["name"]), z["weights"].astype(np.float64), float(z["bias"]),
-                       float(z["threshold"]), str(z["model_id"]), bank, labels, window, whole)
+                       float(z["threshold"]), str(z["model_id"]), bank, labels, window, whole,
+                       ngram, mix)
 
 
 KNN_K = 10
@@ -170,4 +206,5 @@ def describe(head: Head | None) -> dict[str, Any]:
         return {"loaded": False}
     return {"loaded": True, "name": head.name, "threshold": head.threshold,
             "window_threshold": head.window_threshold, "whole_threshold": head.whole_threshold,
+            "ngram_mix": head.ngram_mix if head.ngram is not None else 0.0,
             "model_id": head.model_id}

@@ -11,11 +11,18 @@ from typing import Any
 
 import numpy as np
 
-from moderation.checks import heads, semantic
+from moderation.checks import heads, ngram, semantic
 from moderation.checks.text import normalise
 
 DATA_DIR = Path(__file__).parent / "data"
 TRAINING_PATH = DATA_DIR / "training.jsonl"
+#: Labelled sets written by other people, trained on besides ``training.jsonl`` when no
+#: training file is given: the held-out sets that were studied (their misses read) and so
+#: no longer measured anything honestly. More writers' voices in training is what the
+#: blind sets say is missing. They are no longer reported as held out.
+EXTRA_TRAINING = ("heldout.jsonl", "heldout2.jsonl", "heldout3a.jsonl")
+#: Sets that are never trained on (blind measures): training refuses any of their texts.
+BLIND_SETS = ("heldout3b.jsonl", "heldout4.jsonl", "heldout5.jsonl")
 SEED = 20240611
 FOLDS = 5
 L2 = 0.1
@@ -25,6 +32,14 @@ EPOCHS = 3000
 #: target is under 5% of ordinary posts flagged for anything, and the rules for personal
 #: details and spam need a margin too.
 MAX_FPR = 0.04
+#: Weight of the n-gram model in the risk score (0: embedding head alone), and its L2.
+#: Both from a cross-writer check: models trained on ``training.jsonl`` alone, scored on
+#: heldout, heldout2 and heldout3a (other writers' posts), ROC AUC: embedding head 0.964 /
+#: 0.982 / 0.962; mean with n-grams at L2 1e-2 0.973 / 0.987 / 0.974, 1e-3 0.976 / 0.989 /
+#: 0.983, 1e-4 0.981 / 0.989 / 0.987, 1e-5 0.977 / 0.989 / 0.989; at 1e-3, 0.3 n-grams
+#: instead of 0.5 gave 0.976 / 0.988 / 0.978.
+NGRAM_MIX = 0.5
+NGRAM_L2 = 1e-4
 THRESHOLD_GRID = np.round(np.arange(0.50, 0.951, 0.01), 2)
 
 
@@ -69,6 +84,32 @@ def _refuse_dev_overlap(texts: list[str]) -> None:
             if clash:
                 raise ValueError(f"{clash} training examples are copied from the dev set")
             return
+
+
+def _refuse_blind_overlap(texts: list[str]) -> None:
+    """Never train on a blind set: refuse if any training text is one of theirs."""
+    blind: set[str] = set()
+    for name in BLIND_SETS:
+        path = DATA_DIR / name
+        if path.is_file():
+            blind |= {_key(json.loads(line)["text"])
+                      for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    clash = sum(1 for t in texts if _key(t) in blind)
+    if clash:
+        raise ValueError(f"{clash} training examples are copied from a blind held-out set")
+
+
+def load_training(paths: list[Path]) -> Any:
+    """Texts, risk labels and everyday mask of several files, in order."""
+    texts: list[str] = []
+    ys: list[np.ndarray] = []
+    eds: list[np.ndarray] = []
+    for p in paths:
+        t, y, e = load_examples(p, with_everyday=True)
+        texts += t
+        ys.append(y)
+        eds.append(e)
+    return texts, np.concatenate(ys), np.concatenate(eds)
 
 
 def _folds(y: np.ndarray) -> list[np.ndarray]:
@@ -192,9 +233,10 @@ def _long_scores(head: heads.Head, posts: list[tuple[str, int]],
         scan = scan_risk(norm)
         view = engine.model_view(norm, scan)
         if view.windowed:
-            scores = np.atleast_1d(head.score(np.stack([emb.embed(p) for p in view.pieces])))
+            scores = np.atleast_1d(head.score(np.stack([emb.embed(p) for p in view.pieces]),
+                                              view.pieces))
             out.append((scores, view, bool(scan.findings), label))
-            whole.append(float(head.score(emb.embed(view.whole))))
+            whole.append(float(head.score(emb.embed(view.whole), view.whole)))
     return out, whole
 
 
@@ -243,15 +285,18 @@ def choose_whole_threshold(groups: list[list[tuple[bool, list[float], float, Any
 
 def _fit(x: np.ndarray, y: np.ndarray, threshold: float,
          window_threshold: float | None = None,
-         whole_threshold: float | None = None) -> heads.Head:
+         whole_threshold: float | None = None, texts: list[str] | None = None) -> heads.Head:
     """Logistic regression, blended at scoring time with a neighbour vote over the
     training examples themselves (the bank)."""
     w, b = heads.fit_logistic(x, y, l2=L2, lr=LEARNING_RATE, epochs=EPOCHS)
+    ng = ngram.fit(texts, y, l2=NGRAM_L2) if texts is not None and NGRAM_MIX else None
     return heads.Head("risk", w, b, threshold, semantic.MODEL_ID, x.astype(np.float32),
-                      y.astype(np.float32), window_threshold, whole_threshold)
+                      y.astype(np.float32), window_threshold, whole_threshold, ng,
+                      NGRAM_MIX if ng is not None else 0.0)
 
 
-def train(training_path: Path | None = None, out_dir: Path | None = None) -> dict[str, Any]:
+def train(training_path: Path | None = None, out_dir: Path | None = None,
+          extra_paths: list[Path] | None = None) -> dict[str, Any]:
     """Embed the training examples, cross-validate, fit the risk head and save it.
 
     The threshold is calibrated on out-of-fold scores, through the engine's own decision
@@ -259,10 +304,14 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
     Returns a metrics summary (cross-validated figures at the chosen threshold).
     Raises RuntimeError if the embedding model is unavailable.
     """
-    path = Path(training_path) if training_path else TRAINING_PATH
+    if training_path:
+        paths = [Path(training_path), *(Path(p) for p in extra_paths or [])]
+    else:
+        paths = [TRAINING_PATH, *(DATA_DIR / n for n in EXTRA_TRAINING)]
     out = Path(out_dir) if out_dir else DATA_DIR
-    texts, y, everyday = load_examples(path, with_everyday=True)
+    texts, y, everyday = load_training(paths)
     _refuse_dev_overlap(texts)
+    _refuse_blind_overlap(texts)
     emb = semantic.get_embedder()
     if emb is None:
         raise RuntimeError(f"embedding model unavailable: {semantic.status()['reason']}")
@@ -276,11 +325,12 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
     rng = np.random.default_rng(SEED)
     for test_idx in _folds(y):
         train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
-        fold = _fit(x[train_idx], y[train_idx], 0.5)
+        fold = _fit(x[train_idx], y[train_idx], 0.5, texts=[texts[j] for j in train_idx])
         for i in test_idx:
-            oof[i] = np.atleast_1d(fold.score(xm[i])) if len(xm[i]) else np.zeros(0)
+            oof[i] = np.atleast_1d(fold.score(xm[i], views[i].pieces)) if len(xm[i]) \
+                else np.zeros(0)
             wi = xw[i]
-            oof_whole[i] = float(fold.score(wi)) if wi is not None else None
+            oof_whole[i] = float(fold.score(wi, views[i].whole)) if wi is not None else None
         fold_long, fold_whole = _long_scores(fold, _long_posts(texts, y, everyday, test_idx, rng),
                                              emb)
         long += fold_long
@@ -298,7 +348,7 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
         [(bool(windows_only[i]), list(map(float, oof[i])), w, views[i])
          for i, w in enumerate(oof_whole) if w is not None and y[i] == 0]])
     pred = _engine_predict(oof, rule, views, best_t, window_t, oof_whole, whole_t)
-    head = _fit(x, y, best_t, window_t, whole_t)
+    head = _fit(x, y, best_t, window_t, whole_t, texts)
 
     long_y = np.asarray([lab for *_, lab in long], dtype=np.int64)
     long_pred = np.asarray([r or engine.model_flags(list(map(float, s)), v, best_t, False, False,
@@ -324,6 +374,7 @@ def train(training_path: Path | None = None, out_dir: Path | None = None) -> dic
         "cv": _prf(y, pred),
         "cv_everyday_fp_rate": round(float(pred[negatives].mean()), 4),
         "head_path": str(out_path),
-        "training_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "training_files": [p.name for p in paths],
+        "training_sha256": hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest(),
         "model_id": semantic.MODEL_ID,
     }

@@ -66,11 +66,16 @@ def test_heldout_file_is_not_in_training_or_dev() -> None:
     heldout4 = keys(data / "heldout4.jsonl")
     assert len(heldout4) >= 200
     assert not heldout4 & (training | dev | heldout | heldout2 | heldout3)
+    heldout5 = keys(data / "heldout5.jsonl")
+    assert len(heldout5) >= 200
+    assert not heldout5 & (training | dev | heldout | heldout2 | heldout3 | heldout4)
 
 
 def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None:
     """heldout2.jsonl: 229 posts (157 ordinary, 72 risk) written after the first held-out
-    file, never trained on (but its misses were studied). First measured: ordinary flagged
+    file; its misses were studied, and since the checks5 round (26 Nov 2026) it is trained
+    on with heldout.jsonl and heldout3a.jsonl, so this is a regression check only, not a
+    measure of unseen posts. First measured: ordinary flagged
     2.5%, risk P 0.94 R 0.82; after the two risk rounds of 26 Nov 2026: 1.9%, P 0.96 R 0.92;
     after the riskgen round (more training data, whole-post scores): 1.9%, P 0.96 R 0.94.
     The floors catch regressions; the blind figures are heldout3b's, below."""
@@ -87,31 +92,52 @@ def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None
 
 def test_blind_heldout3b_does_not_get_worse() -> None:
     """heldout3b.jsonl is the blind half of a set written by someone who never saw the
-    checks (see moderation/checks/data/README.md: never study it). Figures at commit time:
-    risk P 0.85 R 0.81, ordinary flagged 8.6%: below the issue's targets. The floors sit
-    just under them, so a change that makes unseen posts worse fails here."""
+    checks (see moderation/checks/data/README.md: never study it). Figures before the
+    checks5 round: risk P 0.85 R 0.81, ordinary flagged 8.6%; after it (n-gram model in the
+    risk score, studied held-out sets trained on): P 0.86 R 0.92, ordinary flagged 8.6%:
+    still below the issue's targets. The floors sit just under the figures, so a change
+    that makes unseen posts worse fails here."""
     path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
         "heldout3b.jsonl"
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
     res = evaluate(rows)
     print("\nheldout3b:", json.dumps(res, indent=1))
     assert res["risk"]["tp"] + res["risk"]["fn"] >= 45 and res["ordinary"] >= 75
-    assert res["risk"]["recall"] >= 0.79
-    assert res["risk"]["precision"] >= 0.82
+    assert res["risk"]["recall"] >= 0.89
+    assert res["risk"]["precision"] >= 0.84
     assert res["ordinary_flagged_rate"] <= 0.09
 
 
 def test_blind_heldout4_does_not_get_worse() -> None:
     """heldout4.jsonl was written before its author read the checks or the training data
-    (never study its misses). Figures at commit time: risk P 0.97 R 0.93, ordinary flagged
-    3.2%, personal details R 0.96, spam R 0.95. Floors just under them."""
+    (never study its misses). Figures before the checks5 round: risk P 0.97 R 0.93,
+    ordinary flagged 3.2%, personal details R 0.96, spam R 0.95; after it: risk P 0.94
+    R 0.96, ordinary flagged 4.2%. Floors just under them."""
     path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
         "heldout4.jsonl"
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
     res = evaluate(rows)
     print("\nheldout4:", json.dumps(res, indent=1))
     assert res["risk"]["tp"] + res["risk"]["fn"] >= 60 and res["ordinary"] >= 90
-    assert res["risk"]["recall"] >= 0.90
+    assert res["risk"]["recall"] >= 0.94
     assert res["risk"]["precision"] >= 0.90
     assert res["ordinary_flagged_rate"] <= 0.05
     assert res["pii"]["recall"] >= 0.90 and res["spam"]["recall"] >= 0.90
+
+
+def test_blind_heldout5_does_not_get_worse() -> None:
+    """heldout5.jsonl (202 posts) was written by the checks5 helper before it read the checks
+    or the training data, in voices chosen to differ from the earlier sets (never study its
+    misses). Figures before that round's changes: risk P 0.94 R 0.75, ordinary flagged 2.2%,
+    personal details R 0.93, spam R 0.84; after: risk P 0.92 R 0.91, ordinary flagged 4.4%.
+    Floors just under them."""
+    path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
+        "heldout5.jsonl"
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    res = evaluate(rows)
+    print("\nheldout5:", json.dumps(res, indent=1))
+    assert res["risk"]["tp"] + res["risk"]["fn"] >= 60 and res["ordinary"] >= 90
+    assert res["risk"]["recall"] >= 0.89
+    assert res["risk"]["precision"] >= 0.89
+    assert res["ordinary_flagged_rate"] <= 0.05
+    assert res["pii"]["recall"] >= 0.90 and res["spam"]["recall"] >= 0.80

@@ -45,6 +45,9 @@ def test_committed_head_loads() -> None:
     assert head is not None and head.weights.shape == (384,)
     assert head.bank is not None and head.bank_labels is not None
     assert head.bank.shape == (len(head.bank_labels), 384)
+    # the committed head carries the n-gram model, at the weight training gives it
+    assert head.ngram is not None and head.ngram_mix == training.NGRAM_MIX
+    assert heads.describe(head)["ngram_mix"] == training.NGRAM_MIX
 
 
 def test_threshold_is_the_lowest_meeting_the_everyday_false_positive_cap() -> None:
@@ -117,3 +120,54 @@ def test_whole_threshold_adds_few_false_alarms_in_each_group() -> None:
     # a post none of whose windows reaches WHOLE_MIN_WINDOW is never flagged whole
     quiet = [(False, [0.1, 0.2, 0.3], 0.66, view)] + hard[:18]
     assert training.choose_whole_threshold([quiet]) == pytest.approx(0.5)
+
+
+def test_train_refuses_blind_set_text(tmp_path: Path) -> None:
+    """The blind held-out sets are never trained on, whatever file is given."""
+    blind = json.loads((training.DATA_DIR / "heldout5.jsonl").read_text(
+        encoding="utf-8").splitlines()[0])["text"]
+    data = tmp_path / "t.jsonl"
+    data.write_text(json.dumps({"text": "  " + blind.upper(), "labels": []}) + "\n")
+    with pytest.raises(ValueError, match="blind"):
+        train(data, tmp_path / "out")
+
+
+def test_default_training_files_exclude_blind_sets() -> None:
+    assert not set(training.EXTRA_TRAINING) & set(training.BLIND_SETS)
+    assert {"heldout3b.jsonl", "heldout4.jsonl", "heldout5.jsonl"} <= set(training.BLIND_SETS)
+    for name in training.EXTRA_TRAINING:
+        assert (training.DATA_DIR / name).is_file()
+
+
+def test_ngram_model_is_deterministic_and_learns_words() -> None:
+    from moderation.checks import ngram
+
+    texts = ["I have the rope ready", "tablets saved up for tonight", "rope and tablets",
+             "lovely walk in the park", "the cake was great", "park run this morning"] * 3
+    y = np.array([1, 1, 1, 0, 0, 0] * 3)
+    a = ngram.fit(texts, y, steps=200)
+    b = ngram.fit(texts, y, steps=200)
+    assert np.array_equal(a.index, b.index) and np.array_equal(a.weights, b.weights)
+    assert a.prob("got the rope") > 0.5 > a.prob("a walk in the park")
+    idx, val = ngram.features("Rope, ROPE rope")
+    assert np.isclose(np.linalg.norm(val), 1.0) and len(idx) == len(set(idx.tolist()))
+    assert len(ngram.features("")[0]) == 0
+
+
+def test_head_with_ngram_round_trips(tmp_path: Path) -> None:
+    from moderation.checks import ngram
+
+    texts = ["I have the rope ready", "lovely walk in the park"] * 4
+    y = np.array([1, 0] * 4)
+    ng = ngram.fit(texts, y, steps=100)
+    x = np.eye(2, 384, dtype=np.float32)
+    head = heads.Head("risk", np.zeros(384), 0.0, 0.6, "m", None, None, None, None, ng, 0.5)
+    head.save(tmp_path / "h.npz")
+    back = heads.Head.load(tmp_path / "h.npz")
+    assert back.ngram_mix == 0.5 and back.ngram is not None
+    s1 = head.score(x[0], "got the rope")
+    s2 = back.score(x[0], "got the rope")
+    assert abs(float(s1) - float(s2)) < 1e-3 and float(s1) > 0.5  # embedding part is 0.5
+    assert float(back.score(x[0])) == 0.5  # without the text: the embedding head alone
+    both = back.score(x, ["got the rope", "a walk in the park"])
+    assert both.shape == (2,) and both[0] > both[1]
