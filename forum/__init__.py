@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, g
@@ -11,9 +13,33 @@ from flask import Flask, g
 from config import REPO_ROOT, load_config
 
 
+class ForumFlask(Flask):
+    """Flask, remembering what it learns about each hook and view function.
+
+    Flask asks ``inspect.iscoroutinefunction`` again for every hook and view on every
+    request (``ensure_sync``): about a twentieth of a kept thread page's time. Whether a
+    function is a coroutine never changes, so the answer is kept for as long as the
+    function lives (weakly: per-request callbacks are not kept alive)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ensured: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._ensured[func]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        except TypeError:  # cannot be weakly referenced: ask every time
+            return super().ensure_sync(func)
+        ensured = super().ensure_sync(func)
+        self._ensured[func] = ensured
+        return ensured
+
+
 def create_app(test_config: dict[str, Any] | None = None, env: str | None = None) -> Flask:
     """Build the app for ``env`` (default: ``FORUM_ENV``), with ``test_config`` on top."""
-    app = Flask(
+    app = ForumFlask(
         __name__,
         template_folder=str(REPO_ROOT / "templates"),
         static_folder=str(REPO_ROOT / "static"),

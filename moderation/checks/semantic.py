@@ -30,9 +30,12 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 #: Longer inputs are cut: the engine scores long posts in windows of a few sentences
 #: (engine.model_view), so only a single very long sentence reaches this cap.
 MAX_TOKENS = 256
-#: One thread by default: on a shared 2-core machine a second intra-op thread mostly
-#: waits for a core (and spins while it waits), which made the p99 worse, not better.
-THREADS = int(os.environ.get("ALONGSIDE_MODEL_THREADS", "1"))
+#: Two threads where there are two cores: a post waits for its checks before it is
+#: published, and on the 2-core benchmark machine two threads took a typical post from
+#: p50 10.0-10.9 ms to 7.8-8.0 ms for about a fifth more CPU time (``python -m bench
+#: --only checks``, 26 Nov 2026). Idle threads sleep rather than spin (below), so the
+#: second thread costs the web workers nothing while no post is being checked.
+THREADS = int(os.environ.get("ALONGSIDE_MODEL_THREADS", str(min(2, os.cpu_count() or 1))))
 
 
 class ModelUnavailable(RuntimeError):
