@@ -233,8 +233,8 @@ def test_a_page_whose_rights_change_reconnects_and_rejoins_only_what_it_may_read
 
             expect(private_tab.locator("#thread")).to_have_attribute("data-live", "off",
                                                                      timeout=WAIT_MS)
-            public_tab.wait_for_function("window.__resets === 1", timeout=WAIT_MS)
-            public_tab.wait_for_function("window.AlongsideRealtime.socket.connected",
+            public_tab.wait_for_function("() => window.__resets === 1", timeout=WAIT_MS)
+            public_tab.wait_for_function("() => window.AlongsideRealtime.socket.connected",
                                          timeout=WAIT_MS)
             expect(public_tab.locator("#thread")).to_have_attribute("data-live", "joined",
                                                                     timeout=WAIT_MS)
@@ -283,7 +283,7 @@ def test_the_page_says_when_live_updates_pause_and_catches_up_when_they_resume(l
             # Resuming connects again, so the rooms are joined afresh and missed posts come.
             expect(b.locator("#thread")).to_have_attribute("data-live", "joined",
                                                            timeout=WAIT_MS)
-            b.wait_for_function("window.AlongsideRealtime.socket.connected", timeout=WAIT_MS)
+            b.wait_for_function("() => window.AlongsideRealtime.socket.connected", timeout=WAIT_MS)
             assert len(sockets) == 2, sockets
         finally:
             browser.close()
