@@ -84,11 +84,16 @@ def session_cookie(user: dict[str, Any]) -> str:
     return serializer.dumps({"_user_id": user["session_id"], "_fresh": True})
 
 
-def signed_in_page(browser: Any, live: dict[str, Any], user: dict[str, Any]) -> Any:
+def signed_in_page(browser: Any, live: dict[str, Any], user: dict[str, Any],
+                   sockets: list[str] | None = None) -> Any:
+    """The live thread opened by ``user``; the address of every websocket the page opens
+    goes into ``sockets`` when given."""
     context = browser.new_context()
     context.add_cookies([{"name": "session", "value": session_cookie(user),
                           "url": live["base"]}])
     page = context.new_page()
+    if sockets is not None:
+        page.on("websocket", lambda ws: sockets.append(ws.url))
     page.goto(f"{live['base']}/threads/{live['thread']}")
     return page
 
@@ -173,13 +178,8 @@ def test_thread_page_opens_one_connection_shared_with_the_notification_count(liv
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            context = browser.new_context()
-            context.add_cookies([{"name": "session", "value": session_cookie(reader),
-                                  "url": live["base"]}])
-            b = context.new_page()
             sockets: list[str] = []
-            b.on("websocket", lambda ws: sockets.append(ws.url))
-            b.goto(f"{live['base']}/threads/{live['thread']}")
+            b = signed_in_page(browser, live, reader, sockets)
             expect(b.locator("#thread")).to_have_attribute("data-live", "joined",
                                                            timeout=WAIT_MS)
             # Both scripts have run by now (deferred, before DOMContentLoaded's listeners).
@@ -260,13 +260,8 @@ def test_the_page_says_when_live_updates_pause_and_catches_up_when_they_resume(l
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            context = browser.new_context()
-            context.add_cookies([{"name": "session", "value": session_cookie(reader),
-                                  "url": live["base"]}])
-            b = context.new_page()
             sockets: list[str] = []
-            b.on("websocket", lambda ws: sockets.append(ws.url))
-            b.goto(f"{live['base']}/threads/{live['thread']}")
+            b = signed_in_page(browser, live, reader, sockets)
             expect(b.locator("#thread")).to_have_attribute("data-live", "joined",
                                                            timeout=WAIT_MS)
             b.wait_for_load_state("load")

@@ -298,6 +298,19 @@ def test_admin_resets_a_facilitators_lost_two_step_sign_in(site: tuple[str, int]
             browser.close()
 
 
+def _two_live_staff_pages(browser: Browser, base: str, username: str,
+                          other: str) -> tuple[Page, Page]:
+    """``username``'s review queue and ``other`` page, in one browser context, each
+    joined to its live room."""
+    queue = _signed_in(browser, base, username)
+    second = queue.context.new_page()
+    queue.goto(base + "/moderation/")
+    second.goto(base + other)
+    for page in (queue, second):
+        expect(page.locator("#queue-live[data-live='joined']")).to_have_count(1, timeout=15000)
+    return queue, second
+
+
 def test_a_lead_of_no_board_sees_escalations_change_live(
         site: tuple[str, dict[str, int]]) -> None:
     """leadkim facilitates no board: their queue and escalations pages join the leads'
@@ -308,13 +321,8 @@ def test_a_lead_of_no_board_sees_escalations_change_live(
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            lead = _signed_in(browser, base, "leadkim")
-            listing = lead.context.new_page()
-            lead.goto(base + "/moderation/")
-            listing.goto(base + "/moderation/escalations")
-            for page in (lead, listing):
-                expect(page.locator("#queue-live[data-live='joined']")).to_have_count(
-                    1, timeout=15000)
+            lead, listing = _two_live_staff_pages(browser, base, "leadkim",
+                                                  "/moderation/escalations")
             expect(lead.get_by_text("1 not yet acknowledged")).to_be_visible()
             expect(listing.get_by_text("Open, not yet acknowledged")).to_be_visible()
 
@@ -344,13 +352,7 @@ def test_who_is_on_duty_shows_live_to_staff(site: tuple[str, dict[str, int]]) ->
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            queue = _signed_in(browser, base, "guidejo")
-            duty = queue.context.new_page()
-            queue.goto(base + "/moderation/")
-            duty.goto(base + "/moderation/duty")
-            for page in (queue, duty):
-                expect(page.locator("#queue-live[data-live='joined']")).to_have_count(
-                    1, timeout=15000)
+            queue, duty = _two_live_staff_pages(browser, base, "guidejo", "/moderation/duty")
             expect(queue.locator("#queue-on-duty")).to_contain_text("Nobody is on duty")
             expect(duty.locator("#on-duty")).to_contain_text("Nobody is on duty right now")
 
