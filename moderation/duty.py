@@ -89,13 +89,15 @@ def anyone_on_duty_column(param: Any) -> Any:
 _ANYONE_ON_DUTY = FixedQuery(_anyone_on_duty_statement)
 
 
-def out_of_hours(session: Session, board_id: int, now: datetime | None = None) -> bool:
+def out_of_hours(session: Session, board_id: int, now: datetime | None = None, *,
+                 anyone_known: bool | None = None) -> bool:
     """True when the board should behave as unwatched (``OUT_OF_HOURS_ENABLED`` and no
-    trained facilitator on duty)."""
+    trained facilitator on duty). ``anyone_known``: whether anyone at all is on duty, when
+    this request has read it already (see :func:`anyone_on_duty`)."""
     if not current_app.config.get("OUT_OF_HOURS_ENABLED", True):
         return False
     now = now or utcnow()
-    if not anyone_on_duty(session, now):
+    if not anyone_on_duty(session, now, known=anyone_known):
         return True
     return not watchers(session, board_id, now)
 

@@ -26,6 +26,8 @@ from flask_limiter import Limiter
 from forum.db import utcnow
 
 NEW_MEMBER_DAYS = 7
+#: app.extensions key: the endpoints that carry limits (forum.security.limits fills it).
+LIMITED_ENDPOINTS = "forum_limited_endpoints"
 
 
 def client_network() -> str:
@@ -124,10 +126,6 @@ def init_limiter(app: Flask) -> Limiter:
     return limiter
 
 
-#: app.extensions key: the endpoints that carry limits (forum.security.limits fills it).
-LIMITED_ENDPOINTS = "forum_limited_endpoints"
-
-
 def confine_to_limited_endpoints(app: Flask, limiter: Limiter) -> bool:
     """Run Flask-Limiter's per-request hooks only for endpoints that carry limits.
 
@@ -143,13 +141,10 @@ def confine_to_limited_endpoints(app: Flask, limiter: Limiter) -> bool:
         return False
     limited: set[str] = app.extensions[LIMITED_ENDPOINTS]
 
-    def applies() -> bool:
-        return request.endpoint in limited
-
     def confined(hook: Callable[..., Any], passthrough: bool) -> Callable[..., Any]:
         @functools.wraps(hook)
         def run(*args: Any) -> Any:
-            if applies():
+            if request.endpoint in limited:
                 return hook(*args)
             return args[0] if passthrough else None
         run.__confined_limiter_hook__ = True  # type: ignore[attr-defined]

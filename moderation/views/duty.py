@@ -16,7 +16,7 @@ from wtforms import SelectChoice
 
 from forum.auth import current_viewer
 from forum.boards.models import Board
-from forum.db import get_session, utcnow
+from forum.db import get_session
 from forum.errors import Invalid, NotFound
 from forum.page_cache import prefetched
 from forum.threads.page_key import register_page_fact
@@ -48,15 +48,10 @@ def init_duty_templates(app: Flask) -> None:
 
 
 def _unwatched(board_id: int) -> bool:
-    if not current_app.config.get("OUT_OF_HOURS_ENABLED", True):
-        return False
-    if prefetched("anyone_on_duty") is False:
-        return True  # read by the thread page's own statement: no session needed
-    session = get_session()
-    now = utcnow()
-    if not D.anyone_on_duty(session, now, known=prefetched("anyone_on_duty")):
-        return True
-    return D.out_of_hours(session, board_id, now)
+    known = prefetched("anyone_on_duty")  # read by the thread page's own statement
+    if known is False:  # nobody on duty anywhere: no session needed to say so
+        return bool(current_app.config.get("OUT_OF_HOURS_ENABLED", True))
+    return D.out_of_hours(get_session(), board_id, anyone_known=known)
 
 
 # ---- escalations -----------------------------------------------------------------------
