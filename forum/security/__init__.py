@@ -9,6 +9,7 @@ data, audits or emits.
 - :mod:`.health`: ``/healthz`` and ``/readyz``.
 - :mod:`.ratelimit` and :mod:`.limits`: Flask-Limiter and the table of limits.
 - :mod:`.login_throttle`: the soft slow-down after failed sign-ins (called by sign-in).
+- :mod:`.null_chars` and :mod:`.no_files`: NUL characters and files refused before any view.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def init_security(app: Flask) -> None:
     from forum.security.headers import init_headers
     from forum.security.health import init_health
     from forum.security.limits import apply_limits
+    from forum.security.no_files import init_file_guard
     from forum.security.null_chars import init_null_guard
     from forum.security.ratelimit import init_limiter
     from forum.security.request_log import init_request_log
@@ -75,6 +77,7 @@ def init_security(app: Flask) -> None:
     app.session_interface = KeptSerializerSessionInterface()
     init_request_log(app)
     init_null_guard(app)
+    init_file_guard(app)
     init_health(app)
     init_limiter(app)
     apply_limits(app)
