@@ -96,7 +96,8 @@ def _clean_code(code: str) -> str:
 
 def _matching_step(secret: str, code: str, last_step: int, now: float) -> int | None:
     """The time step ``code`` belongs to (now ±1), if later than ``last_step``."""
-    if len(code) != 6 or not code.isdigit():
+    # ASCII only: "²" counts as a digit to isdigit(), and compare_digest refuses non-ASCII.
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(int(now))
