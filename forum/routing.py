@@ -21,3 +21,19 @@ class BoundedIntConverter(IntegerConverter):
 def init_routing(app: Flask) -> None:
     """Install the converters; must run before any blueprint is registered."""
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+def whole_number(raw: object, *, maximum: int = MAX_URL_INT) -> int | None:
+    """``raw`` (a form field or query value) as a whole number from 0 to ``maximum``, or
+    None for anything else.
+
+    Only ASCII digits: ``str.isdigit()`` is also true for "²" and other characters that
+    ``int()`` refuses, and a longer number than an id column holds overflows it.
+    """
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if not text or len(text) > len(str(maximum)) or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= maximum else None

@@ -24,6 +24,7 @@ from forum.permissions import (
     can_reply,
     require_user,
 )
+from forum.routing import whole_number
 from forum.threads.actions import (
     PostOutcome,
     do_create_thread,
@@ -64,9 +65,10 @@ def _quote_id(raw: str | None) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    quote_id = whole_number(raw)
+    if not quote_id:
         raise Invalid(fields={"quote": "The post you are quoting is no longer available."})
-    return int(raw)
+    return quote_id
 
 
 @bp.route("/boards/<slug>/new", methods=["GET", "POST"])

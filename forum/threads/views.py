@@ -37,6 +37,7 @@ from forum.permissions import (
     thread_refusal,
 )
 from forum.render_cache import memo_render
+from forum.routing import whole_number
 from forum.templating import has_endpoint
 from forum.threads.actions import (
     do_add_reaction,
@@ -63,10 +64,10 @@ NOTICES_KEY = "post_notices"
 
 def page_number() -> int:
     """The ``?page=`` number; anything but a positive whole number is a 404."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+    page = whole_number(request.args.get("page", "1"), maximum=999_999)
+    if not page:
         raise NotFound("We could not find that page. Check the page number is right.")
-    return int(raw)
+    return page
 
 
 def posts_per_page() -> int:

@@ -14,6 +14,7 @@ from forum.auth import current_viewer
 from forum.boards.models import Board
 from forum.db import get_session
 from forum.errors import Invalid, NotFound
+from forum.routing import whole_number
 from moderation.access import require_admin
 from moderation.actions import (
     do_delete_watched_word,
@@ -142,10 +143,10 @@ def _parse_ladder(text: str) -> list[tuple[str, int | None]]:
             continue
         days: int | None = None
         if len(parts) > 1 and parts[1] != "permanent":
-            if not parts[1].isdigit():
+            days = whole_number(parts[1])
+            if days is None:
                 raise Invalid(fields={"steps": f"\u201c{line.strip()}\u201d: write a number "
                                                "of days or \u201cpermanent\u201d."})
-            days = int(parts[1])
         steps.append((parts[0], days))
     return steps
 
@@ -183,7 +184,7 @@ def audit_log() -> tuple[str, int]:
         return render_template("moderation/audit.html", rows=[], total=0, page=1, pages=1,
                                filters=None, errors=exc.fields, args=request.args,
                                actions=list_audit_actions(session), page_has_errors=True), 422
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = whole_number(request.args.get("page", "1"), maximum=999_999) or 1
     rows, total = list_audit(session, viewer, filters, page, AUDIT_PER_PAGE)
     pages = max(1, -(-total // AUDIT_PER_PAGE))
     return render_template("moderation/audit.html", rows=rows, total=total, page=page,

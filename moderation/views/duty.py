@@ -19,6 +19,7 @@ from forum.boards.models import Board
 from forum.db import get_session
 from forum.errors import Invalid, NotFound
 from forum.page_cache import prefetched
+from forum.routing import whole_number
 from forum.threads.page_key import register_page_fact
 from moderation import duty as D
 from moderation import escalation_queries as Q
@@ -160,12 +161,13 @@ def duty() -> Response | tuple[str, int]:
                 flash("You are off duty. Thank you.", "success")
                 return redirect(url_for("moderation.duty"))
             raw = (form.hours.data or "").strip()
-            if raw and not raw.isdigit():
+            hours = whole_number(raw) if raw else None
+            if raw and hours is None:
                 raise Invalid(fields={"hours": "Enter the number of hours as a whole number, "
                                                "like 8."})
-            chosen = [int(b) for b in form.boards.data or [] if str(b).isdigit()]
-            D.do_go_on_duty(session, actor=viewer, hours=int(raw) if raw else None,
-                            board_ids=chosen)
+            chosen = [b for b in (whole_number(str(raw_id)) for raw_id in form.boards.data or [])
+                      if b is not None]
+            D.do_go_on_duty(session, actor=viewer, hours=hours, board_ids=chosen)
         except Invalid as exc:
             apply_errors(form, exc.fields or {"hours": exc.message})
             status = 422
@@ -201,7 +203,7 @@ def handover() -> Response | str:
     items = D.handover_items(session, viewer)
     form = HandoverForm()
     if request.method == "POST":
-        ids = [int(x) for x in request.form.getlist("item") if x.isdigit()]
+        ids = [i for i in map(whole_number, request.form.getlist("item")) if i is not None]
         if request.form.get("all"):
             ids = [i.id for i in items]
         try:

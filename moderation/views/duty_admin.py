@@ -18,6 +18,7 @@ from forum.auth import current_viewer
 from forum.boards.models import Board
 from forum.db import get_session
 from forum.errors import Invalid
+from forum.routing import whole_number
 from forum.templating import _display_zone as display_zone
 from moderation import duty as D
 from moderation import protocol as P
@@ -75,8 +76,8 @@ def rota() -> Response | tuple[str, int]:
         try:
             if not form.validate():
                 raise Invalid(fields={k: v[0] for k, v in form.errors.items() if v})
-            user = session.get(User, int(form.user.data)) if (form.user.data or "").isdigit() \
-                else None
+            user_id = whole_number(form.user.data)
+            user = session.get(User, user_id) if user_id is not None else None
             D.do_add_shift(session, actor=viewer, user=user,
                            starts_at=_utc(form.starts_at.data), ends_at=_utc(form.ends_at.data),
                            board_ids=_board_ids(form.boards.data or ""))
@@ -124,9 +125,10 @@ def training() -> Response | tuple[str, int]:
                                  high_risk=bool(course_form.high_risk.data))
             else:
                 raw_user, raw_course = record_form.user.data or "", record_form.course.data or ""
-                user = session.get(User, int(raw_user)) if raw_user.isdigit() else None
-                course = session.get(TrainingCourse, int(raw_course)) \
-                    if raw_course.isdigit() else None
+                user_id, course_id = whole_number(raw_user), whole_number(raw_course)
+                user = session.get(User, user_id) if user_id is not None else None
+                course = session.get(TrainingCourse, course_id) \
+                    if course_id is not None else None
                 if user is None:
                     raise Invalid(fields={"user": "Choose a facilitator."})
                 if course is None:

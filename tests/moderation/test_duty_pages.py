@@ -10,7 +10,7 @@ from sqlalchemy import select
 from forum.db import utcnow
 from moderation.duty_models import EmergencyProtocol, Shift, StaffLead, TrainingCourse
 from moderation.models import Escalation, EscalationState
-from tests.moderation.duty_scene import escalate, scene_with_lead
+from tests.moderation.duty_scene import add_course, escalate, scene_with_lead
 
 pytestmark = pytest.mark.usefixtures("fake_checks")
 
@@ -149,3 +149,30 @@ def test_admin_forms_rota_training_emergency(db, make, login):
     assert login(s.admin).post(f"/moderation/admin/leads/{lead.id}/delete").status_code == 302
     assert db.scalar(select(StaffLead.id).where(StaffLead.id == lead.id)) is None
 
+
+
+# "²" passes str.isdigit() but int() refuses it; 30 nines overflow an id column.
+@pytest.mark.parametrize("junk", ["²", "9" * 30])
+def test_numbers_in_duty_forms_that_are_not_ids_get_plain_answers(db, make, login, junk):
+    s, _ = scene_with_lead(db, make)
+    guide = login(s.guide)
+    resp = guide.post("/moderation/duty", data={"hours": junk})
+    assert resp.status_code == 422 and "whole number" in resp.get_data(as_text=True)
+    assert guide.post("/moderation/duty", data={"hours": "2", "boards": junk}).status_code < 500
+    cleared = guide.post("/moderation/handover", data={"item": junk}, follow_redirects=True)
+    assert cleared.status_code == 200
+    assert "Choose at least one item" in cleared.get_data(as_text=True)
+    admin = login(s.admin)
+    start = (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
+    fmt = "%Y-%m-%dT%H:%M"
+    shifts = len(db.scalars(select(Shift.id)).all())
+    rota = admin.post("/moderation/admin/rota", data={
+        "user": junk, "starts_at": start.strftime(fmt),
+        "ends_at": (start + timedelta(hours=6)).strftime(fmt)})
+    assert rota.status_code == 422
+    assert len(db.scalars(select(Shift.id)).all()) == shifts
+    course = add_course(db, "Safeguarding adults")
+    training = admin.post("/moderation/admin/training", data={
+        "form": "record", "record-user": junk, "record-course": str(course.id),
+        "record-completed_on": "2026-01-01", "record-expires_on": "2027-01-01"})
+    assert training.status_code == 422

@@ -171,6 +171,9 @@ def test_template_and_ladder_pages(db, make, login):
     assert "Hi {name}" in admin.get("/moderation/admin/templates").get_data(as_text=True)
     bad = admin.post("/moderation/admin/ladder", data={"steps": "warning\nmute soon"})
     assert bad.status_code == 422
+    # "²" passes str.isdigit() but not int().
+    assert admin.post("/moderation/admin/ladder",
+                      data={"steps": "warning\nmute ²"}).status_code == 422
     assert admin.post("/moderation/admin/ladder",
                       data={"steps": "warning\nsuspension permanent"}).status_code == 302
 
@@ -183,6 +186,9 @@ def test_audit_log_page_filters(db, make, login):
     none = admin.get(f"/moderation/admin/audit?action=post:hide&board={s.board.slug}")
     assert "0 entries" in none.get_data(as_text=True)
     assert admin.get("/moderation/admin/audit?date_from=yesterday").status_code == 422
+    # A page number too big for the database, or not a number, is the first page.
+    for junk in ("9" * 30, "²", "-3"):
+        assert admin.get(f"/moderation/admin/audit?page={junk}").status_code == 200
 
 
 def test_held_posts_reach_nobody_but_staff_and_author(db, make, login, client):

@@ -142,7 +142,7 @@ def test_members_only_board_asks_to_sign_in(client, login, make):
     assert client.get(f"/boards/{board.slug}").status_code == 200
 
 
-@pytest.mark.parametrize("page", ["abc", "-5", "0", "7"])
+@pytest.mark.parametrize("page", ["abc", "-5", "0", "7", "²", "١", "9" * 30])
 def test_bad_board_page_numbers_are_404(client, make, page):
     board = make.board()
     make.thread(board)

@@ -146,7 +146,7 @@ def test_quote_prefills_reply_and_links_quote(client, login, make, db):
     assert reply.quoted_post_id == started.post.id
 
 
-@pytest.mark.parametrize("quote", ["abc", "999999"])
+@pytest.mark.parametrize("quote", ["abc", "999999", "²", "9" * 30])
 def test_quote_of_unknown_post_is_4xx(client, login, make, quote):
     started = make.thread(make.board())
     login(make.user())
@@ -323,7 +323,8 @@ def test_permalink_goes_to_the_right_page(client, make, app, monkeypatch):
         f"/threads/{started.thread.id}#post-{started.post.id}")
 
 
-@pytest.mark.parametrize("page", ["abc", "-5", "0", "99", "1.5", "9" * 30])
+# "²" and "١" pass str.isdigit(); int() refuses the first and reads the second as 1.
+@pytest.mark.parametrize("page", ["abc", "-5", "0", "99", "1.5", "9" * 30, "²", "١", "%C2%B2"])
 def test_bad_page_numbers_are_404(client, make, page):
     started = make.thread(make.board())
     assert client.get(f"/threads/{started.thread.id}?page={page}").status_code == 404
