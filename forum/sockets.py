@@ -420,9 +420,22 @@ def _typing(session: Session, viewer: Viewer, state: ClientState, data: Any) -> 
 
 # ---- handlers -----------------------------------------------------------------------------
 
-def on_connect(auth: Any = None) -> None:
+def _sent_as_message(sid: str) -> bool:
+    """True when "connect" or "disconnect" is a message the client sent, not the server's
+    own event: python-socketio hands any event name to its handler. The server counts a
+    connection as connected only after its handshake and until its goodbye begin, so
+    while it does, the event can only have come from the client."""
+    namespace: str = getattr(request, "namespace", None) or "/"
+    return bool(socketio.server.manager.is_connected(sid, namespace))
+
+
+def on_connect(auth: Any = None) -> dict[str, Any] | None:
     """Identify the connection (token, else session cookie, else anonymous)."""
     sid: str = request.sid  # type: ignore[attr-defined]
+    if _sent_as_message(sid):
+        # Otherwise a client could start afresh (a new message allowance, its rooms
+        # forgotten but still joined) whenever it liked.
+        return _refuse_unknown()
     credential: Credential | None = None
     with _fresh_request_state():
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -452,15 +465,19 @@ def on_connect(auth: Any = None) -> None:
         socketio.server.emit(PAUSED, paused_payload(), to=sid, ignore_queue=True)
 
 
-def on_disconnect(*_args: Any) -> None:
+def on_disconnect(*_args: Any) -> dict[str, Any] | None:
     sid: str = request.sid  # type: ignore[attr-defined]
+    if _sent_as_message(sid):
+        # Not a goodbye: forgetting the connection would leave it in its rooms, unlimited.
+        return _refuse_unknown()
     with _clients_lock:
         state = _clients.pop(sid, None)
     if state is None:
-        return
+        return None
     for room in list(state.rooms):
         if room.startswith("thread:"):
             _broadcast_presence(room, _presence().remove(room, sid))
+    return None
 
 
 def on_join(data: Any = None) -> dict[str, Any]:
@@ -475,11 +492,15 @@ def on_typing(data: Any = None) -> dict[str, Any]:
     return _run("typing", data, _typing)
 
 
-def on_unknown(event: Any, *_args: Any) -> dict[str, Any]:
+def _refuse_unknown() -> dict[str, Any]:
     def _refuse(*_: Any) -> dict[str, Any]:
         return error("unknown_event", "The server does not know that message.")
 
     return _run("unknown", None, _refuse)
+
+
+def on_unknown(event: Any, *_args: Any) -> dict[str, Any]:
+    return _refuse_unknown()
 
 
 # ---- presence refresh (scale mode) --------------------------------------------------------

@@ -288,6 +288,26 @@ def test_bad_payloads_get_error_acknowledgements(make, sock):
     assert ack["error"]["code"] == "not_found"
 
 
+def test_connect_and_disconnect_sent_as_messages_are_refused(make, sock):
+    """They are the server's own events; a client sending them must not start its
+    connection afresh (a new message allowance) nor be forgotten while still in its rooms."""
+    thread = make.thread(make.board()).thread
+    client = sock()
+    assert client.emit("join", {"thread": thread.id}, callback=True)["ok"]
+    for name in ("connect", "disconnect"):
+        ack = client.emit(name, {"a": 1}, {"token": "alo_x"}, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "unknown_event"
+        assert client.is_connected()
+    # Still the same connection, in its room.
+    assert client.emit("leave", {"thread": thread.id}, callback=True)["ok"] is True
+    # And the messages count against its allowance like any other.
+    for _ in range(30):
+        if not client.is_connected():
+            break
+        client.emit("connect", {"a": 1}, callback=True)
+    assert not client.is_connected()
+
+
 def test_a_flooding_client_is_disconnected(make, sock):
     client = sock()
     for _ in range(30):
