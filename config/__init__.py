@@ -82,7 +82,9 @@ SETTINGS: list[Setting] = [
     Setting("MAX_CONTENT_LENGTH", 1_000_000, "The largest request body accepted, in bytes.",
             kind="int"),
     Setting("BASE_URL", "http://127.0.0.1:5000",
-            "The site's public address, used for absolute links in the API and emails."),
+            "The site's public address, used for absolute links in the API and emails, and the "
+            "origin browsers may open live updates from. Unset, `forum run` uses the address "
+            "it serves (its --host and --port)."),
     Setting("MAIL_SERVER", "",
             "SMTP host. Empty: mail is written to the log instead (development)."),
     Setting("MAIL_PORT", 25, "SMTP port.", kind="int"),

@@ -129,7 +129,13 @@ def demo(if_empty: bool) -> None:
 def run(host: str, port: int) -> None:
     """Serve the site in one process (embedded mode, with live updates)."""
     from forum.extensions import socketio
+    from forum.realtime import set_public_address
 
+    if not os.environ.get("BASE_URL"):
+        # Emailed links and the origin live updates accept follow the address served here,
+        # so `forum run --port 5077` works as it is (the default names port 5000).
+        name = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+        set_public_address(current_app, f"http://{f'[{name}]' if ':' in name else name}:{port}")
     # FlaskGroup marks the process as "run from the CLI", and Flask then ignores app.run()
     # (which Socket.IO's threading server uses); this command is the server, so clear it.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)

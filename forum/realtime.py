@@ -8,6 +8,7 @@ every client. Socket handlers live in :mod:`forum.sockets`.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -15,6 +16,28 @@ from forum.events import Event, set_sink
 from forum.extensions import socketio
 
 log = logging.getLogger(__name__)
+
+# One computer, two names: people type either, and each is its own origin to a browser.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def allowed_origins(base_url: str) -> list[str]:
+    """The origins browsers may open live updates from: the site's own (``BASE_URL``),
+    under both of its names when it is served on this computer."""
+    parts = urlsplit(base_url.rstrip("/"))
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.hostname not in LOOPBACK_NAMES:
+        return [origin]
+    port = f":{parts.port}" if parts.port else ""
+    return list(dict.fromkeys([origin, *(f"{parts.scheme}://{name}{port}"
+                                         for name in LOOPBACK_NAMES)]))
+
+
+def set_public_address(app: Flask, base_url: str) -> None:
+    """Make ``base_url`` the site's address: links in emails and the API, and the origin
+    live updates are accepted from (called by ``forum run`` when BASE_URL is unset)."""
+    app.config["BASE_URL"] = base_url
+    app.extensions["socketio_server"].eio.cors_allowed_origins = allowed_origins(base_url)
 
 
 def bind_socketio(app: Flask) -> None:
@@ -25,7 +48,7 @@ def bind_socketio(app: Flask) -> None:
     """
     options: dict[str, object] = {
         "async_mode": app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
-        "cors_allowed_origins": [app.config["BASE_URL"].rstrip("/")],
+        "cors_allowed_origins": allowed_origins(app.config["BASE_URL"]),
         "max_http_buffer_size": 64 * 1024,
         "logger": False,
         "engineio_logger": False,

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.cli import ScriptInfo
@@ -13,6 +21,8 @@ from forum.accounts.passwords import verify_password
 from forum.boards.models import Board, Visibility
 from forum.cli import main
 from forum.threads.models import Post
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _invoke(app: Flask, args: list[str], stdin: str | None = None):  # type: ignore[no-untyped-def]
@@ -67,3 +77,53 @@ def test_db_upgrade_then_demo_only_if_empty(tmp_path):
             assert session.scalar(select(func.count(User.id))) == 5
             assert session.scalar(select(func.count(Post.id))) >= 10
     app.extensions["db_engine"].dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_forum_run_on_another_port_serves_live_updates_and_links_for_that_port(tmp_path):
+    """`make run PORT=…` or `forum run --port …` without BASE_URL: the page's own origin
+    (under either loopback name) may open live updates, and links name that port."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("FLASK_RUN_FROM_CLI", "BASE_URL")}
+    env.update(PYTHONPATH=str(ROOT), FORUM_ENV="development", DEMO_CONTENT="false",
+               REDIS_URL="", SCHEDULER_ENABLED="false",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}")
+    forum = [sys.executable, "-m", "forum"]
+    subprocess.run([*forum, "db", "upgrade"], env=env, check=True, capture_output=True,
+                   timeout=120)
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([*forum, "run", "--port", str(port)], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, log.read_text()
+            try:
+                requests.get(base + "/healthz", timeout=5)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+
+        def opens_live(origin: str) -> int:
+            return requests.get(base + "/socket.io/", timeout=10,
+                                params={"EIO": "4", "transport": "polling"},
+                                headers={"Origin": origin}).status_code
+
+        assert opens_live(base) == 200
+        assert opens_live(f"http://localhost:{port}") == 200
+        assert opens_live("https://evil.example") == 400
+        assert opens_live(f"http://127.0.0.1:{port + 1}") == 400
+        servers = requests.get(base + "/api/v1/openapi.json", timeout=10).json()["servers"]
+        assert servers[0]["url"].startswith(base)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
