@@ -31,6 +31,7 @@ from forum.permissions import (
     require_acts_for,
     require_user,
 )
+from forum.plain_text import one_line, shows_nothing
 from forum.session_sockets import board_readers_room, queue_rooms_reset
 
 INVITE_REFUSED = "Only the board's facilitators can invite members."
@@ -55,7 +56,10 @@ def _clean_board_fields(values: dict[str, Any]) -> dict[str, Any]:
             continue
         if key in TEXT_LIMITS:
             text = str(value or "").strip()
-            if key == "name" and not text:
+            if key in ("name", "condition"):
+                # Shown as one line in lists and titles, like a conversation's title.
+                text = one_line(text)
+            if key == "name" and shows_nothing(text):
                 errors[key] = "Enter a name for the board."
             elif len(text) > TEXT_LIMITS[key]:
                 errors[key] = f"This must be {TEXT_LIMITS[key]:,} characters or fewer."

@@ -26,6 +26,7 @@ from forum.permissions import (
     can_see_post,
     require_user,
 )
+from forum.plain_text import one_line, shows_nothing
 from forum.threads.hooks import PostWrite, run_post_hooks
 from forum.threads.models import (
     Post,
@@ -58,8 +59,8 @@ class PostOutcome:
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
+    title = one_line(title)
+    if shows_nothing(title):
         raise Invalid(fields={"title": "Enter a title for your conversation."})
     if len(title) > TITLE_MAX:
         raise Invalid(fields={"title": f"The title must be {TITLE_MAX} characters or fewer."})
@@ -68,7 +69,7 @@ def _clean_title(title: str) -> str:
 
 def _clean_body(body: str, max_length: int, field_name: str = "body") -> str:
     body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
+    if shows_nothing(body):
         raise Invalid(fields={field_name: "Enter your message."})
     if len(body) > max_length:
         raise Invalid(fields={

@@ -56,6 +56,12 @@ def test_create_board_refuses_bad_fields(db, make):
     with pytest.raises(Invalid) as slug:
         do_create_board(db, actor=admin, name="Fine", slug="Bad Slug")
     assert "slug" in slug.value.fields
+    with pytest.raises(Invalid) as invisible:
+        do_create_board(db, actor=admin, name="\u202e\u200b")
+    assert invisible.value.fields["name"] == "Enter a name for the board."
+    board = do_create_board(db, actor=admin, name="\u202eCarers\x07 together",
+                            condition="Dementia\u2066")
+    assert (board.name, board.condition) == ("Carers together", "Dementia")
 
 
 def test_update_board_records_changed_fields_only(db, make):

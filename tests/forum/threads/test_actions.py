@@ -51,6 +51,29 @@ def test_reply_rejects_empty_and_oversized_bodies(db, make):
     with pytest.raises(Invalid) as big:
         do_reply(db, actor=viewer, thread=started.thread, body="x" * 20001)
     assert "20,000" in big.value.fields["body"]
+    with pytest.raises(Invalid) as invisible:
+        do_reply(db, actor=viewer, thread=started.thread, body="\u200b\ufeff\n\u200b")
+    assert invisible.value.fields["body"] == "Enter your message."
+
+
+# A right-to-left override, zero-width characters, a byte order mark, control characters
+# and a Hangul filler: each shows nothing at all.
+@pytest.mark.parametrize("title", ["\u202e", "\u200b\u200b", "\ufeff", "\x01\x02", "\u3164",
+                                   "\u2066\u2069 \u00a0"])
+def test_a_title_that_shows_nothing_is_refused(db, make, title):
+    board = make.board()
+    with pytest.raises(Invalid) as refused:
+        make.thread(board, title=title)
+    assert refused.value.fields["title"] == "Enter a title for your conversation."
+    assert db.scalar(select(func.count(Post.id))) == 0
+
+
+def test_a_title_keeps_its_words_without_controls_or_direction_overrides(db, make):
+    started = make.thread(make.board(), title="\u202egnp.exe\x1b[31m  tips\tfor\nsleep \u2067x")
+    assert started.thread.title == "gnp.exe[31m tips for sleep x"
+    # Right-to-left writing and emoji joined by zero-width joiners are left as they are.
+    other = make.thread(make.board(), title="مرحبا 👨\u200d👩\u200d👧")
+    assert other.thread.title == "مرحبا 👨\u200d👩\u200d👧"
 
 
 def test_edit_keeps_revision_and_marks_edited(db, make, captured_events):
