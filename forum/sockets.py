@@ -437,6 +437,10 @@ def on_connect(auth: Any = None) -> dict[str, Any] | None:
         # forgotten but still joined) whenever it liked.
         return _refuse_unknown()
     credential: Credential | None = None
+    if auth is not None and not (isinstance(auth, dict) and set(auth) <= {"token"}):
+        # A token sent any other way would otherwise be taken for none: signed out.
+        raise ConnectionRefusedError(
+            {"code": "invalid", "message": 'Send the token as auth={"token": "alo_…"}.'})
     with _fresh_request_state():
         token = auth.get("token") if isinstance(auth, dict) else None
         if token is not None:

@@ -214,6 +214,11 @@ def test_token_authenticates_and_a_bad_token_is_refused(make, sock, token_for, d
 
     assert not sock(auth={"token": "alo_not-a-real-token"}).is_connected()
     assert not sock(auth={"token": 12345}).is_connected()
+    # A token not sent as {"token": …} is refused too, not taken for no token at all
+    # (the client would think it was signed in).
+    for malformed in (token_for(member), [token_for(member)], {"tokn": token_for(member)}):
+        assert not sock(auth=malformed).is_connected(), malformed
+    assert sock(auth={}).is_connected()
 
 
 def test_suspension_ends_the_live_connection_at_its_next_event(make, sock, db):
