@@ -76,10 +76,15 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
 
 
 # --- email -----------------------------------------------------------------------------
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Every run is bounded (64 characters before the @, as in RFC 5321; 63 a label, as in DNS):
+# unbounded, a post of "a.a.a.…" made each pattern rescan the rest of the post from every
+# word, seconds of CPU with the GIL held. A longer run may start anywhere past its first
+# 64 characters (_LONG_RUN), so a longer name is still found, from there.
+_LONG_RUN = r"(?:\b|(?<=[\w.+-]{64}))"
+EMAIL = re.compile(_LONG_RUN + r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 _TLD = r"(?:com|co|uk|org|net|io|me|info|biz|gov|ac|edu|ie|de|fr|us)"
 EMAIL_SPOKEN = re.compile(
-    r"\b[\w.+-]+\s*(?:\(at\)|\[at\]|\{at\}|\sat\s)\s*[\w-]+"
+    _LONG_RUN + r"[\w.+-]{1,64}\s*(?:\(at\)|\[at\]|\{at\}|\sat\s)\s*[\w-]{1,63}"
     r"(?:\s*(?:\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*[\w-]+)*"
     r"\s*(?:\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*" + _TLD + r"\b",
     _I,

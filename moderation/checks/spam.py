@@ -14,9 +14,13 @@ _I = re.I
 NEW_ACCOUNT_DAYS = 7
 FEW_POSTS = 3
 
+# A bare host's labels are bounded (63 characters each, as in DNS; up to ten before the
+# suffix): unbounded, a post of "a.a.a.…" with no link in it made the pattern rescan the
+# rest of the post from every label, seconds of CPU with the GIL held. A longer host is
+# still found, from a later label or past a longer label's first 63 characters.
 URL = re.compile(
     r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+|\bt\.me/[\w/]+|"
-    r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|co\.uk|org\.uk|org|net|io|ru|xyz|info|biz|shop|online|"
+    r"(?:\b|(?<=[\w-]{63}))[\w-]{1,63}(?:\.[\w-]{1,63}){0,9}\.(?:com|co\.uk|org\.uk|org|net|io|ru|xyz|info|biz|shop|online|"
     r"site|store|clinic|health|click|top|uk|ly|gl|me|gd|cc|at|be)/[^\s<>\"']*",
     _I,
 )
@@ -69,7 +73,8 @@ PROMO_NEW = re.compile(
     r"business|channel)|google\s+(?:them|it)|hello\s+dear|"
     r"be\s+your\s+friend|cures|herbal\s+(?:capsules|remedy|pills)|email\s+me\s+at|"
     r"contact\s+(?:us|me|our)|order\s+now|buy\s+now|sign\s+up)\b", _I)
-EMAIL_ADDR = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# As pii.EMAIL, and bounded for the same reason.
+EMAIL_ADDR = re.compile(r"(?:\b|(?<=[\w.+-]{64}))[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 
 
 def is_new_account(meta: AuthorMeta | None) -> bool:
