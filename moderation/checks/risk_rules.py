@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from moderation.checks.text import is_negated, sentence_at
+from moderation.checks.text import found_from, found_in, is_negated, sentence_at
 from moderation.checks.types import Finding
 
 _I = re.I
@@ -633,23 +633,23 @@ _ANSWER_NO = re.compile(_loose(r"\s*(?:I'm\s+(?:really\s+|honestly\s+)?not\b|I\s
 
 def _answered_no(text: str, start: int) -> bool:
     s, e = sentence_at(text, start)
-    return bool(_ASKED_IF.search(text, s, start) and _ANSWER_NO.match(text, e))
+    # The answer first: it is one look at the next sentence, the question a search.
+    return bool(_ANSWER_NO.match(text, e) and _ASKED_IF.search(text, s, start))
 
 
 def _is_past(text: str, start: int) -> bool:
     s, e = sentence_at(text, start)
-    sent = text[s:e]
     if _FREE_FROM.search(text[max(0, start - 40):start]):
         return True
-    if _CURRENT.search(sent):
+    if found_in(_CURRENT, text, s, e):
         return False
-    if _PAST.search(sent):
+    if found_in(_PAST, text, s, e):
         return True
     # "I once stood on a bridge... That was eight years ago."
     nxt = _THAT_WAS_AGO.match(text, e)
     if nxt:
         return True
-    return bool(_PAST_TENSE.search(sent) and _RECOVERED_LATER.search(text, e))
+    return found_in(_PAST_TENSE, text, s, e) and found_from(_RECOVERED_LATER, text, e)
 
 
 def _overdose(text: str) -> list[Finding]:
@@ -659,19 +659,21 @@ def _overdose(text: str) -> list[Finding]:
     for pattern, weak in ((OVERDOSE_STRONG, False), (OVERDOSE_WEAK, True), (OVERDOSE_BARE, True)):
         for m in pattern.finditer(text):
             s, e = sentence_at(text, m.start())
-            nearby = text[s:min(len(text), e + 120)]
+            near = min(len(text), e + 120)
             if weak:
-                ok = bool(OVERDOSE_SYMPTOM.search(nearby) or OVERDOSE_AGO.search(nearby))
+                ok = found_in(OVERDOSE_SYMPTOM, text, s, near) \
+                    or found_in(OVERDOSE_AGO, text, s, near)
             else:
-                ok = bool(OVERDOSE_TIME.search(nearby) or OVERDOSE_SYMPTOM.search(nearby))
+                ok = found_in(OVERDOSE_TIME, text, s, near) \
+                    or found_in(OVERDOSE_SYMPTOM, text, s, near)
             if ok and not _is_past(text, m.start()):
                 out.append(Finding("risk.overdose_in_progress", "risk", "urgent",
                                    "Describes taking too much medication recently: possible "
                                    "overdose in progress. Act now.", (m.start(), m.end())))
     for m in OVERDOSE_MIXED.finditer(text):
         s, e = sentence_at(text, m.start())
-        nearby = text[s:min(len(text), e + 120)]
-        if OVERDOSE_TIME.search(nearby) or OVERDOSE_SYMPTOM.search(nearby):
+        near = min(len(text), e + 120)
+        if found_in(OVERDOSE_TIME, text, s, near) or found_in(OVERDOSE_SYMPTOM, text, s, near):
             out.append(Finding("risk.overdose_in_progress", "risk", "urgent",
                                "Describes mixing a lot of alcohol with medication recently: "
                                "possible overdose. Act now.", (m.start(), m.end())))
@@ -703,12 +705,14 @@ def scan_risk(text: str) -> RiskScan:
     findings = _overdose(text)
     cues: set[str] = set()
     masks: list[tuple[int, int]] = []
-    seen: set[tuple[int, int]] = set()
+    # Characters inside a finding already made (a set: checking a list of spans for every
+    # match grew with the square of a post's findings).
+    covered: set[int] = set()
     serious = re.search(r"\bI\s+mean\s+it\b|\bnot\s+joking\b|\bseriously\b", text, _I)
     for rule in RULES:
         for m in rule.pattern.finditer(text):
             span = (m.start(), m.end())
-            if any(a <= span[0] < b for a, b in seen):
+            if span[0] in covered:
                 continue
             if rule.negatable and is_negated(text, m.start()):
                 cues.add("negated")
@@ -719,27 +723,26 @@ def scan_risk(text: str) -> RiskScan:
                 masks.append(span)
                 continue
             s, e = sentence_at(text, m.start())
-            sent = text[s:e]
-            if rule.unless is not None and rule.unless.search(sent):
+            if rule.unless is not None and found_in(rule.unless, text, s, e):
                 cues.add("everyday")
                 masks.append(span)
                 continue
-            if rule.rule == "risk.self_harm" and ACCIDENT.search(sent) \
-                    and not DELIBERATE.search(sent):
+            if rule.rule == "risk.self_harm" and found_in(ACCIDENT, text, s, e) \
+                    and not found_in(DELIBERATE, text, s, e):
                 cues.add("accident")
                 masks.append(span)
                 continue
-            if IDIOMS.search(sent) and rule.rule in ("risk.suicidal", "risk.harm_to_others") \
-                    and not serious:
+            if rule.rule in ("risk.suicidal", "risk.harm_to_others") and not serious \
+                    and found_in(IDIOMS, text, s, e):
                 cues.add("idiom")
                 masks.append(span)
                 continue
-            if REPORTED_QUESTION.search(sent) or _answered_no(text, m.start()) or \
-                    (RESOURCE.search(sent) and rule.rule == "risk.suicidal"):
+            if found_in(REPORTED_QUESTION, text, s, e) or _answered_no(text, m.start()) or \
+                    (rule.rule == "risk.suicidal" and found_in(RESOURCE, text, s, e)):
                 cues.add("reported")
                 masks.append(span)
                 continue
-            seen.add(span)
+            covered.update(range(*span))
             findings.append(Finding(rule.rule, "risk", rule.severity, rule.reason, span))
     for pat, cue in ((IDIOMS, "idiom"), (RESOURCE, "resource"), (REPORTED_QUESTION, "reported")):
         for m in pat.finditer(text):

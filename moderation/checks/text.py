@@ -7,7 +7,9 @@ point at spans the facilitator sees.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
+from functools import lru_cache
 
 # One-for-one character replacements (never changes length, so spans stay valid).
 _CHAR_MAP = str.maketrans(
@@ -46,11 +48,18 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
         yield start, len(text)
 
 
+@lru_cache(maxsize=16)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    # The rules ask for the sentence of every match: split each post once, not every time.
+    return tuple(sentences(text))
+
+
 def sentence_at(text: str, pos: int) -> tuple[int, int]:
     """The span of the sentence containing character ``pos``."""
-    for s, e in sentences(text):
-        if s <= pos < e:
-            return s, e
+    spans = _sentence_spans(text)
+    i = bisect_right(spans, (pos, len(text) + 1)) - 1
+    if i >= 0 and spans[i][0] <= pos < spans[i][1]:
+        return spans[i]
     return 0, len(text)
 
 
@@ -74,6 +83,22 @@ _NON_NEGATING_AFTER = re.compile(
 )
 
 _TOKEN = re.compile(r"\S+")
+# Characters looked back for a negator's clause: five words, however long, fit.
+NEGATION_LOOKBACK = 1000
+
+
+@lru_cache(maxsize=4096)
+def found_in(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Whether ``pattern`` matches in ``text[start:end]`` (a slice, as the rules read a
+    sentence), remembered: the rules ask it of the same sentence for every match in it,
+    which made a long sentence's work grow with the square of its length."""
+    return pattern.search(text[start:end]) is not None
+
+
+@lru_cache(maxsize=4096)
+def found_from(pattern: re.Pattern[str], text: str, pos: int) -> bool:
+    """Whether ``pattern`` matches in ``text`` from ``pos`` on, remembered likewise."""
+    return pattern.search(text, pos) is not None
 
 
 def is_negated(text: str, start: int, window_tokens: int = 5) -> bool:
@@ -83,8 +108,10 @@ def is_negated(text: str, start: int, window_tokens: int = 5) -> bool:
     ``window_tokens`` tokens. Handles contractions ("I'm not", "wouldn't ever",
     "haven't") since any ``n't`` form counts.
     """
-    clause_start = 0
-    for m in _CLAUSE_BREAK.finditer(text, 0, start):
+    # Only the last few words count, so look back a bounded way: from the start of the post
+    # it was work in proportion to the post for every match, seconds for a long one.
+    clause_start = max(0, start - NEGATION_LOOKBACK)
+    for m in _CLAUSE_BREAK.finditer(text, clause_start, start):
         clause_start = m.end()
     before = text[clause_start:start]
     tokens = list(_TOKEN.finditer(before))

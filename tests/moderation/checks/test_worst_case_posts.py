@@ -2,7 +2,8 @@
 
 A pattern that rescans the rest of the post from every word (an unbounded run before a
 part that then fails) took 12 seconds of CPU for one 20,000-character post of "a.a.a.…",
-with the GIL held: the whole embedded server stood still. Speed is otherwise measured by
+and the risk rules 14 seconds for one risky sentence repeated, with the GIL held: the
+whole embedded server stood still. Speed is otherwise measured by
 ``make bench``; this is a guard against that blow-up, in this thread's CPU time (not the
 clock, which the machine's other work moves) with a margin of about fifty times.
 """
@@ -15,7 +16,9 @@ import pytest
 
 from moderation.checks.engine import _mask_urls
 from moderation.checks.pii import scan_pii
+from moderation.checks.risk_rules import scan_risk
 from moderation.checks.spam import scan_spam
+from moderation.checks.text import normalise
 from moderation.checks.types import AuthorMeta
 
 LONGEST_POST = 20_000
@@ -40,3 +43,17 @@ def test_bounded_runs_still_find_long_addresses_and_links() -> None:
     for host in (".".join(["a"] * 14), "b" * 70):
         found = [f.rule for f in scan_spam(f"see {host}.com/deal", NEW)]
         assert "spam.new_account_link" in found, host
+
+
+# A risky sentence again and again, with and without full stops: the rules look at the
+# sentence (and the words before) of every match, once scanning from the post's start.
+@pytest.mark.parametrize(
+    "sentence",
+    ["i want to die and i took pills ", "I want to die. ", "she asked me if i want to die "],
+)
+def test_a_longest_post_of_repeated_risk_is_scanned_in_linear_time(sentence: str) -> None:
+    text = normalise(sentence * (LONGEST_POST // len(sentence)))
+    started = time.thread_time()
+    scan = scan_risk(text)
+    assert time.thread_time() - started < 1.5
+    assert scan.findings or scan.cues
