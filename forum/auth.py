@@ -33,6 +33,7 @@ from forum.db import FixedQuery, get_session, read_outside, utcnow
 from forum.db_sqlite import writing
 from forum.extensions import login_manager
 from forum.permissions import Viewer, load_viewer
+from forum.routing import whole_number
 
 TOKEN_PREFIX = "alo_"  # noqa: S105 - a visible prefix, not a secret
 TOKEN_TOUCH_EVERY = timedelta(minutes=1)
@@ -185,12 +186,15 @@ def init_auth(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        raw_id, version, key = ([*user_id.split(":", 2), "", ""])[:3]
-        digest = session_digest(key) if key else None
-        try:
-            number = int(raw_id)
-        except ValueError:
+        if not isinstance(user_id, str):
             return None
+        raw_id, version, key = ([*user_id.split(":", 2), "", ""])[:3]
+        # Our sign-ins write "<id>:<version>:<key>"; anything else names nobody (a number
+        # too big for the id column would be a database error).
+        number = whole_number(raw_id)
+        if number is None:
+            return None
+        digest = session_digest(key) if key else None
         # Usually the member, their session row and their boards in one statement.
         member = load_member(get_session(), number, digest) if digest else None
         user = member[0] if member else load_user(get_session(), number)

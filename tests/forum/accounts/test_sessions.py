@@ -338,3 +338,15 @@ def test_absolute_time_outs_are_shorter_for_staff(app, db, make, role, age, sign
     with browser.session_transaction() as sess:
         sess["_user_id"] = f"{user.id}:{user.session_version}:{key}"
     assert _signed_in(browser) is signed_in
+
+
+# Sessions are signed, so only a holder of SECRET_KEY can write these; in development that
+# key is the public placeholder. Whatever the id, the visitor is simply not signed in.
+@pytest.mark.parametrize("user_id", ["9" * 30, "²:1:key", 3, ["3"], None, "-1:1:key"])
+def test_a_session_naming_no_possible_member_is_nobody(app, db, make, client, user_id) -> None:
+    make.user()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user_id
+    assert client.get("/").status_code == 200
+    assert client.get("/settings").status_code in (302, 401)
+    assert client.get("/api/v1/me").status_code == 401
