@@ -280,7 +280,8 @@ def list_audit(session: Session, viewer: Viewer, filters: AuditFilter, page: int
     if filters.date_from:
         query = query.where(AuditEntry.created_at >= datetime.combine(
             filters.date_from, time.min, tzinfo=utcnow().tzinfo))
-    if filters.date_to:
+    # The last day there is (9999-12-31) has no next day: it ends nothing.
+    if filters.date_to and filters.date_to < date.max:
         query = query.where(AuditEntry.created_at < datetime.combine(
             filters.date_to + timedelta(days=1), time.min, tzinfo=utcnow().tzinfo))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

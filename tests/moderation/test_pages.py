@@ -186,6 +186,10 @@ def test_audit_log_page_filters(db, make, login):
     none = admin.get(f"/moderation/admin/audit?action=post:hide&board={s.board.slug}")
     assert "0 entries" in none.get_data(as_text=True)
     assert admin.get("/moderation/admin/audit?date_from=yesterday").status_code == 422
+    # The last day a date can name: everything up to it, not a 500 from the day after.
+    for query in ("date_to=9999-12-31", "date_from=0001-01-01&date_to=9999-12-31"):
+        assert "flag:create" in admin.get(f"/moderation/admin/audit?{query}").get_data(True)
+        assert admin.get(f"/api/v1/moderation/audit?{query}").get_json()["total"] >= 1
     # A page number too big for the database, or not a number, is the first page.
     for junk in ("9" * 30, "²", "-3"):
         assert admin.get(f"/moderation/admin/audit?page={junk}").status_code == 200
