@@ -7,6 +7,7 @@ Placeholders: ``{name}`` (the member), ``{board}``, ``{guidelines_url}``, ``{unt
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,19 +73,23 @@ DEFAULT_TEMPLATES: dict[str, Template] = {t.key: t for t in (
 )}
 
 
-class _Keep(dict[str, Any]):
-    """Leaves an unknown ``{placeholder}`` as typed instead of failing."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+# "{{" and "}}" are a brace, as in str.format; "{word}" is a placeholder.
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
 
 
 def fill(text: str, **values: Any) -> str:
-    try:
-        return text.format_map(_Keep(values))
-    except (ValueError, IndexError):
-        # An admin's stray brace must not break the page: show the text unfilled.
-        return text
+    """``text`` with each known ``{placeholder}`` filled in; anything else in braces stays
+    as typed. Not str.format: an admin's template could then reach attributes of the
+    values ("{name.__class__}"), ask for a width that fills the memory, or fail the action
+    that sends it ("{name.x}")."""
+
+    def _one(match: re.Match[str]) -> str:
+        whole, key = match.group(0), match.group(1)
+        if key is None:
+            return whole[0]
+        return str(values[key]) if key in values else whole
+
+    return _PLACEHOLDER.sub(_one, text)
 
 
 def get_template(session: Session, key: str) -> Template:

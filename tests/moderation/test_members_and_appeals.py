@@ -131,6 +131,21 @@ def test_templates_admin_edit(db, make):
                                    body="y")
 
 
+def test_a_template_fills_only_its_placeholders_whatever_else_it_says(db, make):
+    """An admin's template is words with {placeholders}, not a format string: an attribute
+    ({name.x}), a huge width or a stray brace must not stop the action nor show internals."""
+    s = build_scene(db, make)
+    A.do_save_message_template(
+        db, actor=make.viewer(s.admin), key="hide", title="Hidden {name.upper}",
+        body="Hi {name}. {name.x} {name.__class__} {name:>99999999999} {0} {unknown} { {{ok}}")
+    A.do_hide_post(db, actor=make.viewer(s.guide), post=s.post, reason="Unkind")
+    notice = db.scalar(select(ActionNotice).where(ActionNotice.kind == "hidden"))
+    assert notice.title == "Hidden {name.upper}"
+    assert notice.message.startswith(
+        f"Hi {s.author.username}. {{name.x}} {{name.__class__}} {{name:>99999999999}} {{0}} "
+        "{unknown} { {ok}")
+
+
 def test_audit_log_is_append_only_and_filterable(db, make):
     s = build_scene(db, make)
     A.do_hide_post(db, actor=make.viewer(s.guide), post=s.post, reason="Unkind")
