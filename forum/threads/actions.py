@@ -3,6 +3,7 @@ moderation hooks, audits, queues events, and commits, in that order."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,8 @@ def _clean_title(title: str) -> str:
 
 def _clean_body(body: str, max_length: int, field_name: str = "body") -> str:
     body = (body or "").replace("\r\n", "\n").strip()
-    if shows_nothing(body):
+    # Markdown reads character references: "&#8203;&nbsp;" shows as nothing too.
+    if shows_nothing(body) or shows_nothing(html.unescape(body)):
         raise Invalid(fields={field_name: "Enter your message."})
     if len(body) > max_length:
         raise Invalid(fields={

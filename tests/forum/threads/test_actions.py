@@ -54,6 +54,11 @@ def test_reply_rejects_empty_and_oversized_bodies(db, make):
     with pytest.raises(Invalid) as invisible:
         do_reply(db, actor=viewer, thread=started.thread, body="\u200b\ufeff\n\u200b")
     assert invisible.value.fields["body"] == "Enter your message."
+    with pytest.raises(Invalid) as entities:
+        do_reply(db, actor=viewer, thread=started.thread, body="&#8203;&nbsp; &#x200B;")
+    assert entities.value.fields["body"] == "Enter your message."
+    # Written about, rather than used, they are words like any other.
+    assert make.reply(started.thread, body="I typed &nbsp; by mistake").post.body_html
 
 
 # A right-to-left override, zero-width characters, a byte order mark, control characters
