@@ -177,6 +177,15 @@ def init_page_cache(app: Flask) -> None:
     # Through the slots, so that a page kept whole never holds a request's own values.
     app.jinja_env.globals["csp_nonce"] = _csp_nonce
     app.jinja_env.globals["csrf_token"] = _csrf_token
+    # Flask-WTF's CSRFProtect also hands every template its own csrf_token through a context
+    # processor, and a template's context wins over a global: without this one (run after
+    # it, create_app binds CSRFProtect first) a kept page held its first reader's token,
+    # which every reader of the same kind then got (their forms failed; the token leaked).
+    app.context_processor(_csrf_context)
+
+
+def _csrf_context() -> dict[str, Any]:
+    return {"csrf_token": _csrf_token}
 
 
 def _csp_nonce() -> Any:

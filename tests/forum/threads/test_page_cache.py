@@ -316,3 +316,30 @@ def test_addresses_with_made_up_query_strings_are_not_kept(app, make, db) -> Non
     for n in range(3):
         assert reader.get(f"/threads/{thread.id}?from=mail{n}").status_code == 200
     assert len(page_cache(app)) == kept
+
+
+@pytest.mark.usefixtures("caches")
+def test_a_kept_page_carries_the_csrf_token_of_the_session_reading_it(app, make, db,
+                                                                       monkeypatch) -> None:
+    """Two sign-ins of one member (two browsers), or two members with the same rights and
+    relation to the page, are the same kind of reader: the second gets the page kept for
+    the first. Its forms must carry the second session's token, or every reply, reaction
+    and follow from it fails, and the first session's token is shown to another."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    thread, _, _, people, _ = _scene(make, db)
+    path = f"/threads/{thread.id}"
+    member = people["reader"]
+    first, second = _reader(app, member), _reader(app, member)
+    strangers = [_reader(app, make.user()), _reader(app, make.user())]
+    tokens = []
+    for reader in (first, second, second, *strangers):
+        page = reader.get(path).get_data(as_text=True)
+        tokens.append(set(re.findall(r'name="csrf_token" value="([^"]+)"', page)))
+    assert page_cache(app).hits >= 3
+    assert all(len(t) == 1 for t in tokens)
+    assert tokens[1] != tokens[0] and tokens[2] == tokens[1]
+    assert tokens[3] != tokens[4]
+    resp = second.post(f"{path}/follow", data={"csrf_token": tokens[1].pop()})
+    assert resp.status_code != 400, resp.get_data(as_text=True)[:300]
+    resp = strangers[1].post(f"{path}/follow", data={"csrf_token": tokens[4].pop()})
+    assert resp.status_code != 400, resp.get_data(as_text=True)[:300]
