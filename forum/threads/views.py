@@ -46,7 +46,7 @@ from forum.threads.actions import (
 )
 from forum.threads.forms import ReplyForm
 from forum.threads.models import REACTION_LABELS, Post, PostState, ReactionKind, Thread
-from forum.threads.page_key import facts_from_view, page_key, read_page_facts
+from forum.threads.page_key import facts_from_view, page_facts, page_key
 from forum.threads.queries import (
     ThreadPage,
     first_unread_post_id,
@@ -273,7 +273,7 @@ def _kept_page(viewer: Viewer, thread_id: int, page: int) -> Response | None:
     # Nothing read in a transaction yet (the user loader reads outside one too): the one
     # statement needs none, and a kept page then never starts one (nor, for a reader who
     # is not signed in, makes a session at all).
-    facts = read_page_facts(request_reader(), viewer, thread_id, page, per_page)
+    facts = page_facts(request_reader, viewer, thread_id, page, per_page)
     if (facts is None or thread_refusal(viewer, facts.thread) is not None  # type: ignore[arg-type]
             or page > facts.pages(per_page)):
         return None
