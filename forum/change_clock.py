@@ -128,6 +128,7 @@ class FreshAnswers:
         self._max_entries = max(1, max_entries)
         self._hearing = hearing
         self._answers: dict[Hashable, tuple[int, float, Any]] = {}
+        self._count_kept = clock.count
         self.hits = 0
         self.misses = 0
 
@@ -157,8 +158,11 @@ class FreshAnswers:
     def put(self, key: Hashable, mark: tuple[int, float] | None, answer: Any) -> None:
         if mark is None or mark[0] != self._clock.count:
             return  # a write landed while the answer was read: it may already be stale
-        if len(self._answers) >= self._max_entries:
-            self._answers.clear()  # rare, and every entry is at most a second old anyway
+        if mark[0] != self._count_kept or len(self._answers) >= self._max_entries:
+            # Everything kept before the clock moved is stale: it leaves memory now
+            # rather than when its key is next asked for (a closed account's row, say).
+            self._answers.clear()
+            self._count_kept = mark[0]
         self._answers[key] = (mark[0], mark[1], answer)
 
     def clear(self) -> None:

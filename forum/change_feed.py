@@ -23,6 +23,7 @@ import redis
 from flask import Flask
 
 from forum.change_clock import ChangeClock, FreshAnswers, change_clock
+from forum.render_cache import clear_with_every_cache
 
 log = logging.getLogger(__name__)
 
@@ -132,4 +133,5 @@ def fresh_answers(app: Flask, name: str, max_entries: int = 4096) -> FreshAnswer
         found = app.extensions[key] = FreshAnswers(
             change_clock(app), float(app.config.get("FRESH_ANSWER_SECONDS", 0) or 0),
             max_entries, feed.is_hearing if feed is not None else lambda: True)
+        clear_with_every_cache(found)  # emptied when a member closes their account
     return found

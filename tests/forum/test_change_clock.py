@@ -54,6 +54,14 @@ def test_an_answer_is_given_again_until_the_clock_moves() -> None:
     assert answers.get("k") is MISSING
 
 
+def test_answers_from_before_the_clock_moved_leave_memory_with_the_next_one_kept() -> None:
+    clock, answers = _answers()
+    answers.put("old", answers.mark(), "a closed account's row")
+    clock.advance()
+    answers.put("new", answers.mark(), "fresh")
+    assert "old" not in answers._answers and answers.get("new") == "fresh"  # noqa: SLF001
+
+
 def test_a_write_landing_while_the_answer_was_read_keeps_it_out() -> None:
     clock, answers = _answers()
     mark = answers.mark()
@@ -152,3 +160,14 @@ def test_a_process_whose_link_to_redis_breaks_keeps_nothing_until_it_is_back(
         assert answers.get("k") is MISSING  # writes may have been missed meanwhile
     finally:
         feed.stop()
+
+
+def test_closing_an_account_empties_the_kept_answers_too(app) -> None:
+    from forum.change_feed import fresh_answers
+    from forum.render_cache import clear_every_cache
+
+    answers = fresh_answers(app, "member-row")
+    answers.put(("someone", "session"), answers.mark(), ("their row",))
+    assert answers.get(("someone", "session")) == ("their row",)
+    clear_every_cache()  # what do_delete_account calls, and every process on hearing it
+    assert answers.get(("someone", "session")) is MISSING
