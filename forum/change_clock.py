@@ -124,7 +124,7 @@ class FreshAnswers:
     def __init__(self, clock: ChangeClock, seconds: float, max_entries: int,
                  hearing: Callable[[], bool]) -> None:
         self._clock = clock
-        self._seconds = seconds
+        self.seconds = seconds
         self._max_entries = max(1, max_entries)
         self._hearing = hearing
         self._answers: dict[Hashable, tuple[int, float, Any]] = {}
@@ -134,14 +134,14 @@ class FreshAnswers:
 
     @property
     def enabled(self) -> bool:
-        return self._seconds > 0
+        return self.seconds > 0
 
     def get(self, key: Hashable) -> Any:
         """The kept answer, or :data:`MISSING`."""
         found = self._answers.get(key)
         if found is not None:
             count, kept_at, answer = found
-            if (count == self._clock.count and time.monotonic() - kept_at < self._seconds
+            if (count == self._clock.count and time.monotonic() - kept_at < self.seconds
                     and self._hearing()):
                 self.hits += 1
                 return answer

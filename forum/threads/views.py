@@ -215,7 +215,7 @@ def show(thread_id: int) -> str | Response:
     """
     viewer = current_viewer()
     page = page_number()
-    keep = _may_keep_page()
+    keep = may_keep_page()
     if keep:
         kept = _kept_page(viewer, thread_id, page)
         if kept is not None:
@@ -255,7 +255,7 @@ def show(thread_id: int) -> str | Response:
     return html_response(kept_page.fill(capture.values))
 
 
-def _may_keep_page() -> bool:
+def may_keep_page() -> bool:
     """Whether this request's page can come from, or go into, the page cache: not when it
     shows something once (flashed messages, notices after posting), nor for API tokens
     (the layout shows the browser's sign-in, not the token's), nor for addresses with
