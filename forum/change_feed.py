@@ -23,7 +23,7 @@ import redis
 from flask import Flask
 
 from forum.change_clock import ChangeClock, FreshAnswers, change_clock
-from forum.render_cache import clear_with_every_cache
+from forum.render_cache import clear_every_cache, clear_with_every_cache
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class ChangeFeed:
         self._start_lock = threading.Lock()
         self._stop = threading.Event()
         self.hearing = False
+        self._heard_before = False
         # Names the listening connection in Redis's CLIENT LIST (no spaces allowed).
         self.listener_name = "changes-" + "".join(c if c.isalnum() else "-" for c in channel)
         clock.published = self.publish
@@ -117,6 +118,11 @@ class ChangeFeed:
             kind = message.get("type")
             if kind == "subscribe":
                 self._clock.advance()  # anything before this was not heard
+                if self._heard_before:
+                    # A purge (a member closing their account) may have gone by while
+                    # this process was deaf: nothing kept from before stays in memory.
+                    clear_every_cache()
+                self._heard_before = True
                 self.hearing = True
                 log.info("hearing change notices on %s", self.channel)
             elif kind == "message" and message.get("data") != self._me:

@@ -142,22 +142,29 @@ def test_a_write_in_one_process_moves_the_clock_of_every_other(channel: str) -> 
 @pytest.mark.services
 def test_a_process_whose_link_to_redis_breaks_keeps_nothing_until_it_is_back(
         channel: str) -> None:
+    from forum.render_cache import FragmentCache
+
     clock = ChangeClock()
     feed = ChangeFeed(REDIS_URL, channel, clock)
     answers = FreshAnswers(clock, 60.0, 10, feed.is_hearing)
+    fragments = FragmentCache[str](1024)
     admin = redis.Redis.from_url(REDIS_URL)
     try:
         _until(feed.is_hearing, "the subscription")
         answers.put("k", answers.mark(), "kept")
         assert answers.get("k") == "kept"
+        fragments.put("words", "a member's words")
         # Cut the feed's connection, as a Redis restart or a network fault would.
         listening = [c["id"] for c in admin.client_list() if c["name"] == feed.listener_name]
         assert len(listening) == 1
         admin.client_kill_filter(_id=listening[0])
         _until(lambda: not feed.hearing, "the broken link to be noticed")
         assert answers.get("k") is MISSING and answers.mark() is None
+        assert len(fragments) == 1
         _until(feed.is_hearing, "the feed to subscribe again")
         assert answers.get("k") is MISSING  # writes may have been missed meanwhile
+        # So may a purge after an account was closed: every cache was emptied.
+        assert len(fragments) == 0
     finally:
         feed.stop()
 
