@@ -69,6 +69,9 @@ def test_heldout_file_is_not_in_training_or_dev() -> None:
     heldout5 = keys(data / "heldout5.jsonl")
     assert len(heldout5) >= 200
     assert not heldout5 & (training | dev | heldout | heldout2 | heldout3 | heldout4)
+    heldout7 = keys(data / "heldout7.jsonl")
+    assert len(heldout7) >= 250
+    assert not heldout7 & (training | dev | heldout | heldout2 | heldout3 | heldout4 | heldout5)
 
 
 def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None:
