@@ -588,6 +588,11 @@ IDIOMS = re.compile(
     r"virus|germs|cells)\b|\bpain\s*killers?\b|\bmurder\s+(?:a|an)\s+\w+\b|"
     r"\bone\s+more\s+\w+[^.!?]{0,40}(?:I'll|I\s+will|I'm\s+going\s+to)\s+(?:kill|shoot|hang)\s+"
     r"myself\b|\b(?:lol|lmao|haha\w*|jk)\b|😂|🤣|😅|😆|😤|🙄|😜|😉", _I)
+#: Shock idioms the model misreads ("nearly had a heart attack when I saw the bill"): a cue
+#: for the model only; unlike IDIOMS they never hide a rule's finding in their sentence.
+SHOCK_IDIOMS = re.compile(
+    r"\bnearly\s+had\s+a\s+heart\s+attack\b|\bearly\s+grave\b|"
+    r"\bhave\s+a\s+heart\s+attack\s+(?:himself|herself|themselves|when|over|at)\b", _I)
 RESOURCE = re.compile(
     r"\b(?:samaritans|116\s?123|shout|85258|nhs\s+111|111\s+option\s+2|call\s+999|papyrus|"
     r"helpline|crisis\s+(?:line|resources|team\s+number)|prevention\s+day|awareness\s+"
@@ -742,7 +747,8 @@ def scan_risk(text: str) -> RiskScan:
                 continue
             seen.add(span)
             findings.append(Finding(rule.rule, "risk", rule.severity, rule.reason, span))
-    for pat, cue in ((IDIOMS, "idiom"), (RESOURCE, "resource"), (REPORTED_QUESTION, "reported")):
+    for pat, cue in ((IDIOMS, "idiom"), (SHOCK_IDIOMS, "idiom"), (RESOURCE, "resource"),
+                     (REPORTED_QUESTION, "reported")):
         for m in pat.finditer(text):
             cues.add(cue)
             masks.append(m.span())
