@@ -245,6 +245,15 @@ def measure(info: SeedInfo, env_for: Any, seconds: float, workdir: Path,
                                      ("board_signed_in", board_paths, cookie)):
                 print(f"bench:   {n} process(es), {name}", flush=True)
                 runs[name] = load(servers, paths, seconds, who, wrk)
+        # The same thread pages with nothing kept whole and no answer kept: what a page
+        # costs when it changed since anyone last read it (fragments still cached).
+        built_env = {**env, "PAGE_CACHE_KB": "0", "FRESH_ANSWER_SECONDS": "0"}
+        with run_forum(built_env, ports, workdir / f"forum-built-{n}.log") as servers:
+            cookie = sign_in(servers.url(0), info.reader, info.reader_password)
+            for name, who in (("thread_anonymous_built", None),
+                              ("thread_signed_in_built", cookie)):
+                print(f"bench:   {n} process(es), {name}", flush=True)
+                runs[name] = load(servers, thread_paths, seconds, who, wrk)
         # The ceiling serves a page of the same size as each thread page measured (a
         # signed-in page carries reaction forms and is larger than an anonymous one).
         for who in ("anonymous", "signed_in"):

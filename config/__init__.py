@@ -78,6 +78,11 @@ SETTINGS: list[Setting] = [
             "Memory (KB, per server process) for whole thread pages, kept by what they show "
             "and for which kind of reader, so a page nobody changed is not built again. "
             "0 turns the cache off.", kind="int"),
+    Setting("FRESH_ANSWER_SECONDS", 1.0,
+            "At most how long (seconds) a server process gives again a database answer it "
+            "read, such as what a thread page shows, while no write has been committed "
+            "anywhere since (in scale mode, processes hear each other's writes through "
+            "Redis). 0 asks the database every time.", kind="float"),
     Setting("MAX_POST_LENGTH", 20000, "The longest post body accepted, in characters.", kind="int"),
     Setting("MAX_CONTENT_LENGTH", 1_000_000, "The largest request body accepted, in bytes.",
             kind="int"),

@@ -29,6 +29,8 @@ from forum.accounts.sessions import (
     touch_session,
 )
 from forum.boards.models import BoardFacilitator, BoardMembership
+from forum.change_clock import MISSING
+from forum.change_feed import fresh_answers
 from forum.db import FixedQuery, get_session, read_outside, utcnow
 from forum.db_sqlite import writing
 from forum.extensions import login_manager
@@ -138,7 +140,15 @@ def load_member(session: Session, user_id: int, digest: str
     one (``FixedQuery`` on the engine), so a request that only reads never starts one."""
     if session.identity_map.get(identity_key(User, user_id)) is not None:
         return None  # already loaded in this session: the caller asks the usual way
-    row = _MEMBER_ROW.first(read_outside(session), user_id=user_id, digest=digest)
+    # Kept while nothing is written anywhere (forum/change_clock.py): a sign-out, a
+    # suspension or a new password is a write, so it is never answered from memory.
+    answers = fresh_answers(current_app._get_current_object(), "member-row")  # type: ignore[attr-defined]
+    key = (user_id, digest)
+    row = answers.get(key) if answers.enabled else MISSING
+    if row is MISSING:
+        mark = answers.mark()
+        row = _MEMBER_ROW.first(read_outside(session), user_id=user_id, digest=digest)
+        answers.put(key, mark, row)
     if row is None:
         return None
     count = len(_USER_ATTRIBUTES)

@@ -25,6 +25,8 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from forum import db_sqlite
+from forum.change_clock import watch_engine
+from forum.change_feed import FEED_EXTENSION, ChangeFeed
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,10 @@ def init_db(app: Flask) -> None:
         app.config["DATABASE_URL"] = url
     engine = make_engine(url)
     app.extensions["db_engine"] = engine
+    clock = watch_engine(app, engine)
+    if app.config.get("REDIS_URL"):
+        channel = str(app.config.get("SOCKETIO_CHANNEL") or "alongside") + ":changes"
+        app.extensions[FEED_EXTENSION] = ChangeFeed(app.config["REDIS_URL"], channel, clock)
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
 
     @app.teardown_appcontext

@@ -111,6 +111,11 @@ class FragmentCache(Generic[V]):
 _every_cache: weakref.WeakSet[FragmentCache[Any]] = weakref.WeakSet()
 
 
+def clear_with_every_cache(cache: Any) -> None:
+    """Have :func:`clear_every_cache` empty ``cache`` too (anything with ``clear()``)."""
+    _every_cache.add(cache)
+
+
 def clear_every_cache() -> int:
     """Empty every fragment and page cache in this process; returns how many there were.
 

@@ -218,7 +218,7 @@ def _target(data: Any, *, allow_after: bool) -> tuple[int | None, str | None, in
     if "after" in data:
         raise Invalid("'after' goes with a thread.")
     slug = data["board"]
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         raise Invalid(fields={"board": "'board' must be a board's short name."})
     return None, slug, None
 

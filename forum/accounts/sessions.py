@@ -154,7 +154,7 @@ def find_live_session(session: Session, user: User, key: str, config: Any,
                       now: datetime | None = None) -> LiveSession | None:
     """The live row for ``key`` of ``user``, or None if it is unknown, ended, from an older
     session version, or past its idle or absolute time-out. Reads only."""
-    if not _KEY_RE.match(key or ""):
+    if not _KEY_RE.fullmatch(key or ""):
         return None
     digest = key_digest(key)
     return live_session(user, digest, _SESSION_ROW.first(session, digest=digest), config, now)
@@ -180,7 +180,7 @@ def live_session(user: User, digest: str, found: tuple[Any, ...] | None, config:
 
 def session_digest(key: str) -> str | None:
     """The row id for a session key, or None for a key that cannot be one."""
-    return key_digest(key) if _KEY_RE.match(key or "") else None
+    return key_digest(key) if _KEY_RE.fullmatch(key or "") else None
 
 
 def touch_session(session: Session, row: LiveSession, now: datetime | None = None) -> None:

@@ -36,7 +36,7 @@ def username_problem(username: str, *, allow_reserved: bool = False) -> str | No
     """
     if not (MIN_LENGTH <= len(username) <= MAX_LENGTH):
         return f"Your username must be between {MIN_LENGTH} and {MAX_LENGTH} characters."
-    if not USERNAME_PATTERN.match(username):
+    if not USERNAME_PATTERN.fullmatch(username):
         return ("Use only letters, numbers, dots, dashes and underscores, "
                 "starting and ending with a letter or number.")
     key = username_key(username)

@@ -102,7 +102,7 @@ def do_create_board(session: Session, *, actor: Viewer | None, name: str, slug: 
         raise Forbidden("Only administrators can create boards.")
     slug = (slug or slugify(name)).strip().lower()
     clean = _clean_board_fields({"name": name, **fields})
-    if not slug or not SLUG_PATTERN.match(slug) or len(slug) > 64:
+    if not slug or not SLUG_PATTERN.fullmatch(slug) or len(slug) > 64:
         raise Invalid(fields={"slug": "Use lower-case letters, numbers and single dashes, "
                                       "like type-2-diabetes."})
     if session.scalar(select(Board.id).where(Board.slug == slug)) is not None:

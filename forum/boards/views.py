@@ -21,9 +21,13 @@ from forum.boards.actions import (
 from forum.boards.forms import InviteForm
 from forum.boards.models import SUPPORT_MODEL_FIELDS
 from forum.boards.queries import find_user_by_username, list_board_facilitators, list_boards
+from forum.change_clock import MISSING
+from forum.change_feed import fresh_answers
 from forum.db import get_session
 from forum.errors import NotFound
+from forum.page_cache import capture_page, html_response, split_page
 from forum.permissions import (
+    Viewer,
     access_board,
     can_join_board,
     can_post_in_board,
@@ -32,7 +36,7 @@ from forum.permissions import (
 )
 from forum.threads.forms import apply_errors
 from forum.threads.queries import list_board_threads
-from forum.threads.views import page_number
+from forum.threads.views import may_keep_page, page_number
 
 bp = Blueprint("boards", __name__)
 
@@ -47,10 +51,49 @@ def index() -> str:
     return render_template("boards/index.html", mine=mine, others=others, viewer=viewer)
 
 
+# Kept board pages per process: one per page for readers not signed in, one per member.
+# A page is some 20-30 KB, so this bounds them to a few megabytes.
+KEPT_BOARD_PAGES = 256
+
+
 @bp.get("/boards/<slug>")
-def show(slug: str) -> str:
-    """A board's conversations, pinned first then newest activity, with unread marks."""
+def show(slug: str) -> str | Response:
+    """A board's conversations, pinned first then newest activity, with unread marks.
+
+    The page is kept whole for a moment while nothing is written anywhere
+    (forum/change_clock.py), for the same reader with the same rights; the nonce, CSRF
+    token and notification count are filled in for each request (forum/page_cache.py).
+    """
+    kept = fresh_answers(current_app._get_current_object(), "board-pages",  # type: ignore[attr-defined]
+                         KEPT_BOARD_PAGES)
+    keep = kept.enabled and may_keep_page()
+    # Taken before anything is read, the reader's own row included.
+    mark = kept.mark() if keep else None
     viewer = current_viewer()
+    key = ("board-page", request.script_root, request.full_path, _rights(viewer))
+    if keep:
+        found = kept.get(key)
+        if found is not MISSING:
+            return html_response(found.fill())
+    if mark is None:
+        return _render_board(viewer, slug)
+    with capture_page() as capture:
+        html = _render_board(viewer, slug)
+    page = split_page(html)
+    kept.put(key, mark, page)
+    return html_response(page.fill(capture.values))
+
+
+def _rights(viewer: Viewer) -> tuple[object, ...]:
+    """Everything about the reader a board page can depend on."""
+    user = viewer.user
+    if user is None:
+        return (None,)
+    return (user.id, user.role, user.status, frozenset(viewer.member_board_ids),
+            frozenset(viewer.facilitated_board_ids))
+
+
+def _render_board(viewer: Viewer, slug: str) -> str:
     db = get_session()
     board = access_board(db, viewer, slug)
     page = page_number()

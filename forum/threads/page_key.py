@@ -29,7 +29,7 @@ page built for someone with other rights.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
@@ -53,6 +53,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from forum.accounts.models import User
 from forum.boards.models import Board, Visibility
+from forum.change_clock import MISSING
+from forum.change_feed import fresh_answers
 from forum.db import FixedQuery, utcnow
 from forum.page_cache import set_prefetched
 from forum.permissions import Viewer
@@ -97,6 +99,8 @@ class PageFacts:
     # Not in the key (first_new says what the page shows of them): whether to mark read.
     last_post_id: int | None
     last_read: int
+    # The registered extra facts read with them (for the page's slots, never its key).
+    extras: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
     def pages(self, per_page: int) -> int:
         return max(1, -(-self.total // per_page))
@@ -149,12 +153,26 @@ def register_page_fact(name: str, build: ExtraFact, *, signed_in_only: bool = Fa
     _extra_facts[name] = (build, signed_in_only)
 
 
-def read_page_facts(session: Session | Engine, viewer: Viewer, thread_id: int, page: int,
-                    per_page: int) -> PageFacts | None:
-    """The facts of page ``page`` of a thread for ``viewer``, in one statement; None when
-    there is no such thread. Checks no permission: the caller asks ``thread_refusal``.
-    The registered extra facts are handed to ``forum.page_cache.set_prefetched``. With an
-    engine rather than a session, it runs outside any transaction (``FixedQuery``)."""
+def page_facts(reader: Callable[[], Session | Engine], viewer: Viewer, thread_id: int,
+               page: int, per_page: int) -> PageFacts | None:
+    """:func:`read_page_facts`, given again while nothing has been written since it was
+    read (forum/change_clock.py: at most ``FRESH_ANSWER_SECONDS`` old), so a page read
+    over and over asks the database about once a second. ``reader()`` is only called when
+    the database must be asked. The extra facts go to ``forum.page_cache.set_prefetched``."""
+    answers = fresh_answers(current_app._get_current_object(), "thread-page-facts")  # type: ignore[attr-defined]
+    key = (_variant(viewer), viewer.id, thread_id, page, per_page)
+    facts = answers.get(key) if answers.enabled else MISSING
+    if facts is MISSING:
+        mark = answers.mark()
+        facts = read_page_facts(reader(), viewer, thread_id, page, per_page)
+        answers.put(key, mark, facts)
+    if facts is not None:
+        set_prefetched(dict(facts.extras))
+    return facts  # type: ignore[no-any-return]
+
+
+def _variant(viewer: Viewer) -> tuple[bool | tuple[int, ...], bool, tuple[str, ...]]:
+    """Which statement ``viewer`` needs (see ``_facts_statement``)."""
     # The same posts as the page (forum.threads.queries._shown). Whether the viewer
     # facilitates the board decides which; the board comes with the row, so for a
     # facilitator of some boards the database decides.
@@ -163,19 +181,30 @@ def read_page_facts(session: Session | Engine, viewer: Viewer, thread_id: int, p
     signed_in = viewer.id is not None
     extra = tuple(name for name, (_build, only) in _extra_facts.items()
                   if signed_in or not only)
-    row = _FACTS.first(session, (staff, signed_in, extra), thread_id=thread_id,
+    return staff, signed_in, extra
+
+
+def read_page_facts(session: Session | Engine, viewer: Viewer, thread_id: int, page: int,
+                    per_page: int) -> PageFacts | None:
+    """The facts of page ``page`` of a thread for ``viewer``, in one statement; None when
+    there is no such thread. Checks no permission: the caller asks ``thread_refusal``.
+    With an engine rather than a session, it runs outside any transaction
+    (``FixedQuery``)."""
+    variant = _variant(viewer)
+    extra = variant[2]
+    row = _FACTS.first(session, variant, thread_id=thread_id,
                        reader=viewer.id or 0, offset=(max(1, page) - 1) * per_page,
                        limit=per_page, now=utcnow())
     if row is None:
         return None
-    set_prefetched(dict(zip(extra, row[len(row) - len(extra):], strict=True)))
     board = BoardFacts(id=row[4], slug=row[5], name=row[6], visibility=row[7],
                        archived=bool(row[8]))
     thread = ThreadFacts(id=thread_id, board_id=row[4], board=board, author_id=row[3],
                          title=row[0], locked=bool(row[1]), visible=bool(row[2]))
     return PageFacts(thread=thread, total=row[9], posts=row[10] or "", reactions=row[11] or "",
                      own=row[12] or "", first_new=row[13], following=bool(row[14]),
-                     last_post_id=row[15], last_read=row[16] or 0)
+                     last_post_id=row[15], last_read=row[16] or 0,
+                     extras=tuple(zip(extra, row[len(row) - len(extra):], strict=True)))
 
 
 def _facts_statement(param: Any, variant: tuple[bool | tuple[int, ...], bool, tuple[str, ...]]

@@ -47,7 +47,7 @@ from forum.threads.actions import (
 )
 from forum.threads.forms import ReplyForm
 from forum.threads.models import REACTION_LABELS, Post, PostState, ReactionKind, Thread
-from forum.threads.page_key import facts_from_view, page_key, read_page_facts
+from forum.threads.page_key import facts_from_view, page_facts, page_key
 from forum.threads.queries import (
     ThreadPage,
     first_unread_post_id,
@@ -216,7 +216,7 @@ def show(thread_id: int) -> str | Response:
     """
     viewer = current_viewer()
     page = page_number()
-    keep = _may_keep_page()
+    keep = may_keep_page()
     if keep:
         kept = _kept_page(viewer, thread_id, page)
         if kept is not None:
@@ -256,7 +256,7 @@ def show(thread_id: int) -> str | Response:
     return html_response(kept_page.fill(capture.values))
 
 
-def _may_keep_page() -> bool:
+def may_keep_page() -> bool:
     """Whether this request's page can come from, or go into, the page cache: not when it
     shows something once (flashed messages, notices after posting), nor for API tokens
     (the layout shows the browser's sign-in, not the token's), nor for addresses with
@@ -274,7 +274,7 @@ def _kept_page(viewer: Viewer, thread_id: int, page: int) -> Response | None:
     # Nothing read in a transaction yet (the user loader reads outside one too): the one
     # statement needs none, and a kept page then never starts one (nor, for a reader who
     # is not signed in, makes a session at all).
-    facts = read_page_facts(request_reader(), viewer, thread_id, page, per_page)
+    facts = page_facts(request_reader, viewer, thread_id, page, per_page)
     if (facts is None or thread_refusal(viewer, facts.thread) is not None  # type: ignore[arg-type]
             or page > facts.pages(per_page)):
         return None

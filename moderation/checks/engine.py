@@ -248,7 +248,12 @@ def run_checks(text: str, meta: AuthorMeta | None = None) -> CheckResult:
     model = _model_finding(masked, scan, bool(spam))
     if model is not None:
         findings.append(model)
-    findings.extend(scan_pii(norm))
+    pii = scan_pii(norm)
+    if spam:
+        # A handle in a spam post ("Telegram @cheapmeds") is the spammer's advert, not a
+        # member's identity; the spam flag already brings the post to a person.
+        pii = [f for f in pii if f.kind != "social"]
+    findings.extend(pii)
     findings.extend(spam)
     return CheckResult(findings)
 

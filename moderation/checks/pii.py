@@ -36,6 +36,21 @@ HELPLINE_DIGITS: frozenset[str] = frozenset(
 _HELPLINE_LOCAL = {d[1:] for d in HELPLINE_DIGITS if d.startswith("0")}
 
 _PHONE_PREFIX = re.compile(r"^\s*(?:\+|00|\(?0)")
+#: Freephone and non-geographic ranges (0800/0808, 03xx, 084x/087x, 0500): charities,
+#: services and firms use them, people almost never do, so one is a personal detail only
+#: when the poster says it is theirs ("ring me on", "my number").
+_SERVICE_RANGE = re.compile(r"^0(?:80[08]|3[0-79]\d|8[47]\d|500)")
+_MINE = re.compile(r"\b(?:my|me|mine|our|us|I'm|I\s+am|we're)\b[^.!?\n]{0,40}$", _I)
+#: Digits written as words ("07700 nine zero zero 415"), read as digits inside a run
+#: that has at least PHONE_WORD_DIGITS digits in all.
+_DIGIT_WORD = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2",
+               "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+               "eight": "8", "nine": "9"}
+_DW = r"(?:zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine)"
+_DIGIT_RUN = re.compile(
+    r"(?<![\w+])(?:\+|\b)(?:(?:double|triple)\s+" + _DW + r"|" + _DW + r"|\d+)"
+    r"(?:[\s,.-]{1,3}(?:(?:double|triple)\s+" + _DW + r"|" + _DW + r"|\d+)\b)+", _I)
+PHONE_WORD_DIGITS = 10
 
 
 def _digits(s: str) -> str:
@@ -63,11 +78,64 @@ def _phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
             continue
         if len(str(m.number.national_number)) < 9 or _is_helpline(raw):
             continue
+        if _is_service_number(raw) and not _MINE.search(text[max(0, m.start - 60):m.start]):
+            continue
         span = (m.start, m.end)
         if _overlaps(span, taken):
             continue
         out.append(Finding("pii.phone", "pii", "medium",
                            "Looks like a phone number (not a known helpline).", span, "phone"))
+    return out
+
+
+def _is_service_number(raw: str) -> bool:
+    d = _digits(raw)
+    if d.startswith("44"):
+        d = "0" + d[2:]
+    return bool(_SERVICE_RANGE.match(d))
+
+
+def _run_digits(run: str) -> str:
+    out = []
+    for tok in re.findall(r"double|triple|\d+|[a-z]+", run.lower()):
+        if tok.isdigit():
+            out.append(tok)
+        elif tok in ("double", "triple"):
+            out.append(tok)
+        else:
+            d = _DIGIT_WORD.get(tok, "")
+            if out and out[-1] in ("double", "triple"):
+                out[-1] = d * (2 if out[-1] == "double" else 3)
+            else:
+                out.append(d)
+    return "".join(x for x in out if x.isdigit())
+
+
+def _spelled_phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
+    """Phone numbers with some digits written as words: read the run as digits."""
+    out: list[Finding] = []
+    for m in _DIGIT_RUN.finditer(text):
+        run = m.group()
+        if not re.search(r"[a-z]", run, _I):
+            continue  # all digits: the phone matcher has seen it
+        digits = _run_digits(run)
+        if len(digits) < PHONE_WORD_DIGITS or len(digits) > 13:
+            continue
+        if digits.startswith("44"):
+            digits = "0" + digits[2:]
+        if not digits.startswith("0") or digits[:2] == "00" or _is_helpline(digits):
+            continue
+        before = text[max(0, m.start() - 60):m.start()]
+        if _SERVICE_RANGE.match(digits) and not _MINE.search(before):
+            continue
+        try:
+            num = phonenumbers.parse(digits, "GB")
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_possible_number(num) or _overlaps(m.span(), taken):
+            continue
+        out.append(Finding("pii.phone", "pii", "medium", "Looks like a phone number, some "
+                           "digits written as words.", m.span(), "phone"))
     return out
 
 
@@ -90,6 +158,17 @@ EMAIL_SPOKEN = re.compile(
     _I,
 )
 
+_AT_BRACKET = r"(?:\(at\)|\[at\]|\{at\}|<at>)"
+EMAIL_BRACKETED = re.compile(
+    _LONG_RUN + r"[\w.+-]{1,64}\s*" + _AT_BRACKET
+    + r"\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*[\w-]+)*"
+    r"\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*" + _TLD + r"\b"
+    # "pete.m at example.co.uk": a local part that looks like an address's (a dot,
+    # underscore or digit in it), then a dotted domain
+    r"|\b[a-z]{1,64}[._\d][\w.+-]{0,64}\s+at\s+(?!www\.)[\w-]+(?:\.[\w-]+)*\." + _TLD + r"\b",
+    _I,
+)
+
 # --- postcode / address ------------------------------------------------------------------
 POSTCODE = re.compile(r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s?\d[ABD-HJLNP-UW-Z]{2}\b")
 _SUFFIX_CLEAR = (r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Crescent|Drive|Terrace|Gardens|"
@@ -98,6 +177,9 @@ _SUFFIX_ANY = (_SUFFIX_CLEAR[:-1] + r"|Way|Court|Place|Park|View|Hill|Row|Square
                r"Rise|Avenue|Yard|Wharf|Fields|Meadow|Meadows|Chase|Croft)")
 HOUSE_STREET = re.compile(
     r"\b(?:(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-z]?,?\s+"
+    r"(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b"
+    # "number 22 on Ashgrove Avenue", "no. 5 in Mill Lane"
+    r"|\b(?:number|no\.?)\s*\d{1,4}[a-z]?,?\s+(?:on|in|along|up|down)\s+(?:the\s+)?"
     r"(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b"
     r"|\b\d{1,4}[a-z]?,?\s+(?!(?:at|in|on|of|the|a|and|to|for|my|our|or|by)\b)[a-z'-]+\s+"
     r"(?:[a-z'-]+\s+)?(?:road|street|lane|avenue|close|crescent|drive|terrace|gardens|grove)\b"
@@ -145,7 +227,7 @@ NAME_PATTERNS = (
 )
 SOCIAL = re.compile(
     r"\b(?:instagram|insta|ig|twitter|tiktok|facebook|fb|snapchat|snap|telegram|discord|"
-    r"threads|bluesky|x)\b[^.!?\n]{0,25}@[\w.]{3,}|(?<![\w.])@[A-Za-z_][\w.]{5,}\b(?!\.\w)",
+    r"threads|bluesky|x)\b[^.!?\n]{0,25}@[\w.]{3,}|(?<![\w./])@[A-Za-z_][\w.]{5,}\b(?!\.\w)",
     _I)
 WORKPLACE = re.compile(
     r"\bI(?:'m|\s+am)\s+(?:the|a|an)\s+[a-z]+(?:\s+[a-z]+)?\s+at\s+(?:the\s+)?[A-Z][\w'&-]+"
@@ -201,7 +283,12 @@ def scan_pii(text: str) -> list[Finding]:
     for m in EMAIL_SPOKEN.finditer(text):
         add(_f("pii.email", "email", "medium", "Looks like an email address written out "
                "with 'at' and 'dot'.", m.span()))
+    for m in EMAIL_BRACKETED.finditer(text):
+        add(_f("pii.email", "email", "medium", "Looks like an email address written out "
+               "with 'at'.", m.span()))
     for f in _phones(text, taken):
+        add(f)
+    for f in _spelled_phones(text, taken):
         add(f)
     for m in HOUSE_STREET.finditer(text):
         add(_f("pii.address", "address", "high", "Looks like a house number and street.",

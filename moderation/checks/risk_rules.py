@@ -190,7 +190,7 @@ RULES: tuple[_Rule, ...] = (
        r"(?:\bnot|n't)\b[^.!?]{0,25}\bbe\s+(?:here|around)\s+(?:much\s+|for\s+(?:much\s+)?)?"
        r"(?:longer|long)\b|"
        r"\bwill\s+be\s+my\s+last\b(?!\s+(?:post|message|reply|comment|chemo|treatment|session|shift|"
-       r"appointment|day\s+at)\b)(?!\s+(?:\w+\s+)?(?:in|on|at|before|for|of|with|as)\s+(?:this|the|my|our)\b)|\btonight(?:'s|\s+is)\s+the\s+night\b(?![^.?\n]{0,80}!)(?![^.!?]{0,60}\b(?:gig|"
+       r"appointment|day\s+at)\b)(?!\s+(?:\w+\s+)?(?:in|on|at|before|for|of|with|as)\s+(?:this|the|my|our)\b)|\btonight(?:'s|\s+is)\s+the\s+night\b(?![^.?\n]{0,80}!)(?![^\n]{0,120}\b(?:wish\s+me\s+luck|fingers\s+crossed|I\s+(?:finally\s+)?(?:tell|ask|try|start|meet|book)\b))(?![^.!?]{0,60}\b(?:gig|"
        r"concert|party|date|match|show|premiere|final|results?|opening|launch|wedding|game|first)\b)|\bno\s+way\s+out\b|"
        r"\bwant\s+(?:it\s+all|everything)\s+to\s+(?:stop|end|be\s+over)\b|"
        r"\bjust\s+want\s+it\s+to\s+(?:stop|end|be\s+over)\b(?!\s+(?:for\s+(?:him|her|them|you|my)|"
@@ -238,7 +238,8 @@ RULES: tuple[_Rule, ...] = (
               r"take\s+(?:them\s+)?back|return\w*|dispos\w+)\b"),
     _r("risk.preparation", r"\b(?:written|wrote|writing|left|leaving)\s+(?:goodbye\s+)?"
        r"(?:a\s+|the\s+)?(?:letters?|notes?)\s+(?:to|for)\s+(?:each\s+of\s+)?"
-       r"(?:(?:my|the|our)\s+" + _CLOSE + r"|every(?:one|body))\b|"
+       # not "letters to my kids' teachers", "a note for my son's school": someone else's
+       r"(?:(?:my|the|our)\s+" + _CLOSE + r"|every(?:one|body))\b(?!(?:\x27s?|s\x27)\s+\w)|"
        r"\b(?:written|wrote|writing|left)\s+(?:my|his|her|their|the|our)\s+\w+\s+(?:a\s+)?"
        r"(?:letter|note)s?\b|\bgoodbye\s+(?:letters?|notes?)\b|\bsorted\s+(?:out\s+)?(?:my|his|her)\s+"
        r"(?:will|affairs)\b|\bgiving\s+away\s+(?:all\s+)?(?:my|his|her|their)\s+"
@@ -587,6 +588,11 @@ IDIOMS = re.compile(
     r"virus|germs|cells)\b|\bpain\s*killers?\b|\bmurder\s+(?:a|an)\s+\w+\b|"
     r"\bone\s+more\s+\w+[^.!?]{0,40}(?:I'll|I\s+will|I'm\s+going\s+to)\s+(?:kill|shoot|hang)\s+"
     r"myself\b|\b(?:lol|lmao|haha\w*|jk)\b|😂|🤣|😅|😆|😤|🙄|😜|😉", _I)
+#: Shock idioms the model misreads ("nearly had a heart attack when I saw the bill"): a cue
+#: for the model only; unlike IDIOMS they never hide a rule's finding in their sentence.
+SHOCK_IDIOMS = re.compile(
+    r"\bnearly\s+had\s+a\s+heart\s+attack\b|\bearly\s+grave\b|"
+    r"\bhave\s+a\s+heart\s+attack\s+(?:himself|herself|themselves|when|over|at)\b", _I)
 RESOURCE = re.compile(
     r"\b(?:samaritans|116\s?123|shout|85258|nhs\s+111|111\s+option\s+2|call\s+999|papyrus|"
     r"helpline|crisis\s+(?:line|resources|team\s+number)|prevention\s+day|awareness\s+"
@@ -744,7 +750,8 @@ def scan_risk(text: str) -> RiskScan:
                 continue
             covered.update(range(*span))
             findings.append(Finding(rule.rule, "risk", rule.severity, rule.reason, span))
-    for pat, cue in ((IDIOMS, "idiom"), (RESOURCE, "resource"), (REPORTED_QUESTION, "reported")):
+    for pat, cue in ((IDIOMS, "idiom"), (SHOCK_IDIOMS, "idiom"), (RESOURCE, "resource"),
+                     (REPORTED_QUESTION, "reported")):
         for m in pat.finditer(text):
             cues.add(cue)
             masks.append(m.span())

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from moderation.checks.pii import EMAIL_BRACKETED, EMAIL_SPOKEN
 from moderation.checks.types import AuthorMeta, Finding
 
 _I = re.I
@@ -21,9 +22,25 @@ FEW_POSTS = 3
 URL = re.compile(
     r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+|\bt\.me/[\w/]+|"
     r"(?:\b|(?<=[\w-]{63}))[\w-]{1,63}(?:\.[\w-]{1,63}){0,9}\.(?:com|co\.uk|org\.uk|org|net|io|ru|xyz|info|biz|shop|online|"
-    r"site|store|clinic|health|click|top|uk|ly|gl|me|gd|cc|at|be)/[^\s<>\"']*",
+    r"site|store|clinic|health|click|top|uk|ly|gl|me|gd|cc|at|be)/[^\s<>\"']*|"
+    # a bare domain ("neurocalm.co.uk", "spinwin.example"); not an email's domain, and not
+    # "e.g." or a sentence run together ("tired.Then"): the top-level domain must be known
+    r"(?<![@\w.-])(?:[a-z\d](?:[\w-]*[a-z\d])?\.)+(?:com|co\.uk|org\.uk|org|net|io|xyz|info|"
+    r"biz|shop|online|site|store|clinic|health|click|app|co|uk|me|tv|example)\b(?![.@-]?\w)",
     _I,
 )
+#: A link written so that it does not look like one ("www dot cures dot com",
+#: "www . x . com / nhs", "h t t p s : / /"): no member writes a link so but to get past
+#: a filter. Not an email written out ("name at example dot com": see pii).
+OBFUSCATED_URL = re.compile(
+    r"\bwww\s*(?:\s\.\s|\s?\(dot\)\s?|\s?\[dot\]\s?|\sdot\s)\s*[\w-]+"
+    # Words bounded as in URL (63 characters, or from past a longer word's first 63).
+    r"|(?<!\bat\s)(?<!\(at\)\s)(?<!\[at\]\s)(?:\b|(?<=[\w-]{63}))[a-z][\w-]{1,63}\s*"
+    r"(?:\sdot\s|\(dot\)|\[dot\])\s*"
+    r"(?:com|co|net|org|uk|io|example|info|biz|shop|online|xyz)\b"
+    r"|(?:\b|(?<=[\w-]{63}))[a-z][\w-]{1,63}\s\.\s[a-z][\w-]{1,63}\s\.\s(?:com|co|net|org|uk|io|example|info|biz|shop)\b"
+    r"|\bh\s*t\s*t\s*p\s*s?\s*:\s*/\s*/(?<=\s/)|\bh\s+t\s*t\s*p\s*s?\s*:\s*/\s*/|"
+    r"\bh\s*t\s*t\s*p\s*s?\s+:\s*/\s*/", _I)
 SHORTENERS = frozenset(
     "bit.ly tinyurl.com t.co goo.gl ow.ly is.gd buff.ly rebrand.ly cutt.ly shorturl.at "
     "tiny.cc rb.gy t.ly s.id v.gd bl.ink lnkd.in shorte.st adf.ly qr.ae tr.im".split()
@@ -45,12 +62,19 @@ MEDICINE = re.compile(
     r"semaglutide|tirzepatide|saxenda|viagra|cialis|levitra|sildenafil|tadalafil|ketamine|"
     r"sertraline|propranolol|lorazepam|clonazepam|temazepam|nitrazepam|buprenorphine|"
     r"methadone|oramorph|steroids?|insulin|antibiotics|amoxicillin|ivermectin|testosterone|"
-    r"meds|medication|pills|tablets|capsules|patches|pens|prescriptions?)\b", _I)
+    r"meds|medication|pills|tablets|capsules|patches|pens|weed|cannabis|marijuana|thc|"
+    r"sensors|test\s+strips)\b", _I)
+#: Talk of what a prescription costs, not a sale ("£9.90 per item", "a prepayment
+#: certificate").
+PRESCRIPTION_CHARGE = re.compile(r"\b(?:prescription\s+(?:charge|item|fee)s?|prepayment|PPC|"
+                                 r"per\s+item|exemption)\b", _I)
 SALE = re.compile(
     r"\b(?:selling|sell|for\s+sale|DM\s+me|DM\b|PM\s+me|message\s+me|inbox\s+me|"
     r"no\s+prescription|without\s+(?:a\s+)?prescription|no\s+script|discreet(?:ly)?|"
     r"next[-\s]day\s+delivery|buy\s+(?:\w+\s+){0,6}online|online\s+pharmacy|can\s+get\s+you|"
-    r"going\s+cheap|anyone\s+want\s+my|order\s+now|wholesale|can\s+post|cash\s+only)\b"
+    r"going\s+cheap|anyone\s+want\s+my|order\s+now|wholesale|can\s+post|cash\s+only|"
+    r"price\s+list|half\s+price|cheaper\s+than|postage|snap\s+me|(?:whats\s?app|telegram)\s+"
+    r"(?:me|for)|(?:on|via)\s+(?:whats\s?app|telegram))\b"
     r"|£\s?\d+(?:\.\d\d)?(?:\s*(?:each|a|per|for|ono|o\.n\.o))?|\b\d+\s?quid\b", _I)
 SPARE = re.compile(r"\b(?:spare|leftover|unused|unopened)\b", _I)
 
@@ -61,7 +85,15 @@ SCAM_ANY_AGE = re.compile(
     r"\b(?:buy|real)\b[^.!?]{0,30}\b(?:driving\s+licen[cs]es?|passports?)\b|"
     r"\bsugar\s+dadd(?:y|ies)\b|\b100%\s+guaranteed\b|\bguaranteed\s+(?:approval|income|"
     r"results)\b|\bdoctors\s+(?:don't|do\s+not|hate)\b[^.!?]{0,30}\b(?:want|know|see)\b|"
-    r"\bdoctors\s+are\s+(?:stunned|baffled|shocked)\b|\bearn\s+£\s?\d|\bmake\s+£\s?\d",
+    r"\bdoctors\s+are\s+(?:stunned|baffled|shocked)\b|\bearn\s+£\s?\d|\bmake\s+£\s?\d|"
+    # fit notes sold online, "no questions asked"
+    r"\b(?:sick|fit)\s+notes?\b[^.!?]{0,40}\b(?:online|issued|£|buy|no\s+questions)\b|"
+    r"\bno\s+questions\s+asked\b|\bguaranteed\s+(?:\d+%\s+)?(?:\w+\s+)?returns?\b|"
+    r"\b\d+%\s+(?:weekly|daily|monthly)\s+returns?\b|\bpassive\s+income\b|"
+    r"\b(?:use\s+my|my)\s+(?:referral|affiliate|discount)\s+(?:link|code)\b|"
+    r"\b(?:referral|affiliate)\s+link\b|\bcasino\b|\bfree\s+spins\b|"
+    r"\b(?:buy|cheap)\s+(?:\w+\s+){0,3}(?:followers|likes|subscribers)\b|"
+    r"\b\d+\s+(?:instagram|tiktok|youtube)\s+(?:followers|likes|views)\b",
     _I)
 # Promotional wording that is spam from a new or low-post account.
 PROMO_NEW = re.compile(
@@ -72,7 +104,17 @@ PROMO_NEW = re.compile(
     r"seo\b|rank\s+#?1|services\s+for\s+your|(?:our|my)\s+(?:agency|clinic|shop|store|"
     r"business|channel)|google\s+(?:them|it)|hello\s+dear|"
     r"be\s+your\s+friend|cures|herbal\s+(?:capsules|remedy|pills)|email\s+me\s+at|"
-    r"contact\s+(?:us|me|our)|order\s+now|buy\s+now|sign\s+up)\b", _I)
+    r"contact\s+(?:us|me|our)|order\s+now|buy\s+now|sign[\s-]?up|"
+    # asking to be contacted privately or off the forum
+    r"(?:pop|drop|send|shoot|slide)\s+(?:me\s+|into\s+my\s+)?(?:a\s+)?(?:DMs?|PM|inbox|msg)|"
+    r"DM\s+(?:me|for)|PM\s+me|inbox\s+me|link\s+in\s+(?:my\s+)?(?:bio|profile)|"
+    r"in\s+my\s+(?:bio|profile)|(?:whats\s?app|telegram|signal|snap(?:chat)?)\s+(?:me|us|group|"
+    r"channel|for)|(?:on|via)\s+(?:whats\s?app|telegram)|join\s+(?:our|my)\s+(?:\w+\s+){0,4}"
+    r"(?:group|channel|course|team|programme|program)|"
+    # selling: offers, crypto tokens, gambling
+    r"flash\s+sale|2\s+for\s+1|limited\s+(?:time|spots|offer|places)|shop\s+now|"
+    r"subscribe|presale|airdrop|tokens?|coins?\b[^.!?]{0,30}\bmoon\w*|deposit\s+£|"
+    r"early\s+bird|results\s+in\s+\d+\s+days|\d+%\s+of\s+(?:users|people|customers))\b", _I)
 # As pii.EMAIL, and bounded for the same reason.
 EMAIL_ADDR = re.compile(r"(?:\b|(?<=[\w.+-]{64}))[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 
@@ -107,9 +149,26 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
             out.append(Finding("spam.new_account_link", "spam", "medium",
                                "Link posted by a new account or one with very few posts.",
                                m.span(), "link"))
+    if not out:
+        emails = [m.span() for pat in (EMAIL_SPOKEN, EMAIL_BRACKETED) for m in pat.finditer(text)]
+        for m in OBFUSCATED_URL.finditer(text):
+            if any(m.start() < b and a < m.end() for a, b in emails):
+                continue  # an email address written out: personal details, not a link
+            if not _trusted(re.sub(r"\s*(?:\(dot\)|\[dot\]|\sdot\s|\s\.\s)\s*", ".",
+                                   m.group()).lower().removeprefix("www.")):
+                out.append(Finding("spam.obfuscated_link", "spam", "medium",
+                                   "A link written out so that it does not look like one.",
+                                   m.span(), "link"))
+                break
+    rep = _repeated_phrase(text)
+    if rep is not None and (new or URL.search(text)):
+        out.append(Finding("spam.repeated_phrase", "spam", "low",
+                           "The same phrase repeated several times in one post.", rep, "promo"))
     for m in MEDICINE.finditer(text):
         lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 80)
         window = text[lo:hi]
+        if PRESCRIPTION_CHARGE.search(window):
+            continue
         if SALE.search(window) or (SPARE.search(window) and re.search(
                 r"\banyone\s+(?:want|need)|\bcollect|\bpost\b|£", window, _I)):
             out.append(Finding("spam.medicine_sale", "spam", "high",
@@ -133,6 +192,28 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
                                    m.span(), "promo"))
                 break
     return out
+
+
+_WORD = re.compile(r"[a-z0-9£$%]+(?:[.'-][a-z0-9]+)*", _I)
+#: A phrase of REPEAT_WORDS words said REPEAT_TIMES times in one post is a promo pasted
+#: over and over; from a new account, or with a link.
+REPEAT_WORDS = 3
+REPEAT_TIMES = 3
+
+
+def _repeated_phrase(text: str) -> tuple[int, int] | None:
+    words = [(m.group().lower(), m.span()) for m in _WORD.finditer(text)]
+    seen: dict[tuple[str, ...], list[int]] = {}
+    for i in range(len(words) - REPEAT_WORDS + 1):
+        gram = tuple(w for w, _ in words[i:i + REPEAT_WORDS])
+        if len(set(gram)) < REPEAT_WORDS:
+            continue  # "help me help me": not a pasted promo
+        starts = seen.setdefault(gram, [])
+        if not starts or i - starts[-1] >= REPEAT_WORDS:
+            starts.append(i)
+        if len(starts) >= REPEAT_TIMES:
+            return (words[starts[0]][1][0], words[i + REPEAT_WORDS - 1][1][1])
+    return None
 
 
 # --- history helpers (pure: the app supplies the history) -------------------------------

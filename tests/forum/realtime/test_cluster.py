@@ -102,7 +102,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
            "DEMO_CONTENT": "false", "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
            "SOCKETIO_CHANNEL": channel, "SECRET_KEY": "cluster-test-" + run,
            "BASE_URL": f"http://127.0.0.1:{first}", "PYTHON": sys.executable,
-           "PROCESSES": "2", "FIRST_PORT": str(first), "GUNICORN_LOG_LEVEL": "warning"}
+           "PROCESSES": "2", "FIRST_PORT": str(first), "GUNICORN_LOG_LEVEL": "warning",
+           # Answers kept for a minute: a page that shows a change at once was told of it,
+           # not merely aged out (forum/change_clock.py).
+           "FRESH_ANSWER_SECONDS": "60"}
     log = tmp_path_factory.mktemp("cluster") / "serve.log"
     server = None
     try:
@@ -183,11 +186,12 @@ class Listener:
         self.client.disconnect()
 
 
-def _wait_for_subscribers(cluster: Cluster, count: int) -> None:
+def _wait_for_subscribers(cluster: Cluster, count: int, suffix: str = "") -> None:
+    channel = cluster.channel + suffix
     deadline = time.monotonic() + WAIT
     while True:
-        subscribed = dict(cluster.redis.pubsub_numsub(cluster.channel))
-        if subscribed.get(cluster.channel.encode(), 0) >= count:
+        subscribed = dict(cluster.redis.pubsub_numsub(channel))
+        if subscribed.get(channel.encode(), 0) >= count:
             return
         assert time.monotonic() < deadline, f"only {subscribed} subscribed to Redis"
         time.sleep(0.05)
@@ -255,3 +259,31 @@ def test_reconnecting_client_gets_exactly_the_three_replies_it_missed(cluster):
         assert again.drain("post.created") == []
     finally:
         again.close()
+
+
+def test_a_page_read_on_process_b_shows_at_once_what_was_just_written_on_process_a(cluster):
+    """Each process keeps what a thread page shows for a moment (FRESH_ANSWER_SECONDS, a
+    minute here) while no write has been heard of: a reply or an edit made through
+    process A must show on process B's very next page, for a reader who is not signed in."""
+    users = cluster.data["users"]
+    thread_id = cluster.data["thread"]
+    path = f"/threads/{thread_id}"
+
+    def page(n: int) -> str:
+        response = requests.get(cluster.url(n) + path, timeout=WAIT)
+        assert response.status_code == 200
+        return response.text
+
+    for n in (0, 1):
+        page(n)  # each process starts hearing of the others' writes
+    _wait_for_subscribers(cluster, 2, suffix=":changes")
+    page(1)
+    assert "Jelly babies" not in page(1)  # the facts behind this page are now kept
+    written = cluster.reply(0, users[0]["token"], thread_id, "Jelly babies work for me too.")
+    assert "Jelly babies work for me too." in page(1)
+    edited = requests.patch(f"{cluster.url(0)}/api/v1/posts/{written['post']['id']}",
+                            json={"body": "Jelly babies, and a banana after."}, timeout=WAIT,
+                            headers={"Authorization": f"Bearer {users[0]['token']}"})
+    assert edited.status_code == 200, edited.text
+    after_edit = page(1)
+    assert "and a banana after." in after_edit and "work for me too." not in after_edit

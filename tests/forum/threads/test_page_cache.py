@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from forum.boards.actions import do_archive_board, do_invite_member, do_update_board
 from forum.boards.models import PostingPolicy, Visibility
+from forum.change_feed import fresh_answers
 from forum.page_cache import page_cache
 from forum.permissions import load_viewer
 from forum.privacy.actions import do_delete_account
@@ -38,18 +39,30 @@ from tests.helpers import PASSWORD
 TOKEN = re.compile(r'(name="csrf_token" value="|nonce=")[^"]*(")')
 
 
+# The database answers kept while nothing is written (forum/change_clock.py).
+KEPT_ANSWERS = ("thread-page-facts", "member-row", "board-pages", "unread-count")
+
+
 @pytest.fixture()
-def caches(app, client) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def caches(app, client, monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Both caches on and empty, before and after (the app outlives each test). Asks for
-    ``client`` so that every test client runs each request in a context of its own."""
+    ``client`` so that every test client runs each request in a context of its own. Kept
+    answers last a minute here, so a page is only ever right because a change retired
+    what was kept, never because it aged out on a slow machine."""
     kept = [render_cache(app), page_cache(app)]
     budgets = [c.max_bytes for c in kept]
     for c in kept:
         c.clear()
+    for name in KEPT_ANSWERS:
+        answers = fresh_answers(app, name)
+        answers.clear()
+        monkeypatch.setattr(answers, "seconds", 60.0)
     yield
     for c, budget in zip(kept, budgets, strict=True):
         c.max_bytes = budget
         c.clear()
+    for name in KEPT_ANSWERS:
+        fresh_answers(app, name).clear()
 
 
 def _caches_on(app, on: bool) -> None:  # type: ignore[no-untyped-def]

@@ -69,6 +69,13 @@ def test_heldout_file_is_not_in_training_or_dev() -> None:
     heldout5 = keys(data / "heldout5.jsonl")
     assert len(heldout5) >= 200
     assert not heldout5 & (training | dev | heldout | heldout2 | heldout3 | heldout4)
+    heldout6 = keys(data / "heldout6.jsonl")
+    assert len(heldout6) >= 250
+    assert not heldout6 & (training | dev | heldout | heldout2 | heldout3 | heldout4 | heldout5)
+    heldout7 = keys(data / "heldout7.jsonl")
+    assert len(heldout7) >= 250
+    assert not heldout7 & (training | dev | heldout | heldout2 | heldout3 | heldout4 | heldout5
+                           | heldout6)
 
 
 def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None:
@@ -141,3 +148,21 @@ def test_blind_heldout5_does_not_get_worse() -> None:
     assert res["risk"]["precision"] >= 0.89
     assert res["ordinary_flagged_rate"] <= 0.05
     assert res["pii"]["recall"] >= 0.90 and res["spam"]["recall"] >= 0.80
+
+
+def test_heldout7_studied_set_does_not_get_worse() -> None:
+    """heldout7.jsonl (287 posts) was written by the checks6 helper before it read the checks
+    or the training data: ordinary posts heavy in planning and alarming idioms, varied spam
+    and personal details, keyword-free risk. Its misses were then studied (it is not trained
+    on), so this is a regression check, not a measure of unseen posts. Before that round:
+    risk P 0.80 R 0.98, personal details R 0.93, spam R 0.69, ordinary flagged 14%; after:
+    risk P 0.92 R 0.98, personal details and spam 1.00 / 1.00, ordinary flagged 3.7%."""
+    path = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data" / \
+        "heldout7.jsonl"
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    res = evaluate(rows)
+    assert res["ordinary"] >= 130 and res["risk"]["tp"] + res["risk"]["fn"] >= 60
+    assert res["risk"]["recall"] >= 0.95 and res["risk"]["precision"] >= 0.88
+    assert res["pii"]["recall"] >= 0.95 and res["pii"]["precision"] >= 0.95
+    assert res["spam"]["recall"] >= 0.95 and res["spam"]["precision"] >= 0.95
+    assert res["ordinary_flagged_rate"] <= 0.05

@@ -29,6 +29,13 @@ def test_result_shape_and_labels_sorted() -> None:
         assert f["reason"]
 
 
+def test_a_handle_in_a_spam_post_is_not_flagged_as_personal_details() -> None:
+    new = AuthorMeta(account_age_days=1, post_count=0)
+    assert run_checks("Cheap zopiclone, no prescription. Telegram @pillsnow", new).labels == [
+        "spam"]
+    assert run_checks("my insta is @jo_walks_again if you want to follow", new).labels == ["pii"]
+
+
 def test_semantic_model_loads_and_catches_keywordless_risk() -> None:
     status = engine_status()
     assert status["semantic"] == "loaded", status

@@ -26,6 +26,8 @@ def test_phone_numbers(text: str) -> None:
     "Samaritans are on 116 123.", "Ring NHS 111 or 999.", "Text SHOUT to 85258.",
     "Mind infoline 0300 123 3393.", "Macmillan 0808 808 00 00.", "Papyrus 0800 068 4141.",
     "Childline 0800 1111.", "Domestic abuse helpline 0808 2000 247.",
+    # freephone and non-geographic numbers belong to organisations...
+    "The charity's line is 0808 800 1234.", "Their advice line 0345 600 7777 was helpful.",
 ])
 def test_helplines_are_not_personal_details(text: str) -> None:
     assert kinds(text) == []
@@ -63,4 +65,32 @@ def test_other_kinds(text: str, kind: str) -> None:
     "I'll look at it tomorrow dot dot dot",
 ])
 def test_ordinary_numbers_and_words_are_not_pii(text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_service_number_the_poster_says_is_theirs() -> None:
+    assert kinds("ring me on 0800 123 4567 at work") == ["phone"]
+
+
+@pytest.mark.parametrize("text", [
+    "my mobile is 07700 nine zero zero 415", "oh seven seven double oh, nine double oh, 352",
+])
+def test_phone_with_digits_as_words(text: str) -> None:
+    assert kinds(text) == ["phone"]
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("email = pete.m(at)example.co.uk", "email"),
+    ("write to j.smith at example.com", "email"),
+    ("I'm at number 22 on Ashgrove Avenue", "address"),
+])
+def test_more_written_forms(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "find it at nhs.uk", "meet me at 3 at the Co-op", "code HEAL20 at www.example.co.uk",
+    "one or two, three four five six seven eight nine things", "see youtube.com/@somechannel",
+])
+def test_written_forms_that_are_not_pii(text: str) -> None:
     assert kinds(text) == []

@@ -359,3 +359,11 @@ def test_plans_and_grooming_concerns_are_still_risk(text: str) -> None:
 ])
 def test_leaflets_warnings_and_sessions_about_risk_are_not_disclosures(text: str) -> None:
     assert rules(text) == []
+
+
+def test_letters_to_someone_elses_and_nights_that_are_not_farewells() -> None:
+    assert rules("Wrote letters to my kids' teachers about the diagnosis.") == []
+    assert rules("Left a note for my son's school about his inhaler.") == []
+    assert "risk.preparation" in rules("Wrote letters to my kids and left them in the drawer.")
+    assert rules("Tonight's the night I finally tell my boss. Wish me luck.") == []
+    assert "risk.suicidal" in rules("tonight's the night. thank you all for everything")

@@ -52,3 +52,42 @@ def test_burst() -> None:
     assert not is_burst(recent, now, limit=4, window_seconds=60)
     assert not is_burst(recent, now, limit=3, window_seconds=30)
     assert not is_burst([now + timedelta(seconds=1)], now, limit=1, window_seconds=60)
+
+
+def test_bare_domain_and_written_out_links_from_new_accounts() -> None:
+    assert "spam.new_account_link" in rules("Shop now at calmdrops.co.uk", NEW)
+    assert rules("Shop now at calmdrops.co.uk", OLD) == []
+    assert rules("see nhs.uk for the leaflet", NEW) == []
+    for text in ("go to www dot pills4u dot com", "at h t t p s : / / shop . example . com",
+                 "click www . deals . com / nhs"):
+        assert "spam.obfuscated_link" in rules(text, OLD), text
+    # an email address written out is personal details, not a link; "e.g." is no domain
+    assert rules("mail me: jo dot bloggs at example dot co dot uk", OLD) == []
+    assert rules("a biologic, e.g. adalimumab, helped", NEW) == []
+
+
+def test_private_contact_and_offers_from_new_accounts() -> None:
+    for text in ("loved your post hun, pop me a DM x", "the gummies changed my life, link in bio",
+                 "join our WhatsApp group for real answers", "get this token before it moons",
+                 "flash sale, 2 for 1 on turmeric today"):
+        assert "spam.new_account_promo" in rules(text, NEW), text
+        assert rules(text, OLD) == [], text
+    assert rules("Hi all, new here, diagnosed with lupus last month.", NEW) == []
+
+
+def test_scam_wording_at_any_age() -> None:
+    for text in ("Fit notes issued online in 10 minutes, £15", "use my referral link for 20% off",
+                 "guaranteed 10% weekly returns", "1000 instagram followers for £3"):
+        assert "spam.scam_wording" in rules(text, OLD), text
+
+
+def test_selling_sensors_and_cannabis_but_not_the_prescription_charge() -> None:
+    assert "spam.medicine_sale" in rules("Selling 4 boxes of Libre sensors, £25 each", OLD)
+    assert "spam.medicine_sale" in rules("weed for pain, can post anywhere", OLD)
+    assert rules("Is it still £9.90 per prescription item?", OLD) == []
+
+
+def test_phrase_pasted_three_times() -> None:
+    text = "Natural joint relief now - Natural joint relief now - Natural joint relief now"
+    assert "spam.repeated_phrase" in rules(text, NEW)
+    assert "spam.repeated_phrase" not in rules("help me help me help me help me", NEW)
