@@ -20,8 +20,13 @@ class FilesNotAccepted(DomainError):
 
 def _refuse_files() -> None:
     # The header check first, so requests without a multipart body parse nothing here.
+    # The API reads JSON only and answers any other body with its own 415.
     content_type = request.content_type or ""
-    if content_type.startswith("multipart/") and request.files:
+    if (
+        content_type.startswith("multipart/")
+        and not request.path.startswith("/api/")
+        and request.files
+    ):
         raise FilesNotAccepted()
 
 
