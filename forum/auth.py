@@ -29,7 +29,6 @@ from forum.accounts.sessions import (
     touch_session,
 )
 from forum.boards.models import BoardFacilitator, BoardMembership
-from forum.change_clock import MISSING
 from forum.change_feed import fresh_answers
 from forum.db import FixedQuery, get_session, read_outside, utcnow
 from forum.db_sqlite import writing
@@ -143,12 +142,8 @@ def load_member(session: Session, user_id: int, digest: str
     # Kept while nothing is written anywhere (forum/change_clock.py): a sign-out, a
     # suspension or a new password is a write, so it is never answered from memory.
     answers = fresh_answers(current_app._get_current_object(), "member-row")  # type: ignore[attr-defined]
-    key = (user_id, digest)
-    row = answers.get(key) if answers.enabled else MISSING
-    if row is MISSING:
-        mark = answers.mark()
-        row = _MEMBER_ROW.first(read_outside(session), user_id=user_id, digest=digest)
-        answers.put(key, mark, row)
+    row = answers.get_or_read((user_id, digest), lambda: _MEMBER_ROW.first(
+        read_outside(session), user_id=user_id, digest=digest))
     if row is None:
         return None
     count = len(_USER_ATTRIBUTES)

@@ -149,6 +149,18 @@ class FreshAnswers:
         self.misses += 1
         return _MISSING
 
+    def get_or_read(self, key: Hashable, read: Callable[[], Any]) -> Any:
+        """The kept answer for ``key``, else ``read()``'s, kept when it may be."""
+        if not self.enabled:
+            return read()
+        found = self.get(key)
+        if found is not _MISSING:
+            return found
+        mark = self.mark()
+        answer = read()
+        self.put(key, mark, answer)
+        return answer
+
     def mark(self) -> tuple[int, float] | None:
         """Taken before the database is asked: hand it to :meth:`put` with the answer."""
         if not self.enabled or not self._hearing():

@@ -10,7 +10,6 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from forum.auth import current_viewer
-from forum.change_clock import MISSING
 from forum.change_feed import fresh_answers
 from forum.db import get_session
 from forum.errors import Invalid, NotFound
@@ -122,11 +121,8 @@ def _bell_slot() -> Markup:
     if count is None:
         # Kept while nothing is written (forum/change_clock.py), as a kept page's are.
         answers = fresh_answers(current_app._get_current_object(), "unread-count")  # type: ignore[attr-defined]
-        count = answers.get(current_user.id) if answers.enabled else MISSING
-        if count is MISSING:
-            mark = answers.mark()
-            count = unread_count(get_session(), current_user.id)
-            answers.put(current_user.id, mark, count)
+        user_id = current_user.id
+        count = answers.get_or_read(user_id, lambda: unread_count(get_session(), user_id))
     return notification_badge(count)
 
 

@@ -53,7 +53,6 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from forum.accounts.models import User
 from forum.boards.models import Board, Visibility
-from forum.change_clock import MISSING
 from forum.change_feed import fresh_answers
 from forum.db import FixedQuery, utcnow
 from forum.page_cache import set_prefetched
@@ -161,11 +160,8 @@ def page_facts(reader: Callable[[], Session | Engine], viewer: Viewer, thread_id
     the database must be asked. The extra facts go to ``forum.page_cache.set_prefetched``."""
     answers = fresh_answers(current_app._get_current_object(), "thread-page-facts")  # type: ignore[attr-defined]
     key = (_variant(viewer), viewer.id, thread_id, page, per_page)
-    facts = answers.get(key) if answers.enabled else MISSING
-    if facts is MISSING:
-        mark = answers.mark()
-        facts = read_page_facts(reader(), viewer, thread_id, page, per_page)
-        answers.put(key, mark, facts)
+    facts = answers.get_or_read(
+        key, lambda: read_page_facts(reader(), viewer, thread_id, page, per_page))
     if facts is not None:
         set_prefetched(dict(facts.extras))
     return facts  # type: ignore[no-any-return]

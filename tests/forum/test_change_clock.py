@@ -178,3 +178,16 @@ def test_closing_an_account_empties_the_kept_answers_too(app) -> None:
     assert answers.get(("someone", "session")) == ("their row",)
     clear_every_cache()  # what do_delete_account calls, and every process on hearing it
     assert answers.get(("someone", "session")) is MISSING
+
+
+def test_get_or_read_asks_again_only_after_a_write() -> None:
+    clock, answers = _answers()
+    asked: list[int] = []
+
+    def read() -> int:
+        asked.append(1)
+        return len(asked)
+
+    assert answers.get_or_read("k", read) == 1 and answers.get_or_read("k", read) == 1
+    clock.advance()
+    assert answers.get_or_read("k", read) == 2 and len(asked) == 2
