@@ -5,8 +5,11 @@ argon2id is deliberately slow."""
 from __future__ import annotations
 
 import itertools
+import subprocess
+import time
 from functools import lru_cache
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -181,3 +184,20 @@ def active_content(html: str, marker: str | None = None) -> list[str]:
     finder.feed(html)
     finder.close()
     return finder.problems
+
+
+def wait_until_serving(server: subprocess.Popen[Any], url: str, log: Path,
+                       timeout: float = 60.0) -> None:
+    """Wait until a server process started by a test answers ``url``; fail with its log if
+    it exits or stays silent."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server.poll() is None, log.read_text()
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.RequestException:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)

@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 import requests
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from helpers import wait_until_serving
 from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.kit import launch
@@ -56,15 +56,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                                   stdout=out, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                requests.get(base + "/", timeout=5)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+        wait_until_serving(server, base + "/", log)
         yield {"base": base, "port": port, **data}
     finally:
         server.send_signal(signal.SIGTERM)

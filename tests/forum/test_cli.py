@@ -6,13 +6,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.cli import ScriptInfo
+from helpers import wait_until_serving
 from sqlalchemy import func, select
 
 from forum import create_app
@@ -103,15 +103,7 @@ def test_forum_run_on_another_port_serves_live_updates_and_links_for_that_port(t
                                   stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                requests.get(base + "/healthz", timeout=5)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+        wait_until_serving(server, base + "/healthz", log)
 
         def opens_live(origin: str) -> int:
             return requests.get(base + "/socket.io/", timeout=10,

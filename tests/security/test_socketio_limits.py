@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import requests
 import socketio
+from helpers import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVESERVER = ROOT / "tests/forum/realtime/liveserver.py"
@@ -60,15 +61,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         server = subprocess.Popen([sys.executable, str(LIVESERVER), "serve", str(port)],
                                   env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                requests.get(base + "/healthz", timeout=5)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+        wait_until_serving(server, base + "/healthz", log)
         yield Live(base, data)
     finally:
         server.terminate()
