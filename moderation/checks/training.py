@@ -22,7 +22,8 @@ TRAINING_PATH = DATA_DIR / "training.jsonl"
 #: blind sets say is missing. They are no longer reported as held out.
 EXTRA_TRAINING = ("heldout.jsonl", "heldout2.jsonl", "heldout3a.jsonl")
 #: Sets that are never trained on (blind measures): training refuses any of their texts.
-BLIND_SETS = ("heldout3b.jsonl", "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl")
+BLIND_SETS = ("heldout3b.jsonl", "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl",
+              "heldout8.jsonl")
 SEED = 20240611
 FOLDS = 5
 L2 = 0.1

@@ -76,6 +76,10 @@ def test_heldout_file_is_not_in_training_or_dev() -> None:
     assert len(heldout7) >= 250
     assert not heldout7 & (training | dev | heldout | heldout2 | heldout3 | heldout4 | heldout5
                            | heldout6)
+    heldout8 = keys(data / "heldout8.jsonl")
+    assert len(heldout8) >= 250
+    assert not heldout8 & (training | dev | heldout | heldout2 | heldout3 | heldout4 | heldout5
+                           | heldout6 | heldout7)
 
 
 def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None:
