@@ -161,6 +161,19 @@ def print_table(results: dict[str, Any]) -> None:
               f"(CPU p50 {m['cpu_p50_ms']} ms)")
         print(f"  rules only: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
               f"(CPU p50 {r['cpu_p50_ms']} ms)")
+        worst = checks.get("worst_posts")
+        if worst:
+            print(f"  worst posts ({worst['post_chars']:,} characters, CPU best of "
+                  f"{worst['rounds']}), as multiples of a typical post "
+                  f"({worst['typical_post_chars']} characters) and of ordinary text of the "
+                  "same length:")
+            for part in ("checks", "scanners"):
+                w = worst[part]
+                print(f"    {part}: typical post {w['typical_post_cpu_ms']} ms, ordinary "
+                      f"text {w['ordinary_text_cpu_ms']} ms")
+                for name, post in w["posts"].items():
+                    print(f"      {name:<44}{post['cpu_ms']:>9} ms  "
+                          f"x{post['x_typical_post']:<8} x{post['x_ordinary_text']}")
     markup = results.get("markup")
     if markup:
         print(f"\nMarkdown rendering, CPU ms (best of {markup['rounds']}): a typical post "
