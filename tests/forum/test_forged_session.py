@@ -63,3 +63,29 @@ def test_malformed_notices_after_posting_are_ignored(db, make, client, notices) 
     with client.session_transaction() as sess:
         sess[NOTICES_KEY] = notices
     assert client.get(f"/threads/{thread.id}").status_code == 200
+
+
+# The half-finished sign-in (password right, second step to come) is read from the session
+# too: every shape of it must send the visitor back to sign in, never a 500.
+PENDING_VALUES: list[Any] = [
+    *MALFORMED,
+    {"until": "soon", "uid": "me"},
+    {"until": 9e18, "uid": [1]},
+    {"until": 9e18, "uid": 10**30},
+    {"until": 9e18, "uid": -1},
+    {"until": float("inf"), "uid": 1},
+    {"until": [1], "uid": 1},
+    {"until": 9e18, "uid": 1, "ver": [1], "remember": "yes", "next": 5, "step": None},
+]
+
+
+@pytest.mark.parametrize("pending", PENDING_VALUES, ids=repr)
+def test_malformed_pending_sign_in_is_ignored(db, make, client, pending) -> None:
+    from forum.accounts.views import PENDING
+
+    make.user()
+    for path in ("/sign-in/code", "/sign-in/set-up-two-step"):
+        with client.session_transaction() as sess:
+            sess[PENDING] = pending
+        assert client.get(path).status_code < 500, path
+        assert client.post(path, data={"code": "123456"}).status_code < 500, path
