@@ -20,7 +20,8 @@ Two layers, installed by :func:`install` each time the Socket.IO server is bound
   websocket; over polling such a packet, or a body that is not UTF-8 or has too many
   packets, is dropped the same way, the session left open.
 
-The warning names the kind of problem only: never the packet, which may hold a post.
+The warning names the kind of problem only: never the packet, which may hold a post; a
+flood of junk writes a few lines a second, not one a packet.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from __future__ import annotations
 import binascii
 import functools
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +43,28 @@ from socketio import packet as sio_packet
 log = logging.getLogger(__name__)
 
 WARNING = "Dropped a malformed Socket.IO packet (%s)"
+# A client sending nothing but junk must not fill the log: after the first few lines a
+# second, each kind is written at most once a second, saying how many went unwritten.
+WARNINGS_PER_SECOND = 5
+_warn_lock = threading.Lock()
+_warn_window = [0.0, 0]  # the second's start, lines written in it
+_unwritten: dict[str, int] = {}
+
+
+def _warn(kind: str) -> None:
+    now = time.monotonic()
+    with _warn_lock:
+        if now - _warn_window[0] >= 1.0:
+            _warn_window[0], _warn_window[1] = now, 0
+        if _warn_window[1] >= WARNINGS_PER_SECOND:
+            _unwritten[kind] = _unwritten.get(kind, 0) + 1
+            return
+        _warn_window[1] += 1
+        skipped = _unwritten.pop(kind, 0)
+    if skipped:
+        log.warning(WARNING + "; %d more not logged", kind, skipped)
+    else:
+        log.warning(WARNING, kind)
 _DECODE_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError,
                   UnicodeDecodeError, binascii.Error)
 
@@ -84,16 +109,16 @@ def guard_messages(server: socketio.Server) -> None:
     @functools.wraps(handle)
     def guarded(eio_sid: str, data: Any) -> Any:
         if not isinstance(data, str):
-            log.warning(WARNING, "binary frame")
+            _warn("binary frame")
             return None
         try:
             pkt = server.packet_class(encoded_packet=data)
         except _DECODE_ERRORS:
-            log.warning(WARNING, "undecodable")
+            _warn("undecodable")
             return None
         problem = _problem(pkt)
         if problem is not None:
-            log.warning(WARNING, problem)
+            _warn(problem)
             if pkt.packet_type == sio_packet.EVENT:
                 _answer_error(eio_sid, pkt)
             return None
@@ -115,7 +140,7 @@ def _guard_engineio() -> None:
         try:
             return decode(self, encoded_packet)
         except _DECODE_ERRORS:
-            log.warning(WARNING, "engine.io frame")
+            _warn("engine.io frame")
             # NOOP from a client is not something Engine.IO handles: it ignores it over a
             # websocket, and guarded_post below over polling (UnknownPacketError).
             self.packet_type = engineio.packet.NOOP
@@ -139,7 +164,7 @@ def _guard_engineio() -> None:
         except engineio.exceptions.UnknownPacketError:
             return None  # a packet type no client sends (already warned if undecodable)
         except (UnicodeDecodeError, ValueError, KeyError, IndexError):
-            log.warning(WARNING, "polling body")
+            _warn("polling body")
             return None
 
     socket_class.handle_post_request = guarded_post
