@@ -2,7 +2,7 @@
 
     python -m bench                      everything (about 15 minutes)
     python -m bench --quick              short durations and a small data set (smoke test)
-    python -m bench --only http,live     some parts: seed, http, live, checks
+    python -m bench --only http,live     some parts: seed, http, live, checks, markup
     python -m bench seed --database-url URL [--boards 20 --threads 5000 --posts 100000]
 
 Needs PostgreSQL on 127.0.0.1:5432 (a database ``alongside_bench_<pid>`` is created and
@@ -26,7 +26,7 @@ from typing import Any
 from bench.servers import ROOT, machine_info, raise_open_file_limit
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("http", "live", "checks")
+PARTS = ("http", "live", "checks", "markup")
 
 
 def _seed_command(argv: list[str]) -> int:
@@ -51,6 +51,13 @@ def _seed_command(argv: list[str]) -> int:
 
 def _checks(rounds: int) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-m", "bench.checks", str(rounds)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600, check=True)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _markup(rounds: int) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "bench.markup", str(rounds)], cwd=ROOT,
                          capture_output=True, text=True, timeout=600, check=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -154,6 +161,27 @@ def print_table(results: dict[str, Any]) -> None:
               f"(CPU p50 {m['cpu_p50_ms']} ms)")
         print(f"  rules only: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
               f"(CPU p50 {r['cpu_p50_ms']} ms)")
+        worst = checks.get("worst_posts")
+        if worst:
+            print(f"  worst posts ({worst['post_chars']:,} characters, CPU best of "
+                  f"{worst['rounds']}), as multiples of a typical post "
+                  f"({worst['typical_post_chars']} characters) and of ordinary text of the "
+                  "same length:")
+            for part in ("checks", "scanners"):
+                w = worst[part]
+                print(f"    {part}: typical post {w['typical_post_cpu_ms']} ms, ordinary "
+                      f"text {w['ordinary_text_cpu_ms']} ms")
+                for name, post in w["posts"].items():
+                    print(f"      {name:<44}{post['cpu_ms']:>9} ms  "
+                          f"x{post['x_typical_post']:<8} x{post['x_ordinary_text']}")
+    markup = results.get("markup")
+    if markup:
+        print(f"\nMarkdown rendering, CPU ms (best of {markup['rounds']}): a typical post "
+              f"({markup['typical_post_chars']} characters) {markup['typical_post_ms']} ms; "
+              f"{markup['length']:,} characters of ordinary text "
+              f"{markup['ordinary_same_length_ms']} ms")
+        for name, case in markup["worst_cases"].items():
+            print(f"  {name:<20}{case['ms']:>10} ms   x{case['ratio']} ordinary text")
     rows = targets(results)
     if rows:
         print("\nTargets")
@@ -194,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     if "checks" in parts:
         print("bench: timing the moderation checks…", flush=True)
         results["checks"] = _checks(1 if quick else 5)
+    if "markup" in parts:
+        print("bench: timing Markdown rendering of the worst posts…", flush=True)
+        results["markup"] = _markup(2 if quick else 5)
     if parts & {"http", "live"}:
         from bench.seed import seed
         from bench.servers import bench_database, forum_env, prepare_redis

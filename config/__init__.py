@@ -172,6 +172,9 @@ SETTINGS: list[Setting] = [
             "When no trained facilitator is on duty for a board: show the \"not being "
             "watched\" banner, hold risky posts and let report-count hides wait for a person "
             "(off in the test environment except in its own tests).", kind="bool"),
+    Setting("SITE_LAUNCH_YEAR", 2026,
+            "The year the site opened. Rota shifts may start from the year before it and "
+            "at most two years ahead.", kind="int"),
     Setting("UNANSWERED_HOURS", 24,
             "Hours without a reply before a conversation is listed as unanswered.", kind="int"),
     Setting("UNANSWERED_LOOKBACK_DAYS", 14,

@@ -65,9 +65,12 @@ def bind_socketio(app: Flask) -> None:
         options["client_manager"] = EmbeddedManager()
     socketio.init_app(app, **options)
     app.extensions["socketio_server"] = socketio.server
+    from forum.socket_guard import install
     from forum.sockets import register_handlers
 
     register_handlers()
+    # Malformed packets from a client: one warning line and dropped, never a traceback.
+    install(socketio.server)
 
 
 def init_realtime(app: Flask) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, get_flashed_messages, url_for
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 from markupsafe import Markup
 
@@ -70,6 +70,28 @@ def describe_seconds(seconds: int) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
+def safe_flashed_messages(with_categories: bool = False,
+                          category_filter: Any = ()) -> list[Any]:
+    """Flask's ``get_flashed_messages`` for templates, keeping only (category, text) pairs
+    of strings, as ``flash()`` writes them.
+
+    ``_flashes`` comes from the session cookie; a forged one (someone with SECRET_KEY) or a
+    bug of ours can hold anything JSON can (a string, a dict, a list of numbers), and the
+    layout's ``for category, message in ...`` would then fail on every page: a 500 loop
+    until the cookie goes. Anything else is dropped, with one warning line that says
+    nothing of what was there."""
+    raw = get_flashed_messages(with_categories=True)
+    items = raw if isinstance(raw, list | tuple) else None
+    pairs = [(item[0], item[1]) for item in items or ()
+             if isinstance(item, list | tuple) and len(item) == 2
+             and isinstance(item[0], str) and isinstance(item[1], str)]
+    if raw and (items is None or len(pairs) != len(items)):
+        log.warning("Ignored malformed flashed messages in a session")
+    if category_filter:
+        pairs = [pair for pair in pairs if pair[0] in category_filter]
+    return pairs if with_categories else [message for _, message in pairs]
+
+
 def init_templating(app: Flask) -> None:
     """Configure ``app.jinja_env`` for our templates plus the nhsuk-frontend-jinja macros."""
     env = app.jinja_env
@@ -94,6 +116,7 @@ def init_templating(app: Flask) -> None:
     app.config.setdefault("DISPLAY_TIMEZONE", "Europe/London")
 
     env.globals["vendor_asset"] = vendor_asset
+    env.globals["get_flashed_messages"] = safe_flashed_messages
     env.globals["has_endpoint"] = has_endpoint
     # The app's CSP code provides the real csp_nonce; until then, and in small test
     # apps, script tags get an empty nonce rather than a template error.

@@ -27,6 +27,7 @@ from forum.errors import Invalid, NotFound
 from forum.permissions import Viewer, access_post
 from moderation import actions as A
 from moderation.access import access_case
+from moderation.actions.flags import ALREADY_REPORTED, AlreadyReported
 from moderation.api_base import TAGS, api, board_by_slug, bp
 from moderation.api_schemas import (
     AppealIn,
@@ -48,7 +49,7 @@ from moderation.api_schemas import (
     WatchedWordIn,
     WatchedWordOut,
 )
-from moderation.models import Case, WatchedWord
+from moderation.models import Case, Flag, WatchedWord
 from moderation.queries import (
     QueueRow,
     access_appeal,
@@ -61,6 +62,7 @@ from moderation.queries import (
     list_pending_appeals,
     list_queue,
     list_watched_words,
+    my_report_of,
     parse_audit_filter,
     preview_watched_word,
 )
@@ -194,16 +196,34 @@ def case_action(case_id: int, body: CaseActionIn) -> Result:
     return _detail(session, viewer, case_id)
 
 
-@api.route("/flags", methods=["POST"], body=FlagIn, responses={201: FlagOut}, auth=True,
-           errors=[404],
-           tags=TAGS)
+def _already_reported(flag: Flag) -> Result:
+    return {"id": flag.id, "post_id": flag.post_id, "reason": str(flag.reason),
+            "reviewed": flag.reviewed_at is not None, "created_at": flag.created_at,
+            "message": ALREADY_REPORTED}, 200
+
+
+@api.route("/flags", methods=["POST"], body=FlagIn, responses={201: FlagOut, 200: FlagOut},
+           auth=True, errors=[404], tags=TAGS)
 def report(body: FlagIn) -> Result:
-    """Report a post. A facilitator will read it; enough reports hide it until then."""
+    """Report a post. A facilitator will read it; enough reports hide it until then.
+
+    Reporting a post you have already reported (a retry, a double tap) files nothing new:
+    the answer is 200 with your existing report and a message saying so."""
     viewer = current_viewer()
     session = get_session()
+    # Before the post's access check: the first report may itself have hidden the post.
+    already = my_report_of(session, viewer, body.post_id)
+    if already is not None:
+        return _already_reported(already)
     post = access_post(session, viewer, body.post_id)
-    flag = A.do_report_post(session, actor=viewer, post=post, reason=body.reason,
-                            note=body.note)
+    try:
+        flag = A.do_report_post(session, actor=viewer, post=post, reason=body.reason,
+                                note=body.note)
+    except AlreadyReported:  # the same member's other request got there first
+        already = my_report_of(session, viewer, body.post_id)
+        if already is None:
+            raise
+        return _already_reported(already)
     return {"id": flag.id, "post_id": flag.post_id, "reason": str(flag.reason),
             "reviewed": False, "created_at": flag.created_at,
             "message": "Thank you. A trained facilitator will look at this post. The author "

@@ -28,6 +28,7 @@ from forum.db import FixedQuery, UTCDateTime, rolls_back_on_error, utcnow
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.events import queue_event
 from forum.permissions import Viewer
+from forum.templating import format_date
 from moderation.access import require_admin, require_staff, require_staff_or_lead
 from moderation.duty_models import HandoverItem, Shift
 from moderation.training import require_trained, training_status
@@ -201,6 +202,23 @@ def do_go_off_duty(session: Session, *, actor: Viewer) -> Shift:
     return shift
 
 
+SHIFT_DAYS_AHEAD = 730  # two years
+
+
+def _shift_start_problem(starts_at: datetime, now: datetime) -> str | None:
+    """Why a shift cannot start then: before the year before the site launched (a mistyped
+    year, such as 0001, once went on the rota), or more than two years ahead (where
+    9999-12-31 also overflowed working out the shift's end)."""
+    earliest_year = int(current_app.config.get("SITE_LAUNCH_YEAR", 2026)) - 1
+    if starts_at.year < earliest_year:
+        return f"Enter a start date from {earliest_year} onwards. Check the year."
+    latest = now + timedelta(days=SHIFT_DAYS_AHEAD)
+    if starts_at > latest:
+        return (f"A shift can start at most two years ahead, by {format_date(latest)}. "
+                "Check the year.")
+    return None
+
+
 @rolls_back_on_error
 def do_add_shift(session: Session, *, actor: Viewer, user: User | None, starts_at: datetime | None,
                  ends_at: datetime | None, board_ids: list[int] | None = None) -> Shift:
@@ -213,6 +231,9 @@ def do_add_shift(session: Session, *, actor: Viewer, user: User | None, starts_a
         raise Invalid(fields={"user": "Choose a facilitator."})
     if starts_at is None:
         raise Invalid(fields={"starts_at": "Enter when the shift starts."})
+    problem = _shift_start_problem(starts_at, utcnow())
+    if problem is not None:
+        raise Invalid(fields={"starts_at": problem})
     if ends_at is None or ends_at <= starts_at:
         raise Invalid(fields={"ends_at": "The shift must end after it starts."})
     if ends_at - starts_at > timedelta(hours=MAX_SHIFT_HOURS):

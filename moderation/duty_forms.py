@@ -73,9 +73,10 @@ class TrainingRecordForm(FlaskForm):
 class ProtocolForm(FlaskForm):
     text = TextAreaField("What staff must do in an emergency")
     contacts = TextAreaField("Emergency contacts", validators=[Optional()],
-                             description="One a line: name, a colon, then how to reach them.")
+                             description="One a line: name, a colon, then a phone number "
+                                         "or an email address.")
     alert_emails = TextAreaField("Email addresses alerted at level 3", validators=[Optional()],
-                                 description="One a line.")
+                                 description="One a line, like name@example.com.")
 
 
 class LeadForm(FlaskForm):

@@ -5,9 +5,11 @@ alerted). Actions check permission, write, audit and commit; they emit nothing.
 
 from __future__ import annotations
 
+import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum.accounts.actions import normalise_email
 from forum.accounts.models import Role, User
 from forum.accounts.sessions import end_all_sessions
 from forum.audit.models import record
@@ -20,14 +22,48 @@ from moderation.duty_models import EmergencyProtocol, StaffLead
 
 TEXT_MAX = 5000
 TITLES = ("Lead facilitator", "Clinical lead")
+MAX_ALERT_EMAILS = 20
+# Numbers without a country code are read as UK numbers (the service is run in the NHS).
+PHONE_REGION = "GB"
+EMAIL_FORMAT = "Write each address like name@example.com, one a line."
+CONTACT_FORMAT = ("After the colon, give a phone number (like 020 7946 0000, or +44 20 7946 "
+                  "0000 with a country code) or an email address (like name@example.com).")
 
 
 def get_protocol(session: Session) -> EmergencyProtocol | None:
     return session.scalar(select(EmergencyProtocol).order_by(EmergencyProtocol.id))
 
 
+def _email_or_none(text: str) -> str | None:
+    """``text`` as an account's email would be kept (the same checks), or None."""
+    try:
+        return normalise_email(text)
+    except Invalid:
+        return None
+
+
+def _phone_or_none(text: str) -> str | None:
+    """``text`` as a phone number staff can dial: a valid number in its usual written form
+    (national for UK numbers, international otherwise) or a valid UK short number (999,
+    111, 116 123); None for anything else."""
+    if not any(ch.isdigit() for ch in text) or any(ch.isalpha() for ch in text):
+        return None  # phonenumbers reads letters as keypad digits ("0800 FLOWERS")
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number):
+        style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44
+                 else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return phonenumbers.format_number(number, style)
+    if phonenumbers.is_valid_short_number(number):
+        return " ".join(text.split())
+    return None
+
+
 def parse_contacts(text: str) -> list[dict[str, str]]:
-    """One contact a line: ``Name: how to reach them``."""
+    """One contact a line: ``Name: phone number or email address``. Staff reach for these
+    in an emergency, so each is checked to be something they can dial or write to."""
     contacts = []
     for number, line in enumerate((text or "").splitlines(), start=1):
         line = line.strip()
@@ -37,15 +73,30 @@ def parse_contacts(text: str) -> list[dict[str, str]]:
         if not sep or not name.strip() or not detail.strip():
             raise Invalid(fields={"contacts": f"Line {number}: write the name, a colon, then "
                                               "how to reach them."})
-        contacts.append({"name": name.strip()[:120], "detail": detail.strip()[:300]})
+        detail = detail.strip()
+        reach = (_email_or_none(detail) if "@" in detail else _phone_or_none(detail))
+        if reach is None:
+            raise Invalid(fields={"contacts": f"Line {number}: \u201c{detail[:60]}\u201d is not "
+                                              f"a phone number or an email address. "
+                                              f"{CONTACT_FORMAT}"})
+        contacts.append({"name": name.strip()[:120], "detail": reach[:300]})
     return contacts
 
 
 def parse_emails(text: str) -> list[str]:
-    emails = [e.strip() for e in (text or "").replace(",", "\n").splitlines() if e.strip()]
-    for e in emails:
-        if "@" not in e or " " in e or len(e) > 254:
-            raise Invalid(fields={"alert_emails": f"\u201c{e}\u201d is not an email address."})
+    """Addresses alerted at level 3, one a line (or separated by commas), checked and kept
+    as account emails are, each once."""
+    lines = [e.strip() for e in (text or "").replace(",", "\n").splitlines()]
+    emails: list[str] = []
+    for number, line in enumerate((e for e in lines if e), start=1):
+        email = _email_or_none(line)
+        if email is None:
+            raise Invalid(fields={"alert_emails": f"Line {number}: \u201c{line[:80]}\u201d is "
+                                                  f"not an email address. {EMAIL_FORMAT}"})
+        if email.lower() not in {e.lower() for e in emails}:
+            emails.append(email)
+    if len(emails) > MAX_ALERT_EMAILS:
+        raise Invalid(fields={"alert_emails": f"Give at most {MAX_ALERT_EMAILS} addresses."})
     return emails
 
 

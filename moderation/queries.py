@@ -220,6 +220,15 @@ def list_my_reports(session: Session, viewer: Viewer) -> list[ReportRow]:
     return rows
 
 
+def my_report_of(session: Session, viewer: Viewer, post_id: int) -> Flag | None:
+    """The member's own report of a post, if they made one. Needs no sight of the post:
+    it may have been hidden since (their report may have been the one that hid it), and
+    it tells them nothing but what they did themselves."""
+    user = require_user(viewer)
+    return session.scalar(select(Flag).where(Flag.post_id == post_id,
+                                             Flag.reporter_id == user.id))
+
+
 def list_my_notices(session: Session, viewer: Viewer) -> list[ActionNotice]:
     user = require_user(viewer)
     return list(session.scalars(select(ActionNotice)

@@ -8,6 +8,7 @@ error goes to the app's error pages.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -124,13 +125,26 @@ def begin_pending(user: User, *, remember: bool, target: str, step: str) -> None
                         "until": int(time.time()) + PENDING_SECONDS}
 
 
+def _well_formed_pending(data: Any) -> bool:
+    """Whether ``data`` has the shape ``begin_pending`` writes. The session cookie could
+    hold anything (forged with SECRET_KEY, or a bug of ours); a malformed one is no
+    sign-in in progress, never a 500."""
+    if not isinstance(data, dict):
+        return False
+    uid, until, next_ = data.get("uid"), data.get("until"), data.get("next")
+    return (type(uid) is int and 0 < uid < 2**31
+            and type(until) in (int, float) and math.isfinite(until)
+            and type(data.get("ver")) is int and isinstance(data.get("step"), str)
+            and (next_ is None or isinstance(next_, str)))
+
+
 def pending_sign_in() -> tuple[User, dict[str, Any]] | None:
     """The member half-way through signing in, if the five minutes have not run out."""
     data = session.get(PENDING)
-    if not isinstance(data, dict) or int(data.get("until", 0)) < time.time():
+    if not _well_formed_pending(data) or data["until"] < time.time():
         session.pop(PENDING, None)
         return None
-    user = get_session().get(User, int(data.get("uid", 0)))
+    user = get_session().get(User, data["uid"])
     if user is None or user.session_version != data.get("ver") or not user.is_active:
         session.pop(PENDING, None)
         return None

@@ -95,6 +95,14 @@ def remember_notices(notices: list[dict[str, Any]]) -> None:
         session[NOTICES_KEY] = plain
 
 
+def _kept_notices() -> list[dict[str, Any]]:
+    """The notices ``remember_notices`` kept, once. The session cookie could hold anything
+    (forged with SECRET_KEY, or a bug of ours), and the template loops over a list of
+    dicts: anything else is dropped rather than failing the page."""
+    kept = session.pop(NOTICES_KEY, [])
+    return [n for n in kept if isinstance(n, dict)] if isinstance(kept, list) else []
+
+
 class ThreadAbilities(NamedTuple):
     """The viewer's standing in one thread, worked out once for a whole page of posts."""
 
@@ -244,7 +252,7 @@ def show(thread_id: int) -> str | Response:
         reply_form=ReplyForm() if abilities.reply else None,
         first_new=first_new,
         can_guide=abilities.acts,
-        notices=session.pop(NOTICES_KEY, []),
+        notices=_kept_notices(),
     )
     if facts is None:
         return render_template("threads/show.html", **context)

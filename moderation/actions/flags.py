@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from forum.audit.models import record
 from forum.db import rolls_back_on_error
-from forum.errors import Forbidden, Invalid
+from forum.errors import Conflict, Forbidden, Invalid
 from forum.events import queue_event
 from forum.permissions import Viewer, can_see_post, require_user
 from forum.threads.models import Post, PostState
@@ -17,6 +18,21 @@ from moderation.models import REASON_SEVERITY, CaseKind, Flag, FlagReason
 
 NOTE_MAX = 1000
 MEMBER_REASONS = [r for r in FlagReason if r != FlagReason.SYSTEM]
+ALREADY_REPORTED = ("You have already reported this post, so it is with the facilitators. "
+                    "You do not need to report it again. Thank you for looking out for others.")
+
+
+class AlreadyReported(Conflict):
+    """The member has reported this post before (one report per member per post). The
+    page and the API answer it kindly, as the confirmation, rather than as an error."""
+
+    code = "already_reported"
+    default_message = ALREADY_REPORTED
+
+
+def _own_report(session: Session, post_id: int, user_id: int) -> int | None:
+    return session.scalar(select(Flag.id).where(Flag.post_id == post_id,
+                                                Flag.reporter_id == user_id))
 
 
 def parse_reason(value: str | None) -> FlagReason:
@@ -50,11 +66,8 @@ def do_report_post(session: Session, *, actor: Viewer, post: Post, reason: str,
         raise Invalid(fields={"note": "Tell us a little about what is wrong."})
     if len(note) > NOTE_MAX:
         raise Invalid(fields={"note": f"Please keep this to {NOTE_MAX:,} characters or fewer."})
-    already = session.scalar(select(Flag.id).where(Flag.post_id == post.id,
-                                                   Flag.reporter_id == user.id))
-    if already is not None:
-        raise Invalid(fields={"reason": "You have already reported this post. "
-                                        "A facilitator will look at it."})
+    if _own_report(session, post.id, user.id) is not None:
+        raise AlreadyReported()
     severity = REASON_SEVERITY[flag_reason]
     case = open_case_for(session, post, thread, kind=CaseKind.FLAGGED, severity=severity,
                          summary=f"Reported: {flag_reason.label}")
@@ -64,8 +77,15 @@ def do_report_post(session: Session, *, actor: Viewer, post: Post, reason: str,
         add_handover(session, board=thread.board, kind="report",
                      summary=f"Reported: {flag_reason.label}", case_id=case.id,
                      post_id=post.id, thread_id=thread.id)
+    session.flush()  # the case and handover first, so only the flag's insert is caught below
     session.add(flag)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same member's other request (a double click, two tabs) got there first
+        # between the check above and this insert: the table allows one report each.
+        # rolls_back_on_error rolls back the case and handover written above.
+        raise AlreadyReported() from None
     add_event(session, case, None, "flag", flag_reason.label, {"flag_id": flag.id})
     record(session, actor_id=user.id, action=ModAction.FLAG_CREATE, subject_type="post",
            subject_id=post.id, board_id=thread.board_id,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+import pytest
 from helpers import active_content
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -105,3 +108,82 @@ def test_fuzzed_markup_never_yields_active_content(source: str) -> None:
 @given(st.text(max_size=300))
 def test_arbitrary_text_never_yields_active_content(source: str) -> None:
     assert active_content(render_markdown(source)) == []
+
+
+# ---- unmatched brackets (forum/markup.py parse_link_label) -------------------------------
+# 20,000 "[" once took about a second to render (each "[" walked the rest of the paragraph
+# again at every depth of markdown-it's look-ahead). Speed is measured by the benchmark
+# (`python -m bench --only markup`); here the work is counted, which does not move.
+
+def _stock_parser():  # type: ignore[no-untyped-def]
+    """Our parser's settings with markdown-it's own label look-ahead, for comparison."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
+    return parser.enable("table").enable("strikethrough").disable("image")
+
+
+def _look_aheads(source: str) -> int:
+    """How many tokens markdown-it's inline parser skips over while looking ahead."""
+    from forum import markup
+
+    inline = markup._parser.inline
+    calls = 0
+    original = inline.skipToken
+
+    def counting(state):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        original(state)
+
+    inline.skipToken = counting  # type: ignore[method-assign]
+    try:
+        render_markdown(source)
+    finally:
+        del inline.skipToken  # back to the class's method
+    return calls
+
+
+BRACKETS = {"open": "[", "open and letter": "[a", "bang": "![", "underscore": "_[",
+            "line": "[\n"}
+
+
+@pytest.mark.parametrize("unit", BRACKETS.values(), ids=BRACKETS.keys())
+def test_unmatched_brackets_cost_a_few_steps_each(unit: str) -> None:
+    small = _look_aheads(unit * (5_000 // len(unit)))
+    large = _look_aheads(unit * (20_000 // len(unit)))
+    # Before: about 100 look-ahead steps per "[" (markdown-it's nesting limit); now ~2.
+    assert large <= 5 * 20_000
+    assert large <= 4.5 * small  # linear in the length, not worse
+
+
+def test_unmatched_brackets_still_render_as_the_text_they_are() -> None:
+    assert render_markdown("[" * 20_000) == "<p>" + "[" * 20_000 + "</p>\n"
+    assert render_markdown("[a" * 5_000) == "<p>" + "[a" * 5_000 + "</p>\n"
+    nested = "[" * 3_000 + "]" * 3_000
+    assert render_markdown(nested) == f"<p>{nested}</p>\n"
+    deep_link = "[" * 150 + "x](https://example.org/)" + "]" * 149
+    from forum import markup
+
+    assert markup._parser.render(deep_link) == _stock_parser().render(deep_link)
+    assert 'href="https://example.org/"' in render_markdown("[" * 30 + "[x](https://example.org/)")
+
+
+def test_the_label_look_ahead_renders_exactly_as_markdown_it() -> None:
+    """Thousands of bracket-heavy inputs (fixed seed): the same HTML as markdown-it's own
+    look-ahead, links, references, code spans, escapes and nesting included."""
+    stock = _stock_parser()
+    from forum import markup
+
+    rng = random.Random(20261127)
+    pieces = ["[", "]", "(", ")", "a", " ", "\n", "`", "\\", "!", "*", "_", "<", ">",
+              "https://e.org", "[a]", "](x)", "[a]: /u\n", "\n\n", "~~", ":", '"t"']
+    for n in range(4_000):
+        source = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 60)))
+        if n % 5 == 0:
+            source = "[ref]: https://e.org/r\n\n" + source + "[ref]"
+        assert markup._parser.render(source) == stock.render(source), repr(source)
+    for depth in (99, 100, 101, 102, 150):
+        for source in ("[" * depth + "foo]()", "[" * depth + "a](b)" + "]" * depth,
+                       "[" * depth + "`]`" + "]" * depth + "(x)"):
+            assert markup._parser.render(source) == stock.render(source), (depth, source)

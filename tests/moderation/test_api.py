@@ -64,6 +64,13 @@ def test_report_and_act_over_api(db, make, login):
     made = member.post("/api/v1/moderation/flags", json={"post_id": s.post.id,
                                                          "reason": "abuse"})
     assert made.status_code == 201 and "Thank you" in made.get_json()["message"]
+    # The same report again (a retry, a double tap) is answered kindly, not filed twice.
+    again = member.post("/api/v1/moderation/flags", json={"post_id": s.post.id,
+                                                          "reason": "spam"})
+    assert again.status_code == 200 and again.get_json()["id"] == made.get_json()["id"]
+    assert "already reported this post" in again.get_json()["message"]
+    assert "with the facilitators" in again.get_json()["message"]
+    assert len(member.get("/api/v1/moderation/flags/mine").get_json()) == 1
     assert member.get("/api/v1/moderation/flags/mine").get_json()[0]["reviewed"] is False
     case_id = s.case(db).id
     guide = login(s.guide)

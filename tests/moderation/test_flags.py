@@ -10,6 +10,7 @@ from forum.errors import Forbidden, Invalid
 from forum.threads.actions import do_delete_post, do_edit_post
 from forum.threads.models import PostState
 from moderation.actions import do_report_post
+from moderation.actions.flags import AlreadyReported
 from moderation.models import Case, Flag, FlagReason, Severity
 from moderation.queries import list_my_reports
 from tests.moderation.mod_scene import build_scene
@@ -45,8 +46,10 @@ def test_snapshot_survives_edit_and_delete(db, make):
 
 def test_one_report_per_member_and_other_needs_note(db, make):
     s = build_scene(db, make)
-    with pytest.raises(Invalid):
+    with pytest.raises(AlreadyReported) as again:
         do_report_post(db, actor=make.viewer(s.member), post=s.post, reason="spam")
+    assert "with the facilitators" in again.value.message
+    assert len(db.scalars(select(Flag).where(Flag.post_id == s.post.id)).all()) == 1
     with pytest.raises(Invalid) as err:
         do_report_post(db, actor=make.viewer(make.user()), post=s.post, reason="other")
     assert "note" in err.value.fields
@@ -55,6 +58,19 @@ def test_one_report_per_member_and_other_needs_note(db, make):
     with pytest.raises(Forbidden):
         do_report_post(db, actor=make.viewer(s.author), post=s.post, reason="spam")
     assert db.scalar(select(Flag.id).where(Flag.reason == FlagReason.OTHER)) is None
+
+
+def test_a_report_racing_another_from_the_same_member_is_already_reported(
+        db, make, monkeypatch):
+    """Two requests at once both find no report yet; the table's one-per-member rule
+    stops the second, which must be the same kind answer, not a server error."""
+    s = build_scene(db, make)
+    from moderation.actions import flags
+
+    monkeypatch.setattr(flags, "_own_report", lambda session, post_id, user_id: None)
+    with pytest.raises(AlreadyReported):
+        do_report_post(db, actor=make.viewer(s.member), post=s.post, reason="spam")
+    assert len(db.scalars(select(Flag).where(Flag.post_id == s.post.id)).all()) == 1
 
 
 def test_reports_from_threshold_members_hide_post(db, make, captured_events):

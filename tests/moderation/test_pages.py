@@ -74,7 +74,8 @@ def test_report_page_flow(db, make, login):
     assert form.status_code == 200 and "Report a post" in form.get_data(as_text=True)
     bad = client.post(f"/posts/{s.post.id}/report", data={"reason": "other"})
     assert bad.status_code == 422 and "Error:" in bad.get_data(as_text=True)
-    ok = client.post(f"/posts/{s.post.id}/report", data={"reason": "abuse"})
+    ok = client.post(f"/posts/{s.post.id}/report", data={"reason": "abuse"},
+                     follow_redirects=True)
     assert ok.status_code == 200 and "Thank you" in ok.get_data(as_text=True)
     mine = client.get("/my/reports").get_data(as_text=True)
     assert "Bullying or abuse" in mine and "Waiting" in mine
@@ -214,3 +215,37 @@ def test_held_posts_reach_nobody_but_staff_and_author(db, make, login, client):
     assert login(s.other_guide).get(f"/moderation/cases/{case}").status_code == 404
     assert s.post.body_source in login(s.guide).get(
         f"/moderation/cases/{case}").get_data(as_text=True)
+
+
+def test_report_form_redirects_after_post_and_a_second_report_is_not_a_second_flag(
+        db, make, login):
+    s = build_scene(db, make, reported=False)
+    client = login(s.member)
+    sent_url = f"/posts/{s.post.id}/report/sent"
+    first = client.post(f"/posts/{s.post.id}/report", data={"reason": "abuse"})
+    # Post/redirect/get: refreshing the page after reporting asks for the confirmation
+    # again, not for the form to be sent again.
+    assert first.status_code == 303 and first.headers["Location"].endswith(sent_url)
+    thanks = client.get(sent_url).get_data(as_text=True)
+    assert "Thank you for your report" in thanks and "already" not in thanks
+    again = client.post(f"/posts/{s.post.id}/report", data={"reason": "spam"})
+    assert again.status_code == 303 and again.headers["Location"].endswith(sent_url)
+    kind = client.get(sent_url).get_data(as_text=True)
+    assert "already reported this post" in kind and "with the facilitators" in kind
+    assert len(db.scalars(select(Flag).where(Flag.post_id == s.post.id)).all()) == 1
+    # The form itself says so too, instead of offering to report it again.
+    form = client.get(f"/posts/{s.post.id}/report", follow_redirects=True)
+    assert "already reported this post" in form.get_data(as_text=True)
+
+
+def test_report_confirmation_still_shows_after_the_report_hid_the_post(db, make, login):
+    s = build_scene(db, make, reported=False, report_hide_threshold=1)
+    client = login(s.member)
+    done = client.post(f"/posts/{s.post.id}/report", data={"reason": "abuse"})
+    assert done.status_code == 303
+    db.refresh(s.post)
+    assert s.post.state == PostState.HIDDEN
+    page = client.get(f"/posts/{s.post.id}/report/sent")
+    assert page.status_code == 200 and "Thank you for your report" in page.get_data(as_text=True)
+    # Nobody else learns anything from the confirmation address.
+    assert login(make.user()).get(f"/posts/{s.post.id}/report/sent").status_code in (302, 404)

@@ -160,7 +160,9 @@ TABLE: list[tuple[Any, ...]] = [
     # everyone else; moderation pages are 403 to members, and a case or appeal of a board
     # you do not facilitate is 404. The facilitator here is the one who warned the member:
     # deciding the appeal against their own decision is refused (403), an admin may (422,
-    # empty form). The member cannot report their own post (403). Moderation API writes
+    # empty form). The member cannot report their own post (403). The report's confirmation
+    # is only for whoever reported the post (nobody here): anyone else is sent to the report
+    # form (302), whatever the post, so it tells nobody anything. Moderation API writes
     # are sent with no JSON body (415 once signed in).
     ("DELETE", "moderation_api.delete_watched_word", "-",       401, 403, 403, 403, 403, 403, 204),
     ("GET", "boards.admin_edit",                    "public",  401, 403, 403, 403, 403, 403, 200),
@@ -187,6 +189,8 @@ TABLE: list[tuple[Any, ...]] = [
     ("GET", "moderation.queue_items",               "-",       401, 403, 403, 200, 200, 200, 200),
     ("GET", "moderation.report",                    "public",  401, 200, 200, 200, 200, 200, 200),
     ("GET", "moderation.report",                    "private", 401, 200, 404, 200, 200, 404, 200),
+    ("GET", "moderation.report_sent",               "public",  401, 302, 302, 302, 302, 302, 302),
+    ("GET", "moderation.report_sent",               "private", 401, 302, 302, 302, 302, 302, 302),
     ("GET", "moderation.staff_notes",               "-",       401, 403, 403, 200, 200, 200, 200),
     ("GET", "moderation.watched_word",              "-",       401, 403, 403, 403, 403, 403, 200),
     ("GET", "moderation.watched_words",             "-",       401, 403, 403, 403, 403, 403, 200),
