@@ -1,10 +1,12 @@
-"""Classifier heads on sentence embeddings: L2-regularised logistic regression in numpy,
-optionally blended with a nearest-neighbour vote over the training examples.
+"""Classifier heads on sentence embeddings: a small neural network ensemble
+(:mod:`moderation.checks.mlp`; heads trained before 27 Nov 2026 used L2-regularised
+logistic regression, still loaded), blended with a nearest-neighbour vote over the
+training examples.
 
-A head is a weight vector, a bias, a decision threshold and (optionally) a "bank" of the
-training embeddings with their labels, stored as one .npz next to this module
-(``data/risk_head.npz``) so the app works without training first. The bank is why: a
-linear head on MiniLM scores any short, personal sentence as risk-like, while the nearest
+A head is a network (or a weight vector and bias), a decision threshold and (optionally)
+a "bank" of the training embeddings with their labels, stored as one .npz next to this
+module (``data/risk_head.npz``) so the app works without training first. The bank is
+why: a head on MiniLM alone scores any short, personal sentence as risk-like, while the nearest
 written examples of everyday chat ("so tired tonight", "how do you cope?") pull it back.
 
 A head may also carry a second model, logistic regression on word and character n-grams
@@ -23,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from moderation.checks import mlp as mlp_mod
 from moderation.checks import ngram as ngram_mod
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -46,6 +49,8 @@ class Head:
     #: The n-gram model (see module doc) and its weight in the score; None: none.
     ngram: ngram_mod.NgramModel | None = None
     ngram_mix: float = 0.0
+    #: The network that replaces the linear ``weights``/``bias`` when present.
+    mlp: mlp_mod.MlpEnsemble | None = None
 
     @cached_property
     def _ngram_dense(self) -> np.ndarray | None:
@@ -53,6 +58,8 @@ class Head:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Probability of the positive class for each row of ``x`` (or a single vector)."""
+        if self.mlp is not None:
+            return self.mlp.prob(x)
         z = np.asarray(x, dtype=np.float64) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
@@ -88,6 +95,9 @@ class Head:
                       "ngram_weights": self.ngram.weights.astype(np.float16),
                       "ngram_bias": np.float64(self.ngram.bias),
                       "ngram_mix": np.float64(self.ngram_mix)}
+        if self.mlp is not None:
+            extra |= {"mlp_w1": self.mlp.w1, "mlp_b1": self.mlp.b1, "mlp_w2": self.mlp.w2,
+                      "mlp_b2": self.mlp.b2}
         np.savez_compressed(path, weights=self.weights.astype(np.float32),
                             bias=np.float64(self.bias), threshold=np.float64(self.threshold),
                             name=np.str_(self.name), model_id=np.str_(self.model_id), **extra)
@@ -105,9 +115,13 @@ class Head:
                                              z["ngram_weights"].astype(np.float32),
                                              float(z["ngram_bias"]))
             mix = float(z["ngram_mix"]) if "ngram_mix" in z.files else 0.0
+            net = None
+            if "mlp_w1" in z.files:
+                net = mlp_mod.MlpEnsemble(*(z[k].astype(np.float32)
+                                            for k in ("mlp_w1", "mlp_b1", "mlp_w2", "mlp_b2")))
             return cls(str(z["name"]), z["weights"].astype(np.float64), float(z["bias"]),
                        float(z["threshold"]), str(z["model_id"]), bank, labels, window, whole,
-                       ngram, mix)
+                       ngram, mix, net)
 
 
 KNN_K = 10
@@ -142,45 +156,6 @@ def knn_vote(x: np.ndarray, bank: np.ndarray, labels: np.ndarray, k: int = KNN_K
     return vote[0] if single else vote
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, epochs: int = 3000,
-                 lr: float = 0.5, class_weight: bool = True,
-                 standardise: bool = False) -> tuple[np.ndarray, float]:
-    """Full-batch gradient descent on the mean log-loss plus ``l2/n * |w|^2 / 2``.
-
-    With ``standardise`` the features are scaled internally and the scaling folded back
-    into the returned weights (callers always pass raw embeddings). Deterministic (no
-    randomness). ``class_weight`` balances positives and negatives.
-    """
-    raw = np.asarray(x, dtype=np.float64)
-    if not standardise:
-        return _gradient_descent(raw, y, l2, epochs, lr, class_weight)
-    mu = raw.mean(axis=0)
-    sd = raw.std(axis=0) + 1e-6
-    w_std, b_std = _gradient_descent((raw - mu) / sd, y, l2, epochs, lr, class_weight)
-    w = w_std / sd
-    return w, float(b_std - (mu * w).sum())
-
-
-def _gradient_descent(x: np.ndarray, y: np.ndarray, l2: float, epochs: int, lr: float,
-                      class_weight: bool) -> tuple[np.ndarray, float]:
-    y = np.asarray(y, dtype=np.float64)
-    n, d = x.shape
-    w = np.zeros(d)
-    b = 0.0
-    if class_weight:
-        pos = max(y.sum(), 1.0)
-        neg = max(n - y.sum(), 1.0)
-        sw = np.where(y > 0.5, n / (2 * pos), n / (2 * neg))
-    else:
-        sw = np.ones(n)
-    for _ in range(epochs):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -40, 40)))
-        g = sw * (p - y)
-        w -= lr * (x.T @ g / n + l2 * w / n)
-        b -= lr * float(g.mean())
-    return w, b
-
-
 _cache_lock = threading.Lock()
 _cache: dict[Path, Head | None] = {}
 
@@ -207,4 +182,5 @@ def describe(head: Head | None) -> dict[str, Any]:
     return {"loaded": True, "name": head.name, "threshold": head.threshold,
             "window_threshold": head.window_threshold, "whole_threshold": head.whole_threshold,
             "ngram_mix": head.ngram_mix if head.ngram is not None else 0.0,
+            "embedding_head": "mlp" if head.mlp is not None else "linear",
             "model_id": head.model_id}

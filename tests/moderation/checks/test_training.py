@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from moderation.checks import heads, train, training
-from moderation.checks.engine import WHOLE_MIN_WINDOW, ModelView, model_flags
+from moderation.checks.engine import CUED_THRESHOLD, WHOLE_MIN_WINDOW, ModelView, model_flags
 from moderation.checks.training import TRAINING_PATH
 
 
@@ -32,17 +32,20 @@ def test_train_is_reproducible_and_writes_out_dir(tmp_path: Path,
     m2 = train(data, tmp_path / "b")
     h1 = heads.Head.load(tmp_path / "a" / "risk_head.npz")
     h2 = heads.Head.load(tmp_path / "b" / "risk_head.npz")
-    assert np.array_equal(h1.weights, h2.weights) and h1.bias == h2.bias
+    assert h1.mlp is not None and h2.mlp is not None
+    for a, b in zip(vars(h1.mlp).values(), vars(h2.mlp).values(), strict=True):
+        assert np.array_equal(a, b)
     assert m1["examples"] == 60 and m1["positives"] == 30
     assert m1["cv"] == m2["cv"]
-    assert 0.5 <= m1["threshold"] <= 0.95
+    assert training.THRESHOLD_GRID[0] <= m1["threshold"] <= 0.95
     assert h1.bank is not None and h1.bank.shape == (60, 384)
     heads.clear_cache()
 
 
 def test_committed_head_loads() -> None:
     head = heads.load_head()
-    assert head is not None and head.weights.shape == (384,)
+    assert head is not None and head.mlp is not None
+    assert head.mlp.w1.shape[1] == 384 and heads.describe(head)["embedding_head"] == "mlp"
     assert head.bank is not None and head.bank_labels is not None
     assert head.bank.shape == (len(head.bank_labels), 384)
     # the committed head carries the n-gram model, at the weight training gives it
@@ -65,9 +68,10 @@ def test_threshold_applies_per_window() -> None:
     """A long post is flagged when any one window clears its own threshold, and a window
     with a mitigating cue of its own must clear the stricter one."""
     view = ModelView(["w1", "w2"], [True, False], 80)
-    assert model_flags([0.85, 0.2], view, 0.7, False, False) is False  # cued window
-    assert model_flags([0.2, 0.75], view, 0.7, False, False) is True
-    assert model_flags([0.95, 0.2], view, 0.7, False, False) is True
+    between = (0.7 + CUED_THRESHOLD) / 2  # above the threshold, below the cued one
+    assert model_flags([between, 0.2], view, 0.7, False, False) is False  # cued window
+    assert model_flags([0.2, between], view, 0.7, False, False) is True
+    assert model_flags([CUED_THRESHOLD, 0.2], view, 0.7, False, False) is True
 
 
 def test_knn_vote_follows_the_nearest_examples() -> None:
