@@ -10,6 +10,7 @@ import re
 
 import phonenumbers
 
+from moderation.checks.text import sentences
 from moderation.checks.types import Finding
 
 _I = re.I
@@ -64,8 +65,22 @@ def _is_helpline(raw: str) -> bool:
     return d in HELPLINE_DIGITS or d.lstrip("0") in _HELPLINE_LOCAL
 
 
+#: A number broken over a line ("07700\n900555") and the letter O typed for a zero
+#: ("07700 9OO 234", "o77oo"): read as digits, one character for one, so spans stay valid.
+_LINE_IN_NUMBER = re.compile(r"(?<=\d)[ \t]*\n[ \t]*(?=\d)")
+_O_FOR_ZERO = re.compile(r"\b[\dOo]*\d[\dOo]*\b")
+
+
+def phone_view(text: str) -> str:
+    """``text`` with line breaks inside a number made spaces and O read as 0 in digit runs."""
+    text = _LINE_IN_NUMBER.sub(lambda m: " " * len(m.group()), text)
+    return _O_FOR_ZERO.sub(lambda m: m.group().replace("O", "0").replace("o", "0"), text)
+
+
 def _phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
     out: list[Finding] = []
+    seen = text
+    text = phone_view(text)
     try:
         matches = list(
             phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE)
@@ -78,7 +93,7 @@ def _phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
             continue
         if len(str(m.number.national_number)) < 9 or _is_helpline(raw):
             continue
-        if _is_service_number(raw) and not _MINE.search(text[max(0, m.start - 60):m.start]):
+        if _is_service_number(raw) and not _MINE.search(seen[max(0, m.start - 60):m.start]):
             continue
         span = (m.start, m.end)
         if _overlaps(span, taken):
@@ -119,13 +134,21 @@ def _spelled_phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
         if not re.search(r"[a-z]", run, _I):
             continue  # all digits: the phone matcher has seen it
         digits = _run_digits(run)
+        before = text[max(0, m.start() - 60):m.start()]
+        if (len(digits) == 10 and nhs_check_digit_ok(digits)
+                and _ID_CONTEXT.search(before[-40:])):
+            out.append(Finding("pii.nhs_number", "pii", "high", "Looks like an NHS number "
+                               "written in words (passes the check digit).", m.span(),
+                               "nhs_number"))
+            continue
+        if len(digits) == 10 and digits.startswith("7"):
+            digits = "0" + digits  # a mobile read out without its leading 0
         if len(digits) < PHONE_WORD_DIGITS or len(digits) > 13:
             continue
         if digits.startswith("44"):
             digits = "0" + digits[2:]
         if not digits.startswith("0") or digits[:2] == "00" or _is_helpline(digits):
             continue
-        before = text[max(0, m.start() - 60):m.start()]
         if _SERVICE_RANGE.match(digits) and not _MINE.search(before):
             continue
         try:
@@ -136,6 +159,30 @@ def _spelled_phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
             continue
         out.append(Finding("pii.phone", "pii", "medium", "Looks like a phone number, some "
                            "digits written as words.", m.span(), "phone"))
+    return out
+
+
+#: A mobile given in two pieces in one sentence about the poster's number ("my number
+#: ends 900345, starts 07700"): the 07xxx prefix and a six-digit rest.
+_OWN_NUMBER = re.compile(r"\b(?:my|our)\s+(?:mobile|mob|number|phone|no\.?)\b", _I)
+_MOBILE_HEAD = re.compile(r"(?<![\d+])07\d{3}(?![\d])")
+_MOBILE_TAIL = re.compile(r"(?<![\d+])\d{3}\s?\d{3}(?![\d])")
+
+
+def _split_mobiles(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
+    out: list[Finding] = []
+    for a, b in sentences(text):
+        if not _OWN_NUMBER.search(text, a, b):
+            continue
+        head = _MOBILE_HEAD.search(text, a, b)
+        tails = [m for m in _MOBILE_TAIL.finditer(text, a, b)
+                 if head is None or not (head.start() <= m.start() < head.end())]
+        if head is None or not tails:
+            continue
+        span = (min(head.start(), tails[0].start()), max(head.end(), tails[0].end()))
+        if not _overlaps(span, taken):
+            out.append(Finding("pii.phone", "pii", "medium", "Looks like a mobile number "
+                               "given in two pieces.", span, "phone"))
     return out
 
 
@@ -158,6 +205,12 @@ EMAIL_SPOKEN = re.compile(
     _I,
 )
 
+#: An address with spaces put in ("p a u l @ example . net", "jo @ example.com"): an @
+#: with a dotted domain ending in a known suffix. The letters before are bounded.
+EMAIL_SPACED = re.compile(
+    r"(?<![\w.+-])(?:\w\s){0,40}[\w.+-]{1,64}\s*@\s*[\w-]{1,63}(?:\s*\.\s*[\w-]{1,63}){0,3}?"
+    r"\s*\.\s*" + _TLD + r"\b", _I)
+
 _AT_BRACKET = r"(?:\(at\)|\[at\]|\{at\}|<at>)"
 EMAIL_BRACKETED = re.compile(
     _LONG_RUN + r"[\w.+-]{1,64}\s*" + _AT_BRACKET
@@ -165,7 +218,9 @@ EMAIL_BRACKETED = re.compile(
     r"\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*" + _TLD + r"\b"
     # "pete.m at example.co.uk": a local part that looks like an address's (a dot,
     # underscore or digit in it), then a dotted domain
-    r"|\b[a-z]{1,64}[._\d][\w.+-]{0,64}\s+at\s+(?!www\.)[\w-]+(?:\.[\w-]+)*\." + _TLD + r"\b",
+    # (not a discount code: "code SAVE15 at shop.com")
+    r"|(?<!code\s)(?<!code:\s)\b[a-z]{1,64}[._\d][\w.+-]{0,64}\s+at\s+(?!www\.)"
+    r"[\w-]+(?:\.[\w-]+)*\." + _TLD + r"\b",
     _I,
 )
 
@@ -181,8 +236,13 @@ HOUSE_STREET = re.compile(
     # "number 22 on Ashgrove Avenue", "no. 5 in Mill Lane"
     r"|\b(?:number|no\.?)\s*\d{1,4}[a-z]?,?\s+(?:on|in|along|up|down)\s+(?:the\s+)?"
     r"(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b"
-    r"|\b\d{1,4}[a-z]?,?\s+(?!(?:at|in|on|of|the|a|and|to|for|my|our|or|by)\b)[a-z'-]+\s+"
+    # lower case "12 rose lane"; not a distance or a time ("40 minute drive")
+    r"|\b\d{1,4}[a-z]?,?\s+(?!(?:at|in|on|of|the|a|and|to|for|my|our|or|by|min(?:ute)?s?|"
+    r"h(?:ou)?rs?|hour|miles?|km|days?|weeks?|secs?|seconds?|test|long|short)\b)[a-z'-]+\s+"
     r"(?:[a-z'-]+\s+)?(?:road|street|lane|avenue|close|crescent|drive|terrace|gardens|grove)\b"
+    # the street first: "Mill Street, number 14", "Station Road, house number 8"
+    r"|\b(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b,?\s+(?:(?:house|flat|door)\s+)?"
+    r"(?:number|no\.)\s*\d{1,4}[a-z]?\b"
 )
 RESIDENCE = re.compile(
     r"\b(?:I|we|she|he|they|mum|dad)\s+(?:live|lives|living|'re|'m|am|are|is)\s+"
@@ -196,16 +256,22 @@ TEN_DIGITS = re.compile(r"(?<![\d+])\d{10}(?!\d)")
 _ID_CONTEXT = re.compile(
     r"\b(?:nhs|chi|patient|hospital|number|no\.?|num|id|records?|wristband|health)\b", _I)
 NI_NUMBER = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
+#: In lower case ("qq 65 43 21 b") only when the words say what it is.
+NI_NUMBER_ANY_CASE = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", _I)
+_NI_CONTEXT = re.compile(r"\b(?:national\s+insurance|NI|NINO|N\.I\.)", _I)
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
          + _MONTH + r",?(?:\s+(?:19|20)\d\d)?|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?"
          r"(?:\s+(?:19|20)\d\d)?)")
 DOB = re.compile(r"\b(?:born|DOB|D\.O\.B\.?|date\s+of\s+birth|birthday\s+is)\b[:\s,]*"
-                 r"(?:on\s+)?(?:the\s+)?" + _DATE, _I)
+                 r"(?:(?:is|was|=|-)\s+)?(?:on\s+)?(?:the\s+)?" + _DATE, _I)
 OTHER_ID = re.compile(
-    r"\b(?:hospital|patient|MRN|CHI|unit|case|NHS)\s+(?:number|no\.?|ID|#)\s*(?:is|:)?\s*"
-    r"[A-Z]{0,4}\s?\d{5,}\b", _I)
+    r"\b(?:hospital|patient|MRN|CHI|unit|case|NHS)\s+(?:number|no\.?|ID|#)"
+    # "hospital number at the LGI is ..."
+    r"(?:\s+(?:at|for|from|in|on)(?:\s+[\w']{1,30}){1,3})?\s*(?:is|:|-)?\s*"
+    # "RR8 123456", "M0098765", "K1234567"
+    r"(?:[A-Z]{1,4}\d{0,2}\s?)?\d{5,}\b", _I)
 
 # --- names, handles, workplace -------------------------------------------------------------
 _NOT_NAME = frozenset(
@@ -224,11 +290,36 @@ NAME_PATTERNS = (
                r"dad|carer|child|kid|brother|sister|grandson|granddaughter|boyfriend|girlfriend)"
                r"(?:'s\s+[a-z]+)?\s+is\s+(?:called\s+)?" + _FULL_NAME),
     re.compile(_FULL_NAME + r"\s+from\s+(?:the\s+)?[A-Z][a-z]+"),
+    # a relative named in full ("my son Oliver Bennett goes to...", "our lad Jack Thompson")
+    re.compile(r"\b(?:[Mm]y|[Oo]ur)\s+(?:little\s+|eldest\s+|youngest\s+|oldest\s+)?"
+               r"(?:son|daughter|lad|lass|boy|girl|grandson|granddaughter|niece|nephew|child|"
+               r"husband|wife|partner|mum|dad|mother|father|brother|sister|nan|gran|grandad|"
+               r"grandma|grandpa),?\s+" + _FULL_NAME),
+    # "I'm on Facebook as Gemma Louise Hartley"
+    re.compile(r"\b(?:[Ff]acebook|FB|[Ll]inked[Ii]n)\s+(?:as|under)\s+"
+               r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"),
 )
 SOCIAL = re.compile(
     r"\b(?:instagram|insta|ig|twitter|tiktok|facebook|fb|snapchat|snap|telegram|discord|"
     r"threads|bluesky|x)\b[^.!?\n]{0,25}@[\w.]{3,}|(?<![\w./])@[A-Za-z_][\w.]{5,}\b(?!\.\w)",
     _I)
+#: A profile link ("facebook.com/john.smith.4521", "tiktok.com/@jo"), not a group or page.
+SOCIAL_LINK = re.compile(
+    r"\b(?:facebook|fb|instagram|twitter|x|tiktok|linkedin|threads)\.com/"
+    r"(?!(?:groups|pages|events|hashtag|help|watch|share|reel|p)\b)@?[\w.-]{3,60}", _I)
+#: A handle without its @ after the platform's name ("my snap is kerry_b_88", "snapchat -
+#: tom.b.1999", "Instagram, my username is crohnie.warrior.beth"): only a word shaped like
+#: a handle (dots or underscores inside, or letters then digits), not "my snap is broken".
+SOCIAL_NAMED = re.compile(
+    r"\b(?:insta(?:gram)?|ig|twitter|tiktok|snap(?:chat)?|telegram|discord|threads|bluesky|"
+    r"kik)\b[^.!?\n@]{0,30}?(?:\bis|:|\s-|\bas|\busername|\bhandle)\s*['\"]?"
+    r"([a-z][a-z\d]*(?:[._][a-z\d]+)+|[a-z]{2,}\d{2,})\b", _I)
+#: Before a bare @handle: a forum mention of another member ("Thanks @moonbeam_72",
+#: "@Jan_W you asked"), not the poster's own account.
+_MENTION_BEFORE = re.compile(
+    r"(?:^|\n|\b(?:thanks|thank\s+you|thx|ta|cheers|hi|hiya|hey|hello|dear|morning|evening|"
+    r"sorry|welcome|agree\s+with|and|said|says|like|replying\s+to|to|with)\b)[\s,]*$", _I)
+
 WORKPLACE = re.compile(
     r"\bI(?:'m|\s+am)\s+(?:the|a|an)\s+[a-z]+(?:\s+[a-z]+)?\s+at\s+(?:the\s+)?[A-Z][\w'&-]+"
     r"(?:\s+(?:on|in)\s+[A-Z]\w+)|\bI\s+work\s+(?:at|for)\s+(?!the\s+NHS\b|NHS\b|home\b)"
@@ -276,6 +367,10 @@ def scan_pii(text: str) -> list[Finding]:
     for m in NI_NUMBER.finditer(text):
         add(_f("pii.ni_number", "ni_number", "high", "Looks like a National Insurance number.",
                m.span()))
+    for m in NI_NUMBER_ANY_CASE.finditer(text):
+        if _NI_CONTEXT.search(text[max(0, m.start() - 40):m.start()]):
+            add(_f("pii.ni_number", "ni_number", "high", "Looks like a National Insurance "
+                   "number.", m.span()))
     for m in DOB.finditer(text):
         add(_f("pii.dob", "dob", "medium", "Looks like a date of birth.", m.span()))
     for m in EMAIL.finditer(text):
@@ -286,9 +381,14 @@ def scan_pii(text: str) -> list[Finding]:
     for m in EMAIL_BRACKETED.finditer(text):
         add(_f("pii.email", "email", "medium", "Looks like an email address written out "
                "with 'at'.", m.span()))
+    for m in EMAIL_SPACED.finditer(text):
+        add(_f("pii.email", "email", "medium", "Looks like an email address with spaces "
+               "put in.", m.span()))
     for f in _phones(text, taken):
         add(f)
     for f in _spelled_phones(text, taken):
+        add(f)
+    for f in _split_mobiles(text, taken):
         add(f)
     for m in HOUSE_STREET.finditer(text):
         add(_f("pii.address", "address", "high", "Looks like a house number and street.",
@@ -305,7 +405,14 @@ def scan_pii(text: str) -> list[Finding]:
                 continue
             add(_f("pii.name", "name", "low", "Looks like someone's full name.", m.span(1)))
     for m in SOCIAL.finditer(text):
+        if m.group().startswith("@") and _MENTION_BEFORE.search(text[max(0, m.start() - 30):
+                                                                     m.start()]):
+            continue
         add(_f("pii.social", "social", "low", "Looks like a social media handle.", m.span()))
+    for pat in (SOCIAL_LINK, SOCIAL_NAMED):
+        for m in pat.finditer(text):
+            add(_f("pii.social", "social", "low", "Looks like a social media profile.",
+                   m.span()))
     for m in WORKPLACE.finditer(text):
         add(_f("pii.workplace", "workplace", "low", "Says where someone works (could locate "
                "them).", m.span()))

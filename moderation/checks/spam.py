@@ -22,7 +22,7 @@ FEW_POSTS = 3
 URL = re.compile(
     r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+|\bt\.me/[\w/]+|"
     r"(?:\b|(?<=[\w-]{63}))[\w-]{1,63}(?:\.[\w-]{1,63}){0,9}\.(?:com|co\.uk|org\.uk|org|net|io|ru|xyz|info|biz|shop|online|"
-    r"site|store|clinic|health|click|top|uk|ly|gl|me|gd|cc|at|be)/[^\s<>\"']*|"
+    r"site|store|clinic|health|click|top|uk|ly|gl|me|gd|cc|at|be|to|eu|co)/[^\s<>\"']*|"
     # a bare domain ("neurocalm.co.uk", "spinwin.example"); not an email's domain, and not
     # "e.g." or a sentence run together ("tired.Then"): the top-level domain must be known
     r"(?<![@\w.-])(?:[a-z\d](?:[\w-]*[a-z\d])?\.)+(?:com|co\.uk|org\.uk|org|net|io|xyz|info|"
@@ -40,10 +40,14 @@ OBFUSCATED_URL = re.compile(
     r"(?:com|co|net|org|uk|io|example|info|biz|shop|online|xyz)\b"
     r"|(?:\b|(?<=[\w-]{63}))[a-z][\w-]{1,63}\s\.\s[a-z][\w-]{1,63}\s\.\s(?:com|co|net|org|uk|io|example|info|biz|shop)\b"
     r"|\bh\s*t\s*t\s*p\s*s?\s*:\s*/\s*/(?<=\s/)|\bh\s+t\s*t\s*p\s*s?\s*:\s*/\s*/|"
-    r"\bh\s*t\s*t\s*p\s*s?\s+:\s*/\s*/", _I)
+    r"\bh\s*t\s*t\s*p\s*s?\s+:\s*/\s*/"
+    # "defanged" as in a security report: "hxxps://", "cure[.]com", "cure(.)com"
+    r"|\bhxxps?://|(?:\b|(?<=[\w-]{63}))[\w-]{1,63}(?:\[\.\]|\(\.\)|\{\.\})[a-z]{2,6}\b", _I)
 SHORTENERS = frozenset(
     "bit.ly tinyurl.com t.co goo.gl ow.ly is.gd buff.ly rebrand.ly cutt.ly shorturl.at "
-    "tiny.cc rb.gy t.ly s.id v.gd bl.ink lnkd.in shorte.st adf.ly qr.ae tr.im".split()
+    "tiny.cc rb.gy t.ly s.id v.gd bl.ink lnkd.in shorte.st adf.ly qr.ae tr.im "
+    # shop affiliate short links
+    "amzn.to amzn.eu a.co ebay.us".split()
 )
 #: Domains a brand-new member may link to without a spam flag (health services, charities).
 TRUSTED_DOMAINS = (
@@ -63,7 +67,7 @@ MEDICINE = re.compile(
     r"sertraline|propranolol|lorazepam|clonazepam|temazepam|nitrazepam|buprenorphine|"
     r"methadone|oramorph|steroids?|insulin|antibiotics|amoxicillin|ivermectin|testosterone|"
     r"meds|medication|pills|tablets|capsules|patches|pens|weed|cannabis|marijuana|thc|"
-    r"sensors|test\s+strips)\b", _I)
+    r"sensors|test\s+strips|hydroxychloroquine)\b", _I)
 #: Talk of what a prescription costs, not a sale ("£9.90 per item", "a prepayment
 #: certificate").
 PRESCRIPTION_CHARGE = re.compile(r"\b(?:prescription\s+(?:charge|item|fee)s?|prepayment|PPC|"
@@ -74,7 +78,12 @@ SALE = re.compile(
     r"next[-\s]day\s+delivery|buy\s+(?:\w+\s+){0,6}online|online\s+pharmacy|can\s+get\s+you|"
     r"going\s+cheap|anyone\s+want\s+my|order\s+now|wholesale|can\s+post|cash\s+only|"
     r"price\s+list|half\s+price|cheaper\s+than|postage|snap\s+me|(?:whats\s?app|telegram)\s+"
-    r"(?:me|for)|(?:on|via)\s+(?:whats\s?app|telegram))\b"
+    r"(?:me|for)|(?:on|via)\s+(?:whats\s?app|telegram)|all\s+available|"
+    # "Email us for prices", "message me for the price list"
+    r"(?:email|e-mail|message|text|contact|DM|PM|inbox)\s+(?:us|me)\s+for\s+(?:the\s+)?"
+    r"(?:prices?|price\s+list|details|stock))\b"
+    # a messaging contact given as such ("Telegram: @fastmeds", "WhatsApp - +44...")
+    r"|\b(?:whats\s?app|telegram|wickr|signal|kik)\s*[:@-]\s*[@+\d\w]"
     r"|£\s?\d+(?:\.\d\d)?(?:\s*(?:each|a|per|for|ono|o\.n\.o))?|\b\d+\s?quid\b", _I)
 SPARE = re.compile(r"\b(?:spare|leftover|unused|unopened)\b", _I)
 
@@ -95,6 +104,25 @@ SCAM_ANY_AGE = re.compile(
     r"\b(?:buy|cheap)\s+(?:\w+\s+){0,3}(?:followers|likes|subscribers)\b|"
     r"\b\d+\s+(?:instagram|tiktok|youtube)\s+(?:followers|likes|views)\b",
     _I)
+#: An offer with a link to a shop, from any account: discount and affiliate codes,
+#: "official site", "via my link", "today only".
+PROMO_WITH_LINK = re.compile(
+    r"\b(?:\d+%\s+off|(?:discount|promo|voucher|coupon|affiliate|referral)\s+codes?|"
+    r"official\s+(?:site|website|store|shop)|(?:via|through|using|with)\s+my\s+link|"
+    r"(?:today|this\s+week(?:end)?)\s+only|(?:buy|get|order)\s+(?:yours|it\s+now|now|today)|"
+    r"use\s+(?:my\s+)?code)\b"
+    r"|\bcode\s+(?-i:[A-Z][A-Z0-9]{3,})\b", _I)
+_REF_IN_URL = re.compile(r"[/?&](?:ref|aff|affiliate|referral|partner)[=/]", _I)
+#: Money from home, a pitch at any age when it asks to be contacted.
+WFH_PITCH = re.compile(
+    r"(?:\b(?:earn|income|money|cash)\b|£\s?\d)[^.!?\n]{0,40}\bfrom\s+home\b|"
+    r"\bfrom\s+home\b[^.!?\n]{0,40}(?:\bearn|£\s?\d)|\bwork\s+from\s+home\s+with\s+me\b|"
+    r"\blooking\s+for\s+\d+\s+(?:\w+\s+)?(?:people|ladies|mums|women|men)\b|"
+    r"\bjoin(?:ing)?\s+my\s+(?:\w+\s+){0,2}business\b", _I)
+CONTACT_ME = re.compile(
+    r"\b(?:message|DM|PM|inbox|text|email|contact)\s+me\b|\bget\s+in\s+touch\b|"
+    r"\bcomment\s+(?:\w+\s+)?below\b|\blink\s+in\s+(?:my\s+)?bio\b", _I)
+
 # Promotional wording that is spam from a new or low-post account.
 PROMO_NEW = re.compile(
     r"\b(?:click\s+here|check\s+(?:out\s+)?my\s+(?:profile|blog|page|channel|site)|"
@@ -114,7 +142,8 @@ PROMO_NEW = re.compile(
     # selling: offers, crypto tokens, gambling
     r"flash\s+sale|2\s+for\s+1|limited\s+(?:time|spots|offer|places)|shop\s+now|"
     r"subscribe|presale|airdrop|tokens?|coins?\b[^.!?]{0,30}\bmoon\w*|deposit\s+£|"
-    r"early\s+bird|results\s+in\s+\d+\s+days|\d+%\s+of\s+(?:users|people|customers))\b", _I)
+    r"early\s+bird|results\s+in\s+\d+\s+days|\d+%\s+of\s+(?:users|people|customers))\b"
+    r"|\b(?:whats\s?app|telegram|signal|wickr)\s*:\s*[@+\d]", _I)
 # As pii.EMAIL, and bounded for the same reason.
 EMAIL_ADDR = re.compile(r"(?:\b|(?<=[\w.+-]{64}))[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 
@@ -149,6 +178,11 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
             out.append(Finding("spam.new_account_link", "spam", "medium",
                                "Link posted by a new account or one with very few posts.",
                                m.span(), "link"))
+        elif not _trusted(host) and (_REF_IN_URL.search(m.group())
+                                     or PROMO_WITH_LINK.search(text)):
+            out.append(Finding("spam.promo_link", "spam", "medium",
+                               "A link to a shop with an offer or referral code.",
+                               m.span(), "link"))
     if not out:
         emails = [m.span() for pat in (EMAIL_SPOKEN, EMAIL_BRACKETED) for m in pat.finditer(text)]
         for m in OBFUSCATED_URL.finditer(text):
@@ -175,6 +209,16 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
                                "Offers medicine for sale or supply (selling prescription "
                                "medicines is not allowed).", m.span(), "medicine_sale"))
             break
+    pitch = WFH_PITCH.search(text)
+    if pitch is not None and (new or CONTACT_ME.search(text)):
+        out.append(Finding("spam.work_from_home", "spam", "medium",
+                           "A money-from-home pitch asking to be contacted.", pitch.span(),
+                           "scam"))
+    stuffed = _keyword_stuffing(text)
+    if stuffed is not None:
+        out.append(Finding("spam.keyword_stuffing", "spam", "medium",
+                           "One search word repeated through a list of shopping words.",
+                           stuffed, "promo"))
     for m in SCAM_ANY_AGE.finditer(text):
         out.append(Finding("spam.scam_wording", "spam", "medium",
                            "Wording typical of scams or fraud.", m.span(), "scam"))
@@ -195,6 +239,34 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
 
 
 _WORD = re.compile(r"[a-z0-9£$%]+(?:[.'-][a-z0-9]+)*", _I)
+#: Keyword stuffing, written for search engines ("best cbd uk cbd oil for pain cbd gummies
+#: uk buy cbd online cheap cbd uk"): one word at least STUFF_TIMES times and a fifth of the
+#: words, in a post with at least two shopping words. A member repeating a word for effect
+#: ("pain, pain, pain") has no shopping words.
+STUFF_TIMES = 4
+_SHOPPING = frozenset("best cheap cheapest buy online uk shop store sale price prices deal "
+                      "deals discount order delivery free".split())
+_COMMON = frozenset("the a an and or to of for in on at my i is it uk with".split())
+
+
+def _keyword_stuffing(text: str) -> tuple[int, int] | None:
+    words = [(m.group().lower(), m.span()) for m in _WORD.finditer(text)]
+    if len(words) < 8:
+        return None
+    shopping = {w for w, _ in words if w in _SHOPPING}
+    if len(shopping) < 2:
+        return None
+    counts: dict[str, int] = {}
+    for w, _ in words:
+        if w not in _COMMON and w not in _SHOPPING and len(w) > 2:
+            counts[w] = counts.get(w, 0) + 1
+    if not counts:
+        return None
+    top, n = max(counts.items(), key=lambda kv: kv[1])
+    if n < STUFF_TIMES or n * 5 < len(words):
+        return None
+    spans = [sp for w, sp in words if w == top]
+    return (spans[0][0], spans[-1][1])
 #: A phrase of REPEAT_WORDS words said REPEAT_TIMES times in one post is a promo pasted
 #: over and over; from a new account, or with a link.
 REPEAT_WORDS = 3

@@ -94,3 +94,47 @@ def test_more_written_forms(text: str, kind: str) -> None:
 ])
 def test_written_forms_that_are_not_pii(text: str) -> None:
     assert kinds(text) == []
+
+
+# --- rules round 9 -----------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "call me on 07700\n900 432 tonight",  # broken over a line
+    "my phone: 07700 9OO 871",  # letter O typed for zero
+    "mob o77oo 9oo 112",
+    "seven seven zero zero, nine zero zero, eight one two is my mobile",  # no leading 0
+    "my mobile starts 07700 and the rest is 900 219",  # in two pieces
+])
+def test_round9_phone_forms(text: str) -> None:
+    assert "phone" in kinds(text)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("write to r o s e @ example . org", "email"),
+    ("it's jo.b @ example.net", "email"),
+    ("Her DOB is 02/07/1949", "dob"),
+    ("date of birth was the 3rd of May 1960", "dob"),
+    ("patient number is AB1 234567", "other_id"),
+    ("my hospital number at St James's is X0012345", "other_id"),
+    ("national insurance qq 11 22 33 d", "ni_number"),
+    ("my NHS no is nine nine nine, five eight nine, zero six two three", "nhs_number"),
+    ("add me facebook.com/jane.doe.77", "social"),
+    ("my snapchat is jay_m_2001", "social"),
+    ("on tiktok - bendy.lou.x", "social"),
+    ("our daughter Maisie Carter is at Park Lane Academy", "name"),
+    ("look for me on Facebook as Wendy Ann Jones", "name"),
+    ("the house on Elm Road, number 31, with the ramp", "address"),
+])
+def test_round9_written_forms(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks @sunflower_88 for the advice", "@bluebird_44 you were right about the GP",
+    "It's a 25 minute drive to the hospital", "about 3 mile walk down the road",
+    "my snap is broken again", "see facebook.com/groups/lupusuk for the group",
+    "qq 12 34 56 c",  # lower case with nothing saying it is an NI number
+    "my son Jack and I went to the clinic", "tablets ordered, 07:30 dose at 0700 hrs",
+    "use code SAVE15 at shop.example.com",
+])
+def test_round9_not_personal_details(text: str) -> None:
+    assert kinds(text) == []

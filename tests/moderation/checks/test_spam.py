@@ -91,3 +91,40 @@ def test_phrase_pasted_three_times() -> None:
     text = "Natural joint relief now - Natural joint relief now - Natural joint relief now"
     assert "spam.repeated_phrase" in rules(text, NEW)
     assert "spam.repeated_phrase" not in rules("help me help me help me help me", NEW)
+
+
+# --- rules round 9 -----------------------------------------------------------------------
+def test_defanged_and_affiliate_short_links() -> None:
+    assert "spam.obfuscated_link" in rules("see hxxp://cure-shop.example for it", OLD)
+    assert "spam.obfuscated_link" in rules("order at gut-reset[.]com today", OLD)
+    assert "spam.url_shortener" in rules("got mine from amzn.to/4abcXYZ", OLD)
+
+
+def test_offer_with_a_link_from_an_established_account() -> None:
+    assert "spam.promo_link" in rules("15% off this week only at joint-gel.shop", OLD)
+    assert "spam.promo_link" in rules("book through my link calmclinic.example/ref/ann", OLD)
+    assert "spam.promo_link" in rules("get it from the official site slimtea.com", OLD)
+    # a link with no offer, and an offer on a trusted site, are ordinary from a member
+    assert rules("this blog helped me: painjournal.example.com/fatigue", OLD) == []
+    assert rules("20% off? no, the https://www.nhs.uk/ page is free", OLD) == []
+
+
+def test_work_from_home_pitch() -> None:
+    assert "spam.work_from_home" in rules(
+        "Made £900 last month from home, message me to find out how", OLD)
+    assert "spam.work_from_home" in rules("I need 3 ladies to join my skincare business", NEW)
+    assert rules("I work from home now and my manager is understanding", OLD) == []
+    assert rules("I earn a bit from home doing alterations, it keeps me sane", OLD) == []
+
+
+def test_keyword_stuffing() -> None:
+    text = "keto uk best keto pills buy keto online keto diet cheap keto gummies"
+    assert "spam.keyword_stuffing" in rules(text, OLD)
+    assert rules("Pain, pain, pain. Pain all day and pain all night, nothing helps.", OLD) == []
+
+
+def test_medicine_with_a_messaging_contact_or_prices() -> None:
+    assert "spam.medicine_sale" in rules("Wickr: @rxuk - oxycodone, diazepam", NEW)
+    assert "spam.medicine_sale" in rules("sertraline and propranolol, message me for prices",
+                                         OLD)
+    assert rules("My gabapentin is out of stock at Boots again", OLD) == []

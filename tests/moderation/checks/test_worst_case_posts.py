@@ -24,7 +24,9 @@ from moderation.checks.types import AuthorMeta
 LONGEST_POST = 20_000
 NEW = AuthorMeta(account_age_days=1, post_count=0)
 # Runs of the characters links and addresses are made of, with nothing that completes one.
-UNITS = ["a.", "a-", "1-", "+1", "www.", "a@", "a at a dot ", "x.y", "a_b.", "a(at)b.", "a dot "]
+UNITS = ["a.", "a-", "1-", "+1", "www.", "a@", "a at a dot ", "x.y", "a_b.", "a(at)b.", "a dot ",
+         # round 9: spaced-out emails, O for zero, numbers over lines, defanged links
+         "a ", "a @ a . ", "o1o ", "1\n", "a[.]", "snap is a_"]
 
 
 @pytest.mark.parametrize("unit", UNITS)
