@@ -67,7 +67,7 @@ MEDICINE = re.compile(
     r"sertraline|propranolol|lorazepam|clonazepam|temazepam|nitrazepam|buprenorphine|"
     r"methadone|oramorph|steroids?|insulin|antibiotics|amoxicillin|ivermectin|testosterone|"
     r"meds|medication|pills|tablets|capsules|patches|pens|weed|cannabis|marijuana|thc|"
-    r"sensors|test\s+strips|hydroxychloroquine)\b", _I)
+    r"sensors|test\s+strips)\b", _I)
 #: Talk of what a prescription costs, not a sale ("£9.90 per item", "a prepayment
 #: certificate").
 PRESCRIPTION_CHARGE = re.compile(r"\b(?:prescription\s+(?:charge|item|fee)s?|prepayment|PPC|"

@@ -128,3 +128,8 @@ def test_medicine_with_a_messaging_contact_or_prices() -> None:
     assert "spam.medicine_sale" in rules("sertraline and propranolol, message me for prices",
                                          OLD)
     assert rules("My gabapentin is out of stock at Boots again", OLD) == []
+
+
+def test_a_prescribed_drug_with_a_price_is_no_sale() -> None:
+    # hydroxychloroquine is a lupus and arthritis drug members talk about, prices included
+    assert rules("My hydroxychloroquine was £12 at the private pharmacy abroad", OLD) == []
