@@ -36,7 +36,7 @@ HELPLINE_DIGITS: frozenset[str] = frozenset(
 )
 _HELPLINE_LOCAL = {d[1:] for d in HELPLINE_DIGITS if d.startswith("0")}
 
-_PHONE_PREFIX = re.compile(r"^\s*(?:\+|00|\(?0)")
+_PHONE_PREFIX = re.compile(r"^\s*(?:\(?\+|00|\(?0)")
 #: Freephone and non-geographic ranges (0800/0808, 03xx, 084x/087x, 0500): charities,
 #: services and firms use them, people almost never do, so one is a personal detail only
 #: when the poster says it is theirs ("ring me on", "my number").
@@ -207,9 +207,15 @@ EMAIL_SPOKEN = re.compile(
 
 #: An address with spaces put in ("p a u l @ example . net", "jo @ example.com"): an @
 #: with a dotted domain ending in a known suffix. The letters before are bounded.
+_DOT_ANY = r"(?:\s*\.\s*|\s*\(dot\)\s*|\s*\[dot\]\s*|\s+dot\s+)"
 EMAIL_SPACED = re.compile(
-    r"(?<![\w.+-])(?:\w\s){0,40}[\w.+-]{1,64}\s*@\s*[\w-]{1,63}(?:\s*\.\s*[\w-]{1,63}){0,3}?"
-    r"\s*\.\s*" + _TLD + r"\b", _I)
+    r"(?<![\w.+-])(?:\w\s){0,40}[\w.+-]{1,64}\s*@\s*[\w-]{1,63}(?:" + _DOT_ANY
+    + r"[\w-]{1,63}){0,3}?" + _DOT_ANY + _TLD + r"\b", _I)
+#: "my email is jsmith at example.org", "email me mike at example.com": a plain "at" is an
+#: address's only right after the word email (elsewhere "at nhs.uk" is a website).
+EMAIL_AFTER_WORD = re.compile(
+    r"\be-?mail(?:'s|\s+address(?:'s)?)?\s*(?:is|me(?:\s+on)?|:|-)?\s*"
+    r"([a-z][\w.+-]{0,63}\s+at\s+[\w-]{1,63}(?:\.[\w-]{1,63}){0,4}\." + _TLD + r")\b", _I)
 
 _AT_BRACKET = r"(?:\(at\)|\[at\]|\{at\}|<at>)"
 EMAIL_BRACKETED = re.compile(
@@ -226,6 +232,10 @@ EMAIL_BRACKETED = re.compile(
 
 # --- postcode / address ------------------------------------------------------------------
 POSTCODE = re.compile(r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s?\d[ABD-HJLNP-UW-Z]{2}\b")
+#: In lower case ("ls6 2qt") only when the word postcode comes just before.
+POSTCODE_ANY_CASE = re.compile(
+    r"\bpost\s?code(?:'s|\s+is|\s*:|\s*-)?\s*((?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s?\d"
+    r"[ABD-HJLNP-UW-Z]{2})\b", _I)
 _SUFFIX_CLEAR = (r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Crescent|Drive|Terrace|Gardens|"
                  r"Grove|Mews|Parade|Boulevard|Cottages)")
 _SUFFIX_ANY = (_SUFFIX_CLEAR[:-1] + r"|Way|Court|Place|Park|View|Hill|Row|Square|Walk|Green|"
@@ -253,11 +263,14 @@ RESIDENCE = re.compile(
 # --- NHS / CHI / NI / DOB / other ids ------------------------------------------------------
 NHS_SPACED = re.compile(r"(?<![\d-])\d{3}[ -]\d{3}[ -]\d{4}(?![\d-])")
 TEN_DIGITS = re.compile(r"(?<![\d+])\d{10}(?!\d)")
+#: Ten digits grouped some other way ("9990 587 914"), read as an NHS number with ID words.
+TEN_DIGITS_GROUPED = re.compile(r"(?<![\d+-])\d(?:[ -]?\d){9}(?![\d-])")
 _ID_CONTEXT = re.compile(
     r"\b(?:nhs|chi|patient|hospital|number|no\.?|num|id|records?|wristband|health)\b", _I)
-NI_NUMBER = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
+_NHS_WORD = re.compile(r"\b(?:nhs|chi)\b", _I)
+NI_NUMBER = re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b")
 #: In lower case ("qq 65 43 21 b") only when the words say what it is.
-NI_NUMBER_ANY_CASE = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", _I)
+NI_NUMBER_ANY_CASE = re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b", _I)
 _NI_CONTEXT = re.compile(r"\b(?:national\s+insurance|NI|NINO|N\.I\.)", _I)
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
@@ -265,6 +278,8 @@ _DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d|\d{1,2}(?:st|nd|rd|th)?\s+(
          + _MONTH + r",?(?:\s+(?:19|20)\d\d)?|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?"
          r"(?:\s+(?:19|20)\d\d)?)")
 DOB = re.compile(r"\b(?:born|DOB|D\.O\.B\.?|date\s+of\s+birth|birthday\s+is)\b[:\s,]*"
+                 # "born in Leeds on 5/6/77"
+                 r"(?:(?:in|at)\s+(?:[A-Z][\w'-]+\s+){1,3}(?=on\b))?"
                  r"(?:(?:is|was|=|-)\s+)?(?:on\s+)?(?:the\s+)?" + _DATE, _I)
 OTHER_ID = re.compile(
     r"\b(?:hospital|patient|MRN|CHI|unit|case|NHS)\s+(?:number|no\.?|ID|#)"
@@ -305,7 +320,7 @@ SOCIAL = re.compile(
     _I)
 #: A profile link ("facebook.com/john.smith.4521", "tiktok.com/@jo"), not a group or page.
 SOCIAL_LINK = re.compile(
-    r"\b(?:facebook|fb|instagram|twitter|x|tiktok|linkedin|threads)\.com/"
+    r"\b(?:facebook|fb|instagram|twitter|x|tiktok|linkedin|threads)\.com/(?:in/)?"
     r"(?!(?:groups|pages|events|hashtag|help|watch|share|reel|p)\b)@?[\w.-]{3,60}", _I)
 #: A handle without its @ after the platform's name ("my snap is kerry_b_88", "snapchat -
 #: tom.b.1999", "Instagram, my username is crohnie.warrior.beth"): only a word shaped like
@@ -314,6 +329,11 @@ SOCIAL_NAMED = re.compile(
     r"\b(?:insta(?:gram)?|ig|twitter|tiktok|snap(?:chat)?|telegram|discord|threads|bluesky|"
     r"kik)\b[^.!?\n@]{0,30}?(?:\bis|:|\s-|\bas|\busername|\bhandle)\s*['\"]?"
     r"([a-z][a-z\d]*(?:[._][a-z\d]+)+|[a-z]{2,}\d{2,})\b", _I)
+#: The handle first: "I'm sarahs_spoonie on insta", "follow me @jo.b on TikTok".
+SOCIAL_BEFORE = re.compile(
+    r"\b(?:I'm|I\s+am|find\s+me|follow\s+me|add\s+me)\s+(?:as\s+|at\s+)?@?"
+    r"([a-z][a-z\d]*(?:[._][a-z\d]+)+|[a-z]{2,}\d{2,})\s+on\s+(?:insta(?:gram)?|ig|twitter|"
+    r"tiktok|snap(?:chat)?|telegram|discord|threads|bluesky|kik)\b", _I)
 #: Before a bare @handle: a forum mention of another member ("Thanks @moonbeam_72",
 #: "@Jan_W you asked"), not the poster's own account.
 _MENTION_BEFORE = re.compile(
@@ -361,6 +381,14 @@ def scan_pii(text: str) -> list[Finding]:
             add(_f("pii.nhs_number", "nhs_number", "high",
                    "Looks like an NHS/CHI number (check digit passes, ID wording nearby).",
                    m.span()))
+    for m in TEN_DIGITS_GROUPED.finditer(text):
+        # grouped some other way: only when the words say NHS (an order or booking
+        # reference "no 1234 567 890" passes the check one time in eleven)
+        ctx = text[max(0, m.start() - 40):m.start()]
+        if nhs_check_digit_ok(_digits(m.group())) and _NHS_WORD.search(ctx):
+            add(_f("pii.nhs_number", "nhs_number", "high",
+                   "Looks like an NHS/CHI number (check digit passes, ID wording nearby).",
+                   m.span()))
     for m in OTHER_ID.finditer(text):
         add(_f("pii.other_id", "other_id", "medium", "Looks like a patient or hospital number.",
                m.span()))
@@ -381,6 +409,9 @@ def scan_pii(text: str) -> list[Finding]:
     for m in EMAIL_BRACKETED.finditer(text):
         add(_f("pii.email", "email", "medium", "Looks like an email address written out "
                "with 'at'.", m.span()))
+    for m in EMAIL_AFTER_WORD.finditer(text):
+        add(_f("pii.email", "email", "medium", "Looks like an email address written out "
+               "with 'at'.", m.span(1)))
     for m in EMAIL_SPACED.finditer(text):
         add(_f("pii.email", "email", "medium", "Looks like an email address with spaces "
                "put in.", m.span()))
@@ -398,6 +429,9 @@ def scan_pii(text: str) -> list[Finding]:
                m.span()))
     for m in POSTCODE.finditer(text):
         add(_f("pii.postcode", "postcode", "medium", "Looks like a full UK postcode.", m.span()))
+    for m in POSTCODE_ANY_CASE.finditer(text):
+        add(_f("pii.postcode", "postcode", "medium", "Looks like a full UK postcode.",
+               m.span(1)))
     for pat in NAME_PATTERNS:
         for m in pat.finditer(text):
             words = m.group(1).lower().replace("'", "").split()
@@ -409,7 +443,7 @@ def scan_pii(text: str) -> list[Finding]:
                                                                      m.start()]):
             continue
         add(_f("pii.social", "social", "low", "Looks like a social media handle.", m.span()))
-    for pat in (SOCIAL_LINK, SOCIAL_NAMED):
+    for pat in (SOCIAL_LINK, SOCIAL_NAMED, SOCIAL_BEFORE):
         for m in pat.finditer(text):
             add(_f("pii.social", "social", "low", "Looks like a social media profile.",
                    m.span()))

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from moderation.checks.pii import EMAIL_BRACKETED, EMAIL_SPOKEN
+from moderation.checks.pii import EMAIL_BRACKETED, EMAIL_SPACED, EMAIL_SPOKEN
 from moderation.checks.types import AuthorMeta, Finding
 
 _I = re.I
@@ -42,7 +42,14 @@ OBFUSCATED_URL = re.compile(
     r"|\bh\s*t\s*t\s*p\s*s?\s*:\s*/\s*/(?<=\s/)|\bh\s+t\s*t\s*p\s*s?\s*:\s*/\s*/|"
     r"\bh\s*t\s*t\s*p\s*s?\s+:\s*/\s*/"
     # "defanged" as in a security report: "hxxps://", "cure[.]com", "cure(.)com"
-    r"|\bhxxps?://|(?:\b|(?<=[\w-]{63}))[\w-]{1,63}(?:\[\.\]|\(\.\)|\{\.\})[a-z]{2,6}\b", _I)
+    # a two-part domain spaced out ("healthyyou . com"): matched from the " . ", so that a
+    # long run of word characters is not rescanned from each of them (the name before is
+    # read in scan_spam)
+    r"|(?<=[a-z\d]{3})\s\.\s(?:com|net|org|co\.uk|shop|xyz|info|biz|online|store)\b"
+    # (from the bracket, as the spaced domain above)
+    r"|\bhxxps?://|(?<=[\w-])(?:\[\.\]|\(\.\)|\{\.\})[a-z]{2,6}\b", _I)
+#: How the dots of a link written out are written ("(dot)", " . ", "[.]").
+_WRITTEN_DOT = re.compile(r"\s*(?:\(dot\)|\[dot\]|\sdot\s|\s\.\s|\[\.\]|\(\.\)|\{\.\})\s*", _I)
 SHORTENERS = frozenset(
     "bit.ly tinyurl.com t.co goo.gl ow.ly is.gd buff.ly rebrand.ly cutt.ly shorturl.at "
     "tiny.cc rb.gy t.ly s.id v.gd bl.ink lnkd.in shorte.st adf.ly qr.ae tr.im "
@@ -102,7 +109,12 @@ SCAM_ANY_AGE = re.compile(
     r"\b(?:use\s+my|my)\s+(?:referral|affiliate|discount)\s+(?:link|code)\b|"
     r"\b(?:referral|affiliate)\s+link\b|\bcasino\b|\bfree\s+spins\b|"
     r"\b(?:buy|cheap)\s+(?:\w+\s+){0,3}(?:followers|likes|subscribers)\b|"
-    r"\b\d+\s+(?:instagram|tiktok|youtube)\s+(?:followers|likes|views)\b",
+    r"\b\d+\s+(?:instagram|tiktok|youtube)\s+(?:followers|likes|views)\b|"
+    # money multiplied: "invest £250 and get £2500 back", "double your money"
+    r"\b(?:invest|deposit|put\s+in)\s+£\s?\d[\d,]*[^.!?\n]{0,40}£\s?\d[\d,]*\s+(?:back|profit|"
+    r"returns?)\b|\bdouble\s+your\s+(?:money|investment|savings|bitcoin)\b|"
+    # the healer's testimony: "Dr X cured my herpes with herbs, email him"
+    r"\b(?:spell\s+caster|herbal\s+doctor|native\s+doctor|traditional\s+healer)\b",
     _I)
 #: An offer with a link to a shop, from any account: discount and affiliate codes,
 #: "official site", "via my link", "today only".
@@ -110,7 +122,9 @@ PROMO_WITH_LINK = re.compile(
     r"\b(?:\d+%\s+off|(?:discount|promo|voucher|coupon|affiliate|referral)\s+codes?|"
     r"official\s+(?:site|website|store|shop)|(?:via|through|using|with)\s+my\s+link|"
     r"(?:today|this\s+week(?:end)?)\s+only|(?:buy|get|order)\s+(?:yours|it\s+now|now|today)|"
-    r"use\s+(?:my\s+)?code)\b"
+    r"use\s+(?:my\s+)?code|download\s+(?:it\s+|the\s+app\s+)?(?:here|now|today)|"
+    # money made, told with a link: "my cousin made £10,000 with this app"
+    r"(?:made|making|earned|earning|earns?)\s+(?:over\s+|up\s+to\s+)?£\s?\d)\b"
     r"|\bcode\s+(?-i:[A-Z][A-Z0-9]{3,})\b", _I)
 _REF_IN_URL = re.compile(r"[/?&](?:ref|aff|affiliate|referral|partner)[=/]", _I)
 #: Money from home, a pitch at any age when it asks to be contacted.
@@ -123,13 +137,22 @@ CONTACT_ME = re.compile(
     r"\b(?:message|DM|PM|inbox|text|email|contact)\s+me\b|\bget\s+in\s+touch\b|"
     r"\bcomment\s+(?:\w+\s+)?below\b|\blink\s+in\s+(?:my\s+)?bio\b", _I)
 
+#: The healer's testimony at any age: a cure by herbs or spells, then "email him" ("Dr X
+#: cured my herpes with herbs, email him"). Both parts: a member thanking a surgeon who
+#: "cured my back" and saying "message him" has no herbs or spells.
+HEALER_CURED = re.compile(
+    r"\b(?:cured|healed)\s+(?:my|me|him|her)\b[^.!?\n]{0,60}\b(?:contact|email|e-mail|"
+    r"whats\s?app|message|text)\s+(?:him|her|them|dr|doctor)\b", _I)
+HEALER_WORDS = re.compile(r"\b(?:herbs?|herbal|spells?|roots|testimony|native|witch\s*doctor)\b",
+                          _I)
+
 # Promotional wording that is spam from a new or low-post account.
 PROMO_NEW = re.compile(
     r"\b(?:click\s+here|check\s+(?:out\s+)?my\s+(?:profile|blog|page|channel|site)|"
     r"visit\s+my\s+(?:profile|page|site)|DM\s+me\s+for|invest(?:ing|ment|ments|or|ors)?|"
     r"bitcoin|crypto|forex|broker|payday\s+loans?|bad\s+credit|promo\s+code|\d+%\s+off|code\s+[A-Z0-9]{4,}|"
     r"free\s+(?:ebook|e-book|gift|trial|iphone|sample)|giveaway|bulk\s+buy|wholesale|"
-    r"seo\b|rank\s+#?1|services\s+for\s+your|(?:our|my)\s+(?:agency|clinic|shop|store|"
+    r"seo\b|rank\s+#?1|free\s+consultation|call\s+(?:us\s+)?(?:now|today)|services\s+for\s+your|(?:our|my)\s+(?:agency|clinic|shop|store|"
     r"business|channel)|google\s+(?:them|it)|hello\s+dear|"
     r"be\s+your\s+friend|cures|herbal\s+(?:capsules|remedy|pills)|email\s+me\s+at|"
     r"contact\s+(?:us|me|our)|order\s+now|buy\s+now|sign[\s-]?up|"
@@ -184,12 +207,16 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
                                "A link to a shop with an offer or referral code.",
                                m.span(), "link"))
     if not out:
-        emails = [m.span() for pat in (EMAIL_SPOKEN, EMAIL_BRACKETED) for m in pat.finditer(text)]
+        emails = [m.span() for pat in (EMAIL_SPOKEN, EMAIL_BRACKETED, EMAIL_SPACED)
+                  for m in pat.finditer(text)]
         for m in OBFUSCATED_URL.finditer(text):
             if any(m.start() < b and a < m.end() for a, b in emails):
                 continue  # an email address written out: personal details, not a link
-            if not _trusted(re.sub(r"\s*(?:\(dot\)|\[dot\]|\sdot\s|\s\.\s)\s*", ".",
-                                   m.group()).lower().removeprefix("www.")):
+            written = m.group()
+            if written[0] in " \t\n[({":  # " . com", "[.]com": the name is the word before
+                name = re.search(r"[\w-]{1,63}$", text[max(0, m.start() - 63):m.start()])
+                written = (name.group() if name else "") + written
+            if not _trusted(_WRITTEN_DOT.sub(".", written).lower().removeprefix("www.")):
                 out.append(Finding("spam.obfuscated_link", "spam", "medium",
                                    "A link written out so that it does not look like one.",
                                    m.span(), "link"))
@@ -209,6 +236,11 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
                                "Offers medicine for sale or supply (selling prescription "
                                "medicines is not allowed).", m.span(), "medicine_sale"))
             break
+    healer = HEALER_CURED.search(text)
+    if healer is not None and HEALER_WORDS.search(text):
+        out.append(Finding("spam.healer_testimony", "spam", "medium",
+                           "A cure by herbs or spells, with the healer's contact.",
+                           healer.span(), "scam"))
     pitch = WFH_PITCH.search(text)
     if pitch is not None and (new or CONTACT_ME.search(text)):
         out.append(Finding("spam.work_from_home", "spam", "medium",

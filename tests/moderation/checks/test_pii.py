@@ -138,3 +138,28 @@ def test_round9_written_forms(text: str, kind: str) -> None:
 ])
 def test_round9_not_personal_details(text: str) -> None:
     assert kinds(text) == []
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("e-mail me ann.b at example.net", "email"),
+    ("my email address is pat at example.org thanks", "email"),
+    ("dan@example (dot) com", "email"),
+    ("postcode is bd7 1dp", "postcode"),
+    ("my NHS no. 9995 890 623", "nhs_number"),
+    ("NI no QQ-65-43-21-B", "ni_number"),
+    ("I'm hannah_walks on tiktok", "social"),
+    ("linkedin.com/in/amy-price-42", "social"),
+    ("call (+44) 07700 900 765", "phone"),
+    ("I was born in Bradford Royal on 12/12/80", "dob"),
+])
+def test_round9_more_forms(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "contact them at versusarthritis.org", "the postcode lottery for treatment",
+    "booking no 9990 587 914",  # passes the check, but the words say booking, not NHS
+    "ref 1234 567 890 on the letter", "I'm back on tiktok for the cat videos",
+])
+def test_round9_more_not_personal_details(text: str) -> None:
+    assert kinds(text) == []

@@ -133,3 +133,27 @@ def test_medicine_with_a_messaging_contact_or_prices() -> None:
 def test_a_prescribed_drug_with_a_price_is_no_sale() -> None:
     # hydroxychloroquine is a lupus and arthritis drug members talk about, prices included
     assert rules("My hydroxychloroquine was £12 at the private pharmacy abroad", OLD) == []
+
+
+def test_round9_more_spam_forms() -> None:
+    assert "spam.obfuscated_link" in rules("all at gutfix . com", OLD)
+    assert "spam.new_account_promo" in rules("Book a free consultation with us", NEW)
+    assert "spam.scam_wording" in rules("put in £100 and take £900 back in a week", OLD)
+    assert "spam.scam_wording" in rules("I can double your savings in a month", OLD)
+    assert "spam.promo_link" in rules("I earned £3,000 in May, download the app here: "
+                                      "cashapp.example.com", OLD)
+    assert "spam.healer_testimony" in rules(
+        "Dr Ade healed me with roots and herbs, contact him on his email", OLD)
+
+
+def test_round9_more_ordinary() -> None:
+    assert rules("I did it . Then I slept for a day", OLD) == []
+    assert rules("The physio cured my back pain, message him if you want his details", OLD) == []
+    assert rules("I made £20 at the car boot, photos on my blog jo.example.com", OLD) == []
+
+
+def test_a_trusted_site_spaced_out_is_no_obfuscated_link() -> None:
+    assert rules("their page at versusarthritis . org explains it", OLD) == []
+    assert rules("see nhs[.]uk for the leaflet", OLD) == []
+    # an email address spaced out is personal details, not a link
+    assert rules("mail me: k i m @ example . org", OLD) == []
