@@ -10,7 +10,7 @@ import re
 
 import phonenumbers
 
-from moderation.checks.text import sentences
+from moderation.checks.text import sentence_at, sentences
 from moderation.checks.types import Finding
 
 _I = re.I
@@ -40,7 +40,7 @@ _PHONE_PREFIX = re.compile(r"^\s*(?:\(?\+|00|\(?0)")
 #: Freephone and non-geographic ranges (0800/0808, 03xx, 084x/087x, 0500): charities,
 #: services and firms use them, people almost never do, so one is a personal detail only
 #: when the poster says it is theirs ("ring me on", "my number").
-_SERVICE_RANGE = re.compile(r"^0(?:80[08]|3[0-79]\d|8[47]\d|500)")
+_SERVICE_RANGE = re.compile(r"^0(?:80[08]|3[0-79]\d|8[47]\d|500|9\d\d)")
 _MINE = re.compile(r"\b(?:my|me|mine|our|us|I'm|I\s+am|we're)\b[^.!?\n]{0,40}$", _I)
 #: Digits written as words ("07700 nine zero zero 415"), read as digits inside a run
 #: that has at least PHONE_WORD_DIGITS digits in all.
@@ -77,6 +77,10 @@ def phone_view(text: str) -> str:
     return _O_FOR_ZERO.sub(lambda m: m.group().replace("O", "0").replace("o", "0"), text)
 
 
+#: "447700900808": a mobile with the country code and no plus, run together.
+MOBILE_44 = re.compile(r"(?<![\d+])44\s?7\d{3}\s?\d{6}(?!\d)")
+
+
 def _phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
     out: list[Finding] = []
     seen = text
@@ -93,13 +97,19 @@ def _phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
             continue
         if len(str(m.number.national_number)) < 9 or _is_helpline(raw):
             continue
-        if _is_service_number(raw) and not _MINE.search(seen[max(0, m.start - 60):m.start]):
+        before = seen[max(0, m.start - 60):m.start]
+        if _is_service_number(raw) and not _MINE.search(before):
             continue
         span = (m.start, m.end)
         if _overlaps(span, taken):
             continue
         out.append(Finding("pii.phone", "pii", "medium",
                            "Looks like a phone number (not a known helpline).", span, "phone"))
+    for m in MOBILE_44.finditer(text):
+        if not _overlaps(m.span(), taken) and not any(
+                _overlaps(m.span(), [f.span]) for f in out if f.span):
+            out.append(Finding("pii.phone", "pii", "medium", "Looks like a mobile number with "
+                               "the country code.", m.span(), "phone"))
     return out
 
 
@@ -258,6 +268,11 @@ RESIDENCE = re.compile(
     r"\b(?:I|we|she|he|they|mum|dad)\s+(?:live|lives|living|'re|'m|am|are|is)\s+"
     r"(?:at|on|in|next\s+door\s+to|opposite|above|behind|near)\b[^.!?]{0,40}?"
     r"\b(?:[A-Z][a-z'-]+\s+)+" + _SUFFIX_ANY + r"\b"
+    # "our house is the last one on Ferncliffe Drive"
+    r"|\b(?:[Oo]ur|[Mm]y)\s+(?:house|home|flat|bungalow|place)\s+is\b[^.!?]{0,40}?\b(?:on|in|at)\s+"
+    r"(?:[A-Z][a-z'-]+\s+)+" + _SUFFIX_ANY + r"\b"
+    # "Flat 12, Beech House": a flat's number and its building's name
+    r"|\b(?:[Ff]lat|[Aa]partment|[Aa]pt\.?)\s+\d{1,4}[a-z]?,?\s+[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"
 )
 
 # --- NHS / CHI / NI / DOB / other ids ------------------------------------------------------
@@ -268,6 +283,10 @@ TEN_DIGITS_GROUPED = re.compile(r"(?<![\d+-])\d(?:[ -]?\d){9}(?![\d-])")
 _ID_CONTEXT = re.compile(
     r"\b(?:nhs|chi|patient|hospital|number|no\.?|num|id|records?|wristband|health)\b", _I)
 _NHS_WORD = re.compile(r"\b(?:nhs|chi)\b", _I)
+#: Ten digits said to be an order's, parcel's or booking's are not an NHS number, even when
+#: they pass the check (one in eleven do).
+_NOT_NHS = re.compile(r"\b(?:order|tracking|parcel|booking|invoice|reference|ref|account|"
+                      r"policy|confirmation|delivery|transaction)\b", _I)
 NI_NUMBER = re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b")
 #: In lower case ("qq 65 43 21 b") only when the words say what it is.
 NI_NUMBER_ANY_CASE = re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b", _I)
@@ -277,16 +296,23 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 _DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
          + _MONTH + r",?(?:\s+(?:19|20)\d\d)?|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?"
          r"(?:\s+(?:19|20)\d\d)?)")
-DOB = re.compile(r"\b(?:born|DOB|D\.O\.B\.?|date\s+of\s+birth|birthday\s+is)\b[:\s,]*"
+DOB = re.compile(r"(?:\b(?:born|DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|birthday\s+is)\b|"
+                 r"\bb\.)[:\s,]*"
                  # "born in Leeds on 5/6/77"
                  r"(?:(?:in|at)\s+(?:[A-Z][\w'-]+\s+){1,3}(?=on\b))?"
                  r"(?:(?:is|was|=|-)\s+)?(?:on\s+)?(?:the\s+)?" + _DATE, _I)
+#: "a 14/03/68 baby": a birth date said as a kind of baby.
+DOB_BABY = re.compile(r"\b(?:a|an)\s+(\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d)\s+baby\b", _I)
+_BORN_WORD = re.compile(r"born|birthday", _I)
+_HAS_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d\d|(?:19|20)\d\d")
 OTHER_ID = re.compile(
     r"\b(?:hospital|patient|MRN|CHI|unit|case|NHS)\s+(?:number|no\.?|ID|#)"
     # "hospital number at the LGI is ..."
     r"(?:\s+(?:at|for|from|in|on)(?:\s+[\w']{1,30}){1,3})?\s*(?:is|:|-)?\s*"
     # "RR8 123456", "M0098765", "K1234567"
-    r"(?:[A-Z]{1,4}\d{0,2}\s?)?\d{5,}\b", _I)
+    r"(?:[A-Z]{1,4}\d{0,2}\s?)?\d{5,}\b"
+    # "MRN 00456789": a medical record number needs no "number" after it
+    r"|\bMRN\s*[:#]?\s*[A-Z]{0,4}\d{5,}\b", _I)
 
 # --- names, handles, workplace -------------------------------------------------------------
 _NOT_NAME = frozenset(
@@ -310,10 +336,20 @@ NAME_PATTERNS = (
                r"(?:son|daughter|lad|lass|boy|girl|grandson|granddaughter|niece|nephew|child|"
                r"husband|wife|partner|mum|dad|mother|father|brother|sister|nan|gran|grandad|"
                r"grandma|grandpa),?\s+" + _FULL_NAME),
+    # "I'm on FB - search Sandra Owusu"
+    re.compile(r"\b(?i:facebook|fb|insta(?:gram)?|linkedin)\b[^.!?\n]{0,20}\b(?i:search"
+               r"(?:\s+for)?|look\s+(?:me\s+)?up|find\s+me\s+as)\s+"
+               r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"),
     # "I'm on Facebook as Gemma Louise Hartley"
     re.compile(r"\b(?:[Ff]acebook|FB|[Ll]inked[Ii]n)\s+(?:as|under)\s+"
                r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"),
 )
+#: A school by name ("Westfield Primary", "Brookfield High"): with a full name in the same
+#: sentence, a child who can be found.
+SCHOOL = re.compile(r"\b[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?\s+(?:Primary|Juniors|Infants|Academy|"
+                    r"High|School|Nursery|Grammar|College)\b")
+_SCHOOL_WORDS = frozenset("primary juniors infants academy high school nursery grammar college "
+                          "year class reception".split())
 SOCIAL = re.compile(
     r"\b(?:instagram|insta|ig|twitter|tiktok|facebook|fb|snapchat|snap|telegram|discord|"
     r"threads|bluesky|x)\b[^.!?\n]{0,25}@[\w.]{3,}|(?<![\w./])@[A-Za-z_][\w.]{5,}\b(?!\.\w)",
@@ -377,7 +413,8 @@ def scan_pii(text: str) -> list[Finding]:
                    "Looks like an NHS number (passes the check digit).", m.span()))
     for m in TEN_DIGITS.finditer(text):
         ctx = text[max(0, m.start() - 40):m.start()]
-        if nhs_check_digit_ok(m.group()) and _ID_CONTEXT.search(ctx):
+        if (nhs_check_digit_ok(m.group()) and _ID_CONTEXT.search(ctx)
+                and (_NHS_WORD.search(ctx) or not _NOT_NHS.search(ctx))):
             add(_f("pii.nhs_number", "nhs_number", "high",
                    "Looks like an NHS/CHI number (check digit passes, ID wording nearby).",
                    m.span()))
@@ -400,7 +437,12 @@ def scan_pii(text: str) -> list[Finding]:
             add(_f("pii.ni_number", "ni_number", "high", "Looks like a National Insurance "
                    "number.", m.span()))
     for m in DOB.finditer(text):
+        # "born on 3rd March, the same day as my dad": a birthday with no year identifies no one
+        if _BORN_WORD.match(m.group()) and not _HAS_YEAR.search(m.group()):
+            continue
         add(_f("pii.dob", "dob", "medium", "Looks like a date of birth.", m.span()))
+    for m in DOB_BABY.finditer(text):
+        add(_f("pii.dob", "dob", "medium", "Looks like a date of birth.", m.span(1)))
     for m in EMAIL.finditer(text):
         add(_f("pii.email", "email", "medium", "Looks like an email address.", m.span()))
     for m in EMAIL_SPOKEN.finditer(text):
@@ -438,6 +480,15 @@ def scan_pii(text: str) -> list[Finding]:
             if any(w in _NOT_NAME for w in words):
                 continue
             add(_f("pii.name", "name", "low", "Looks like someone's full name.", m.span(1)))
+    for m in SCHOOL.finditer(text):
+        a, b = sentence_at(text, m.start())
+        for n in re.finditer(_FULL_NAME, text[a:b]):
+            span = (a + n.start(1), a + n.end(1))
+            words = n.group(1).lower().replace("'", "").split()
+            if _overlaps(span, [m.span()]) or any(w in _NOT_NAME or w in _SCHOOL_WORDS
+                                                  for w in words):
+                continue
+            add(_f("pii.name", "name", "low", "A full name with a school's.", span))
     for m in SOCIAL.finditer(text):
         if m.group().startswith("@") and _MENTION_BEFORE.search(text[max(0, m.start() - 30):
                                                                      m.start()]):

@@ -74,7 +74,8 @@ MEDICINE = re.compile(
     r"sertraline|propranolol|lorazepam|clonazepam|temazepam|nitrazepam|buprenorphine|"
     r"methadone|oramorph|steroids?|insulin|antibiotics|amoxicillin|ivermectin|testosterone|"
     r"meds|medication|pills|tablets|capsules|patches|pens|weed|cannabis|marijuana|thc|"
-    r"sensors|test\s+strips)\b", _I)
+    r"sensors|test\s+strips|oxys?|xans|percs|"
+    r"(?:weight[\s-]?loss|fat[\s-]?loss|slimming|skinny)\s+(?:jabs?|injections?|pens?))\b", _I)
 #: Talk of what a prescription costs, not a sale ("£9.90 per item", "a prepayment
 #: certificate").
 PRESCRIPTION_CHARGE = re.compile(r"\b(?:prescription\s+(?:charge|item|fee)s?|prepayment|PPC|"
@@ -85,7 +86,8 @@ SALE = re.compile(
     r"next[-\s]day\s+delivery|buy\s+(?:\w+\s+){0,6}online|online\s+pharmacy|can\s+get\s+you|"
     r"going\s+cheap|anyone\s+want\s+my|order\s+now|wholesale|can\s+post|cash\s+only|"
     r"price\s+list|half\s+price|cheaper\s+than|postage|snap\s+me|(?:whats\s?app|telegram)\s+"
-    r"(?:me|for)|(?:on|via)\s+(?:whats\s?app|telegram)|all\s+available|"
+    r"(?:me|for)|(?:on|via)\s+(?:whats\s?app|telegram)|all\s+available|anyone\s+want\s+(?:some|any)|"
+    r"for\s+(?:the\s+)?best\s+prices?|"
     # "Email us for prices", "message me for the price list"
     r"(?:email|e-mail|message|text|contact|DM|PM|inbox)\s+(?:us|me)\s+for\s+(?:the\s+)?"
     r"(?:prices?|price\s+list|details|stock))\b"
@@ -114,7 +116,10 @@ SCAM_ANY_AGE = re.compile(
     r"\b(?:invest|deposit|put\s+in)\s+£\s?\d[\d,]*[^.!?\n]{0,40}£\s?\d[\d,]*\s+(?:back|profit|"
     r"returns?)\b|\bdouble\s+your\s+(?:money|investment|savings|bitcoin)\b|"
     # the healer's testimony: "Dr X cured my herpes with herbs, email him"
-    r"\b(?:spell\s+caster|herbal\s+doctor|native\s+doctor|traditional\s+healer)\b",
+    r"\b(?:spell\s+caster|herbal\s+doctor|native\s+doctor|traditional\s+healer)\b|"
+    r"\bno\s+credit\s+checks?\b|\bwe\s+lend\b|"
+    # an affiliate's code: "with my code JO50", "use my discount code"
+    r"\b(?:with|use|using)\s+my\s+(?:\w+\s+)?code\b",
     _I)
 #: An offer with a link to a shop, from any account: discount and affiliate codes,
 #: "official site", "via my link", "today only".
@@ -129,13 +134,15 @@ PROMO_WITH_LINK = re.compile(
 _REF_IN_URL = re.compile(r"[/?&](?:ref|aff|affiliate|referral|partner)[=/]", _I)
 #: Money from home, a pitch at any age when it asks to be contacted.
 WFH_PITCH = re.compile(
-    r"(?:\b(?:earn|income|money|cash)\b|£\s?\d)[^.!?\n]{0,40}\bfrom\s+home\b|"
+    r"(?:\b(?:earn|income|money|cash)\b|£\s?\d)[^.!?\n]{0,40}\bfrom\s+(?:home|(?:your|their|"
+    r"my)\s+(?:phone|sofa|laptop|bed))\b|"
     r"\bfrom\s+home\b[^.!?\n]{0,40}(?:\bearn|£\s?\d)|\bwork\s+from\s+home\s+with\s+me\b|"
     r"\blooking\s+for\s+\d+\s+(?:\w+\s+)?(?:people|ladies|mums|women|men)\b|"
     r"\bjoin(?:ing)?\s+my\s+(?:\w+\s+){0,2}business\b", _I)
 CONTACT_ME = re.compile(
     r"\b(?:message|DM|PM|inbox|text|email|contact)\s+me\b|\bget\s+in\s+touch\b|"
-    r"\bcomment\s+(?:\w+\s+)?below\b|\blink\s+in\s+(?:my\s+)?bio\b", _I)
+    r"\bcomment\s+(?:\w+\s+)?below\b|\blink\s+in\s+(?:my\s+)?bio\b|\bhit\s+me\s+up\b|"
+    r"\bask\s+me\s+how\b", _I)
 
 #: The healer's testimony at any age: a cure by herbs or spells, then "email him" ("Dr X
 #: cured my herpes with herbs, email him"). Both parts: a member thanking a surgeon who
@@ -143,6 +150,16 @@ CONTACT_ME = re.compile(
 HEALER_CURED = re.compile(
     r"\b(?:cured|healed)\s+(?:my|me|him|her)\b[^.!?\n]{0,60}\b(?:contact|email|e-mail|"
     r"whats\s?app|message|text)\s+(?:him|her|them|dr|doctor)\b", _I)
+#: A cure for a lasting disease claimed for someone, with a way to reach the healer ("he
+#: cured my husband's diabetes... His number is +234...").
+CURE_CLAIM = re.compile(
+    r"\b(?:cured|reversed|healed|got\s+rid\s+of)\s+(?:my|his|her|me|our|their)\s+(?:\w+'s\s+)?"
+    r"(?:type\s*[12]\s+)?(?:diabetes|herpes|hiv|cancer|ms|arthritis|lupus|crohn'?s|copd|"
+    r"fibromyalgia|epilepsy|parkinson'?s|dementia|hepatitis|kidney\s+disease)\b", _I)
+HEALER_CONTACT = re.compile(
+    r"\b(?:his|her)\s+(?:number|mobile|phone|email|whats\s?app)\b|"
+    r"\b(?:contact|email|message|call|text|whats\s?app)\s+(?:him|her)\b|"
+    r"\+(?!44)\d{1,3}[\s-]?\d{2,4}[\s-]?\d{3}[\s-]?\d{3,4}\b", _I)
 HEALER_WORDS = re.compile(r"\b(?:herbs?|herbal|spells?|roots|testimony|native|witch\s*doctor)\b",
                           _I)
 
@@ -158,7 +175,9 @@ PROMO_NEW = re.compile(
     r"contact\s+(?:us|me|our)|order\s+now|buy\s+now|sign[\s-]?up|"
     # asking to be contacted privately or off the forum
     r"(?:pop|drop|send|shoot|slide)\s+(?:me\s+|into\s+my\s+)?(?:a\s+)?(?:DMs?|PM|inbox|msg)|"
-    r"DM\s+(?:me|for)|PM\s+me|inbox\s+me|link\s+in\s+(?:my\s+)?(?:bio|profile)|"
+    r"DM\s+(?:me|for)|PM\s+me|inbox\s+me|"
+    r"link\s+in\s+(?:my\s+|the\s+)?(?:bio|profile|comments?)|"
+    r"link\s+below|hit\s+me\s+up|ask\s+me\s+how|"
     r"in\s+my\s+(?:bio|profile)|(?:whats\s?app|telegram|signal|snap(?:chat)?)\s+(?:me|us|group|"
     r"channel|for)|(?:on|via)\s+(?:whats\s?app|telegram)|join\s+(?:our|my)\s+(?:\w+\s+){0,4}"
     r"(?:group|channel|course|team|programme|program)|"
@@ -207,9 +226,11 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
                                "A link to a shop with an offer or referral code.",
                                m.span(), "link"))
     if not out:
-        emails = [m.span() for pat in (EMAIL_SPOKEN, EMAIL_BRACKETED, EMAIL_SPACED)
-                  for m in pat.finditer(text)]
+        emails: list[tuple[int, int]] | None = None
         for m in OBFUSCATED_URL.finditer(text):
+            if emails is None:  # only when a link may be written out: three scans saved
+                emails = [e.span() for pat in (EMAIL_SPOKEN, EMAIL_BRACKETED, EMAIL_SPACED)
+                          for e in pat.finditer(text)]
             if any(m.start() < b and a < m.end() for a, b in emails):
                 continue  # an email address written out: personal details, not a link
             written = m.group()
@@ -237,7 +258,9 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
                                "medicines is not allowed).", m.span(), "medicine_sale"))
             break
     healer = HEALER_CURED.search(text)
-    if healer is not None and HEALER_WORDS.search(text):
+    if healer is None or not HEALER_WORDS.search(text):
+        healer = CURE_CLAIM.search(text) if HEALER_CONTACT.search(text) else None
+    if healer is not None:
         out.append(Finding("spam.healer_testimony", "spam", "medium",
                            "A cure by herbs or spells, with the healer's contact.",
                            healer.span(), "scam"))

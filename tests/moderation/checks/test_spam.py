@@ -157,3 +157,20 @@ def test_a_trusted_site_spaced_out_is_no_obfuscated_link() -> None:
     assert rules("see nhs[.]uk for the leaflet", OLD) == []
     # an email address spaced out is personal details, not a link
     assert rules("mail me: k i m @ example . org", OLD) == []
+
+
+def test_round9_spam_forms_b() -> None:
+    assert "spam.new_account_promo" in rules("Dropped a dress size, link in comments", NEW)
+    assert "spam.healer_testimony" in rules(
+        "Mama Grace cured my sister's lupus. Her whatsapp is +233 24 555 0198", OLD)
+    assert "spam.work_from_home" in rules("Making £200 a day from my phone, ask me how", OLD)
+    assert "spam.medicine_sale" in rules("slimming jabs £45 each, can post", OLD)
+    assert "spam.medicine_sale" in rules("anyone want some xans", NEW)
+    assert "spam.scam_wording" in rules("Fast loans, no credit check, apply today", OLD)
+    assert "spam.scam_wording" in rules("10% off with my code SUE10", OLD)
+
+
+def test_round9_ordinary_b() -> None:
+    assert rules("The chemo cured my cancer and I can't thank the oncologist enough", OLD) == []
+    assert rules("Weight loss jabs aren't for me, the side effects scare me", OLD) == []
+    assert rules("I make a bit of money from home with my knitting", OLD) == []
