@@ -181,6 +181,8 @@ _MOBILE_TAIL = re.compile(r"(?<![\d+])\d{3}\s?\d{3}(?![\d])")
 
 def _split_mobiles(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
     out: list[Finding] = []
+    if _MOBILE_HEAD.search(text) is None:  # most posts: no sentence to split
+        return out
     for a, b in sentences(text):
         if not _OWN_NUMBER.search(text, a, b):
             continue

@@ -304,7 +304,12 @@ _SHOPPING = frozenset("best cheap cheapest buy online uk shop store sale price p
 _COMMON = frozenset("the a an and or to of for in on at my i is it uk with".split())
 
 
+_SHOPPING_WORD = re.compile(r"\b(?:" + "|".join(sorted(_SHOPPING)) + r")\b", _I)
+
+
 def _keyword_stuffing(text: str) -> tuple[int, int] | None:
+    if _SHOPPING_WORD.search(text) is None:  # most posts: no need to count words
+        return None
     words = [(m.group().lower(), m.span()) for m in _WORD.finditer(text)]
     if len(words) < 8:
         return None
