@@ -77,6 +77,11 @@ def phone_view(text: str) -> str:
     return _O_FOR_ZERO.sub(lambda m: m.group().replace("O", "0").replace("o", "0"), text)
 
 
+#: An old-style local number after the town ("telephone me on Leeds 4960 527").
+TOWN_NUMBER = re.compile(r"\b(?:ring|call|phone|telephone)\s+(?:me|us)\s+(?:on\s+)?[A-Z][a-z]+\s+"
+                         r"\d{3,4}\s?\d{3,4}\b")
+#: A switchboard's number is a hospital's or a firm's, never a person's.
+_SWITCHBOARD = re.compile(r"\bswitchboard\b[^.!?\n]{0,20}$", _I)
 #: "447700900808": a mobile with the country code and no plus, run together.
 MOBILE_44 = re.compile(r"(?<![\d+])44\s?7\d{3}\s?\d{6}(?!\d)")
 
@@ -100,11 +105,17 @@ def _phones(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
         before = seen[max(0, m.start - 60):m.start]
         if _is_service_number(raw) and not _MINE.search(before):
             continue
+        if _SWITCHBOARD.search(before) and not _MINE.search(before):
+            continue
         span = (m.start, m.end)
         if _overlaps(span, taken):
             continue
         out.append(Finding("pii.phone", "pii", "medium",
                            "Looks like a phone number (not a known helpline).", span, "phone"))
+    for m in TOWN_NUMBER.finditer(text):
+        if not _overlaps(m.span(), taken):
+            out.append(Finding("pii.phone", "pii", "medium", "Looks like a phone number after "
+                               "the town's name.", m.span(), "phone"))
     for m in MOBILE_44.finditer(text):
         if not _overlaps(m.span(), taken) and not any(
                 _overlaps(m.span(), [f.span]) for f in out if f.span):
@@ -365,7 +376,7 @@ SOCIAL_LINK = re.compile(
 #: a handle (dots or underscores inside, or letters then digits), not "my snap is broken".
 SOCIAL_NAMED = re.compile(
     r"\b(?:insta(?:gram)?|ig|twitter|tiktok|snap(?:chat)?|telegram|discord|threads|bluesky|"
-    r"kik)\b[^.!?\n@]{0,30}?(?:\bis|:|\s-|\bas|\busername|\bhandle)\s*['\"]?"
+    r"kik)\b[^.!?\n@]{0,30}?(?:\bis|\bit'?s|:|\s-|\bas|\busername|\bhandle)\s*['\"]?"
     r"([a-z][a-z\d]*(?:[._][a-z\d]+)+|[a-z]{2,}\d{2,})\b", _I)
 #: The handle first: "I'm sarahs_spoonie on insta", "follow me @jo.b on TikTok".
 SOCIAL_BEFORE = re.compile(

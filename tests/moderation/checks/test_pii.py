@@ -187,3 +187,10 @@ def test_round9_written_forms_b(text: str, kind: str) -> None:
 ])
 def test_round9_not_personal_details_b(text: str) -> None:
     assert kinds(text) == []
+
+
+def test_round9_studied9c_forms() -> None:
+    assert "phone" in kinds("please ring me on Bradford 4960 112 after tea")
+    assert "social" in kinds("find me on snapchat it's mo.k.1999")
+    assert kinds("the hospital switchboard is 0113 496 0999, ask for the ward") == []
+    assert "phone" in kinds("my switchboard extension is gone, ring me on 0113 496 0998")

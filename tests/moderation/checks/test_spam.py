@@ -174,3 +174,11 @@ def test_round9_ordinary_b() -> None:
     assert rules("The chemo cured my cancer and I can't thank the oncologist enough", OLD) == []
     assert rules("Weight loss jabs aren't for me, the side effects scare me", OLD) == []
     assert rules("I make a bit of money from home with my knitting", OLD) == []
+
+
+def test_round9_studied9c_forms() -> None:
+    assert "spam.scam_wording" in rules("Telegram @x for orders, UK stock", OLD)
+    assert "spam.scam_wording" in rules("Handmade soaps, message me for prices", OLD)
+    assert "spam.scam_wording" in rules("5k TikTok followers for £10", OLD)
+    assert "spam.new_account_promo" in rules("Hello, I sell herbal balm for joints", NEW)
+    assert rules("I'll call them for prices tomorrow and report back", OLD) == []
