@@ -262,7 +262,9 @@ POSTCODE_ANY_CASE = re.compile(
 _SUFFIX_CLEAR = (r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Crescent|Drive|Terrace|Gardens|"
                  r"Grove|Mews|Parade|Boulevard|Cottages)")
 _SUFFIX_ANY = (_SUFFIX_CLEAR[:-1] + r"|Way|Court|Place|Park|View|Hill|Row|Square|Walk|Green|"
-               r"Rise|Avenue|Yard|Wharf|Fields|Meadow|Meadows|Chase|Croft)")
+               r"Rise|Avenue|Yard|Wharf|Fields|Meadow|Meadows|Chase|Croft|"
+               # northern and estate names: "4 Sunny Bank", "11 The Paddock", "Oak Fold"
+               r"Bank|Paddock|Fold|Garth|Brow|Nook|Vale|Dale|Grange|Gate|Lea)")
 HOUSE_STREET = re.compile(
     r"\b(?:(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-z]?,?\s+"
     r"(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b"
@@ -336,7 +338,9 @@ _NOT_NAME = frozenset(
     good great happy sorry thanks thank hi hello dear team group forum crohns long covid
     diabetes cancer uk england scotland wales ireland north south east west""".split()
 )
-_FULL_NAME = r"([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+# (the surname may be O'Brien, McBride or MacLeod)
+_FULL_NAME = (r"([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?\s+(?:[A-Z]'|Ma?c)?[A-Z][a-z]+"
+              r"(?:-[A-Z][a-z]+)?)")
 NAME_PATTERNS = (
     re.compile(r"\b(?:[Mm]y\s+(?:real\s+)?name\s+is|[Mm]y\s+(?:real\s+)?name,|[Ii]'m|I\s+am|"
                r"[Ii]t's|[Tt]his\s+is|[Cc]all\s+me|[Pp]atient)\s+" + _FULL_NAME),
@@ -393,6 +397,9 @@ WORKPLACE = re.compile(
     r"\bI(?:'m|\s+am)\s+(?:the|a|an)\s+[a-z]+(?:\s+[a-z]+)?\s+at\s+(?:the\s+)?[A-Z][\w'&-]+"
     r"(?:\s+(?:on|in)\s+[A-Z]\w+)|\bI\s+work\s+(?:at|for)\s+(?!the\s+NHS\b|NHS\b|home\b)"
     r"(?:the\s+)?[A-Z]\w+(?:\s+[A-Z]\w+)+"
+    # "I work at the Sainsbury's on Kirkstall Road"
+    r"|\bI\s+work\s+(?:at|in)\s+(?:the\s+)?[A-Z][\w'&-]+(?:\s+[A-Z][\w'&-]+)?\s+(?:on|in)\s+"
+    r"(?:[A-Z][a-z'-]+\s+)+" + _SUFFIX_ANY + r"\b"
 )
 
 

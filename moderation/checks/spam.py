@@ -124,7 +124,9 @@ SCAM_ANY_AGE = re.compile(
     r"\b(?:spell\s+caster|herbal\s+doctor|native\s+doctor|traditional\s+healer)\b|"
     r"\bno\s+credit\s+checks?\b|\bwe\s+lend\b|"
     # an affiliate's code: "with my code JO50", "use my discount code"
-    r"\b(?:with|use|using)\s+my\s+(?:\w+\s+)?code\b",
+    r"\b(?:with|use|using)\s+my\s+(?:\w+\s+)?code\b|"
+    # "message me and I'll get you a discount"
+    r"\b(?:message|DM|PM|inbox|text)\s+me\b[^.!?\n]{0,40}\b(?:discount|deal|free\s+sample)\b",
     _I)
 #: An offer with a link to a shop, from any account: discount and affiliate codes,
 #: "official site", "via my link", "today only".
@@ -190,7 +192,9 @@ PROMO_NEW = re.compile(
     r"flash\s+sale|2\s+for\s+1|limited\s+(?:time|spots|offer|places)|shop\s+now|"
     r"subscribe|presale|airdrop|tokens?|coins?\b[^.!?]{0,30}\bmoon\w*|deposit\s+£|"
     r"early\s+bird|results\s+in\s+\d+\s+days|\d+%\s+of\s+(?:users|people|customers))\b"
-    r"|\b(?:whats\s?app|telegram|signal|wickr)\s*:\s*[@+\d]", _I)
+    r"|\b(?:whats\s?app|telegram|signal|wickr)\s*:?\s*[@+\d]|\bbuy\s+cheap\b", _I)
+_UK_MOBILE = re.compile(r"(?<![\d+])(?:\+44\s?|0)7\d{3}[\s-]?\d{3}[\s-]?\d{3}(?!\d)")
+_PRICE = re.compile(r"£\s?\d")
 # As pii.EMAIL, and bounded for the same reason.
 EMAIL_ADDR = re.compile(r"(?:\b|(?<=[\w.+-]{64}))[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 
@@ -283,6 +287,13 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
         out.append(Finding("spam.scam_wording", "spam", "medium",
                            "Wording typical of scams or fraud.", m.span(), "scam"))
         break
+    if new and not any(f.kind == "promo" for f in out):
+        # a new account's phone number with a price: a service or goods advertised
+        phone = _UK_MOBILE.search(text)
+        if phone is not None and _PRICE.search(text):
+            out.append(Finding("spam.new_account_contact", "spam", "low",
+                               "A new account advertising with a phone number and a price.",
+                               phone.span(), "promo"))
     if new:
         for m in PROMO_NEW.finditer(text):
             out.append(Finding("spam.new_account_promo", "spam", "low",

@@ -194,3 +194,13 @@ def test_round9_studied9c_forms() -> None:
     assert "social" in kinds("find me on snapchat it's mo.k.1999")
     assert kinds("the hospital switchboard is 0113 496 0999, ask for the ward") == []
     assert "phone" in kinds("my switchboard extension is gone, ring me on 0113 496 0998")
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("we're at 9 Moor Bank, Otley", "address"),
+    ("post it to 3 The Garth please", "address"),
+    ("my sister Aoife McBride lives nearby", "name"),
+    ("I work in the Tesco on Otley Road, nights", "workplace"),
+])
+def test_round9_studied9d_forms(text: str, kind: str) -> None:
+    assert kind in kinds(text)

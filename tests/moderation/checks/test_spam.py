@@ -182,3 +182,11 @@ def test_round9_studied9c_forms() -> None:
     assert "spam.scam_wording" in rules("5k TikTok followers for £10", OLD)
     assert "spam.new_account_promo" in rules("Hello, I sell herbal balm for joints", NEW)
     assert rules("I'll call them for prices tomorrow and report back", OLD) == []
+
+
+def test_round9_studied9d_forms() -> None:
+    assert "spam.scam_wording" in rules("DM me and I can sort you a discount on the tea", OLD)
+    assert "spam.new_account_contact" in rules("Dog walking £10 an hour, 07700 900 111", NEW)
+    assert "spam.new_account_promo" in rules("Buy cheap followers and likes", NEW)
+    # a new member's number with a price in it is not always an advert, but a number alone is
+    assert rules("I'm new, my mobile is 07700 900 222 if anyone wants to chat", NEW) == []
