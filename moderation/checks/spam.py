@@ -22,7 +22,8 @@ FEW_POSTS = 3
 URL = re.compile(
     r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+|\bt\.me/[\w/]+|"
     r"(?:\b|(?<=[\w-]{63}))[\w-]{1,63}(?:\.[\w-]{1,63}){0,9}\.(?:com|co\.uk|org\.uk|org|net|io|ru|xyz|info|biz|shop|online|"
-    r"site|store|clinic|health|click|top|uk|ly|gl|me|gd|cc|at|be|to|eu|co)/[^\s<>\"']*|"
+    r"site|store|clinic|health|click|top|uk|ly|gl|me|gd|cc|at|be|to|eu|co|ee|gg|gle|ai|bio)/"
+    r"[^\s<>\"']*|"
     # a bare domain ("neurocalm.co.uk", "spinwin.example"); not an email's domain, and not
     # "e.g." or a sentence run together ("tired.Then"): the top-level domain must be known
     r"(?<![@\w.-])(?:[a-z\d](?:[\w-]*[a-z\d])?\.)+(?:com|co\.uk|org\.uk|org|net|io|xyz|info|"
@@ -54,7 +55,9 @@ SHORTENERS = frozenset(
     "bit.ly tinyurl.com t.co goo.gl ow.ly is.gd buff.ly rebrand.ly cutt.ly shorturl.at "
     "tiny.cc rb.gy t.ly s.id v.gd bl.ink lnkd.in shorte.st adf.ly qr.ae tr.im "
     # shop affiliate short links
-    "amzn.to amzn.eu a.co ebay.us".split()
+    "amzn.to amzn.eu a.co ebay.us "
+    # link pages that hide where each link goes
+    "linktr.ee beacons.ai lnk.bio".split()
 )
 #: Domains a brand-new member may link to without a spam flag (health services, charities).
 TRUSTED_DOMAINS = (
@@ -106,6 +109,11 @@ SCAM_ANY_AGE = re.compile(
     r"\bdoctors\s+are\s+(?:stunned|baffled|shocked)\b|\bearn\s+£\s?\d|\bmake\s+£\s?\d|"
     # fit notes sold online, "no questions asked"
     r"\b(?:sick|fit)\s+notes?\b[^.!?]{0,40}\b(?:online|issued|£|buy|no\s+questions)\b|"
+    # "Need a fit note? We can provide one same day": the seller's voice
+    r"\b(?:sick|fit)\s+notes?\b[^.!\n]{0,40}\bwe\s+(?:can\s+)?(?:provide|issue|supply|send)\b|"
+    # curses and lovers: "psychic healer", "remove curses", "bring back your lover"
+    r"\b(?:psychic|spiritual)\s+healer\b|\bremove\s+(?:curses?|spells?|hexes)\b|"
+    r"\bbring\s+back\s+(?:your\s+|my\s+)?(?:lover|ex)\b|\blove\s+spells?\b|"
     r"\bno\s+questions\s+asked\b|\bguaranteed\s+(?:\d+%\s+)?(?:\w+\s+)?returns?\b|"
     r"\b\d+%\s+(?:weekly|daily|monthly)\s+returns?\b|\bpassive\s+income\b|"
     r"\b(?:use\s+my|my)\s+(?:referral|affiliate|discount)\s+(?:link|code)\b|"
@@ -134,7 +142,8 @@ PROMO_WITH_LINK = re.compile(
     r"\b(?:\d+%\s+off|(?:discount|promo|voucher|coupon|affiliate|referral)\s+codes?|"
     r"official\s+(?:site|website|store|shop)|(?:via|through|using|with)\s+my\s+link|"
     r"(?:today|this\s+week(?:end)?)\s+only|(?:buy|get|order)\s+(?:yours|it\s+now|now|today)|"
-    r"use\s+(?:my\s+)?code|download\s+(?:it\s+|the\s+app\s+)?(?:here|now|today)|"
+    r"use\s+(?:my\s+)?code|"
+    r"visit\s+my\s+(?:site|shop|page|blog|store|website)|download\s+(?:it\s+|the\s+app\s+)?(?:here|now|today)|"
     # money made, told with a link: "my cousin made £10,000 with this app"
     r"(?:made|making|earned|earning|earns?)\s+(?:over\s+|up\s+to\s+)?£\s?\d)\b"
     r"|\bcode\s+(?-i:[A-Z][A-Z0-9]{3,})\b", _I)
@@ -185,14 +194,21 @@ PROMO_NEW = re.compile(
     r"DM\s+(?:me|for)|PM\s+me|inbox\s+me|"
     r"link\s+in\s+(?:my\s+|the\s+)?(?:bio|profile|comments?)|"
     r"link\s+below|hit\s+me\s+up|ask\s+me\s+how|"
-    r"in\s+my\s+(?:bio|profile)|(?:whats\s?app|telegram|signal|snap(?:chat)?)\s+(?:me|us|group|"
+    r"in\s+my\s+(?:bio|profile)|on\s+my\s+(?:profile|page|wall)|pinned\s+post|"
+    # romance scams: "looking for an honest woman", "kindly email me"
+    r"kindly\s+(?:email|contact|message|reply|write)|looking\s+for\s+(?:a|an)\s+(?:honest|"
+    r"serious|caring|good|loving)\s+(?:woman|man|lady|partner)|"
+    r"(?:whats\s?app|telegram|signal|snap(?:chat)?)\s+(?:me|us|group|"
     r"channel|for)|(?:on|via)\s+(?:whats\s?app|telegram)|join\s+(?:our|my)\s+(?:\w+\s+){0,4}"
     r"(?:group|channel|course|team|programme|program)|"
     # selling: offers, crypto tokens, gambling
     r"flash\s+sale|2\s+for\s+1|limited\s+(?:time|spots|offer|places)|shop\s+now|"
     r"subscribe|presale|airdrop|tokens?|coins?\b[^.!?]{0,30}\bmoon\w*|deposit\s+£|"
     r"early\s+bird|results\s+in\s+\d+\s+days|\d+%\s+of\s+(?:users|people|customers))\b"
-    r"|\b(?:whats\s?app|telegram|signal|wickr)\s*:?\s*[@+\d]|\bbuy\s+cheap\b", _I)
+    r"|\b(?:whats\s?app|telegram|signal|wickr)\s*:?\s*[@+\d]|\bbuy\s+cheap\b"
+    # a keyword to send: "Message me the word HEAL", "comment INFO"
+    r"|\b(?:message|DM|PM|comment|text|send)\s+(?:me\s+)?(?:the\s+word\s+)?[\"']?(?-i:[A-Z]{3,})\b",
+    _I)
 _UK_MOBILE = re.compile(r"(?<![\d+])(?:\+44\s?|0)7\d{3}[\s-]?\d{3}[\s-]?\d{3}(?!\d)")
 _PRICE = re.compile(r"£\s?\d")
 # As pii.EMAIL, and bounded for the same reason.

@@ -170,18 +170,19 @@ def test_heldout7_studied_set_does_not_get_worse() -> None:
 
 def test_round9_studied_sets_do_not_get_worse() -> None:
     """studied9.jsonl (223 posts, written by the rules9 helper before it read the checks),
-    studied9b (100), studied9c (70) and studied9d (54), written after reading them; 9c and 9d
-    were measured before their fixes (personal details R 0.93 / 0.84, spam R 0.85 / 0.80).
-    All four were studied, so this
+    studied9b (100), studied9c (70), studied9d (54) and studied9e (50), written after reading
+    them; 9c, 9d and 9e were measured before their fixes (personal details R 0.93 / 0.84 /
+    1.00, spam R 0.85 / 0.80 / 0.53). All five were studied, so this
     is a regression check for the round's personal-details and spam rules. Personal-details
     precision stays near 0.92: the misses counted are mostly a spammer's own phone number or
     email in a spam post, which these sets label spam only."""
     data = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data"
     rows = [json.loads(x) for name in ("studied9.jsonl", "studied9b.jsonl", "studied9c.jsonl",
-                                                "studied9d.jsonl")
+                                                "studied9d.jsonl", "studied9e.jsonl")
             for x in (data / name).read_text(encoding="utf-8").splitlines() if x]
     res = evaluate(rows)
     assert res["pii"]["tp"] + res["pii"]["fn"] >= 160 and res["ordinary"] >= 140
     assert res["pii"]["recall"] >= 0.98 and res["pii"]["precision"] >= 0.90
+    # one link-insertion post from an established account is missed (see the README)
     assert res["spam"]["recall"] >= 0.98 and res["spam"]["precision"] >= 0.98
     assert res["ordinary_flagged_rate"] <= 0.05

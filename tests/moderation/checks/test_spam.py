@@ -190,3 +190,16 @@ def test_round9_studied9d_forms() -> None:
     assert "spam.new_account_promo" in rules("Buy cheap followers and likes", NEW)
     # a new member's number with a price in it is not always an advert, but a number alone is
     assert rules("I'm new, my mobile is 07700 900 222 if anyone wants to chat", NEW) == []
+
+
+def test_round9_studied9e_forms() -> None:
+    assert "spam.url_shortener" in rules("everything's at linktr.ee/healwithme", OLD)
+    assert "spam.new_account_promo" in rules("see the pinned post on my profile", NEW)
+    assert "spam.new_account_promo" in rules("Comment the word FREE and I'll send it", NEW)
+    assert "spam.new_account_promo" in rules("I am looking for an honest man, kindly reply", NEW)
+    assert "spam.scam_wording" in rules("Sick note needed? We can issue one today", OLD)
+    assert "spam.scam_wording" in rules("Love spells that work, bring back your ex", OLD)
+    assert "spam.promo_link" in rules("visit my shop for more: balms.example.com", OLD)
+    # sharing a charity's page, and a fit note from the GP, are ordinary
+    assert rules("For more info see painconcern.org.uk/leaflets", OLD) == []
+    assert rules("Got my fit note the same day from the GP, no appointment needed", OLD) == []
