@@ -114,6 +114,12 @@ SCAM_ANY_AGE = re.compile(
     # curses and lovers: "psychic healer", "remove curses", "bring back your lover"
     r"\b(?:psychic|spiritual)\s+healer\b|\bremove\s+(?:curses?|spells?|hexes)\b|"
     r"\bbring\s+back\s+(?:your\s+|my\s+)?(?:lover|ex)\b|\blove\s+spells?\b|"
+    # a supply offered past the prescriber: "without a prescription, I can show you where"
+    r"\bwithout\s+(?:a\s+)?prescription\b[^.!?\n]{0,60}\b(?:show\s+you|where\s+to\s+get|"
+    r"message\s+me|DM\s+me|get\s+you)\b|"
+    # letters sold: "doctor's letter for your landlord, £25, sent within 1 hour"
+    r"\b(?:doctor'?s|GP|medical)\s+(?:letters?|notes?|certificates?)\b[^.!\n]{0,60}\b(?:sent\s+"
+    r"within|emailed\s+within|we\s+(?:can\s+)?(?:provide|issue|send|write))\b|"
     r"\bno\s+questions\s+asked\b|\bguaranteed\s+(?:\d+%\s+)?(?:\w+\s+)?returns?\b|"
     r"\b\d+%\s+(?:weekly|daily|monthly)\s+returns?\b|\bpassive\s+income\b|"
     r"\b(?:use\s+my|my)\s+(?:referral|affiliate|discount)\s+(?:link|code)\b|"
@@ -154,11 +160,13 @@ WFH_PITCH = re.compile(
     r"my)\s+(?:phone|sofa|laptop|bed))\b|"
     r"\bfrom\s+home\b[^.!?\n]{0,40}(?:\bearn|£\s?\d)|\bwork\s+from\s+home\s+with\s+me\b|"
     r"\blooking\s+for\s+\d+\s+(?:\w+\s+)?(?:people|ladies|mums|women|men)\b|"
-    r"\bjoin(?:ing)?\s+my\s+(?:\w+\s+){0,2}business\b", _I)
+    r"\bjoin(?:ing)?\s+my\s+(?:\w+\s+){0,2}business\b|"
+    r"\brecruiting\b[^.!?\n]{0,30}\b(?:home|remote)\s+workers?\b|"
+    r"\b(?:packing|stuffing)\s+envelopes\b", _I)
 CONTACT_ME = re.compile(
     r"\b(?:message|DM|PM|inbox|text|email|contact)\s+me\b|\bget\s+in\s+touch\b|"
     r"\bcomment\s+(?:\w+\s+)?below\b|\blink\s+in\s+(?:my\s+)?bio\b|\bhit\s+me\s+up\b|"
-    r"\bask\s+me\s+how\b", _I)
+    r"\bask\s+me\s+how\b|\breply\s+(?:here|below)\b|\bapply\s+(?:via|by|now|here)\b", _I)
 
 #: The healer's testimony at any age: a cure by herbs or spells, then "email him" ("Dr X
 #: cured my herpes with herbs, email him"). Both parts: a member thanking a surgeon who
@@ -193,7 +201,8 @@ PROMO_NEW = re.compile(
     r"(?:pop|drop|send|shoot|slide)\s+(?:me\s+|into\s+my\s+)?(?:a\s+)?(?:DMs?|PM|inbox|msg)|"
     r"DM\s+(?:me|for)|PM\s+me|inbox\s+me|"
     r"link\s+in\s+(?:my\s+|the\s+)?(?:bio|profile|comments?)|"
-    r"link\s+below|hit\s+me\s+up|ask\s+me\s+how|"
+    r"link\s+below|hit\s+me\s+up|ask\s+me\s+how|brand\s+ambassadors?|"
+    r"(?:\+|and|plus|earn)\s+commission|apply\s+(?:via|by|now|here)|"
     r"in\s+my\s+(?:bio|profile)|on\s+my\s+(?:profile|page|wall)|pinned\s+post|"
     # romance scams: "looking for an honest woman", "kindly email me"
     r"kindly\s+(?:email|contact|message|reply|write)|looking\s+for\s+(?:a|an)\s+(?:honest|"
@@ -210,7 +219,9 @@ PROMO_NEW = re.compile(
     r"|\b(?:message|DM|PM|comment|text|send)\s+(?:me\s+)?(?:the\s+word\s+)?[\"']?(?-i:[A-Z]{3,})\b",
     _I)
 _UK_MOBILE = re.compile(r"(?<![\d+])(?:\+44\s?|0)7\d{3}[\s-]?\d{3}[\s-]?\d{3}(?!\d)")
-_PRICE = re.compile(r"£\s?\d")
+#: With a new account's phone number: a price or a service offered.
+_PRICE_OR_SERVICE = re.compile(r"£\s?\d|\b(?:service|rates|bookings?|appointments\s+available)\b",
+                               _I)
 # As pii.EMAIL, and bounded for the same reason.
 EMAIL_ADDR = re.compile(r"(?:\b|(?<=[\w.+-]{64}))[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 
@@ -306,7 +317,7 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
     if new and not any(f.kind == "promo" for f in out):
         # a new account's phone number with a price: a service or goods advertised
         phone = _UK_MOBILE.search(text)
-        if phone is not None and _PRICE.search(text):
+        if phone is not None and _PRICE_OR_SERVICE.search(text):
             out.append(Finding("spam.new_account_contact", "spam", "low",
                                "A new account advertising with a phone number and a price.",
                                phone.span(), "promo"))

@@ -203,3 +203,18 @@ def test_round9_studied9e_forms() -> None:
     # sharing a charity's page, and a fit note from the GP, are ordinary
     assert rules("For more info see painconcern.org.uk/leaflets", OLD) == []
     assert rules("Got my fit note the same day from the GP, no appointment needed", OLD) == []
+
+
+def test_round9_studied9f_forms() -> None:
+    assert "spam.work_from_home" in rules("Stuffing envelopes at home, £600 a week", NEW)
+    assert "spam.work_from_home" in rules(
+        "We're recruiting home workers now, no skills needed, apply by DM", OLD)
+    assert "spam.new_account_contact" in rules("Blue badge form service, 07700 900 333", NEW)
+    assert "spam.new_account_promo" in rules("Free products and commission for you", NEW)
+    assert "spam.scam_wording" in rules(
+        "got ozempic without a prescription, DM me and I'll get you some", OLD)
+    assert "spam.scam_wording" in rules("Medical certificates for work, emailed within 2 hours",
+                                        OLD)
+    # what a surgery charges for a letter is ordinary
+    assert rules("My GP letter for the housing cost £25, daylight robbery", OLD) == []
+    assert rules("The Care Quality Commission report on our ward came out", NEW) == []
