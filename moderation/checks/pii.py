@@ -305,7 +305,7 @@ _NOT_NHS = re.compile(r"\b(?:order|tracking|parcel|booking|invoice|reference|ref
 NI_NUMBER = re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b")
 #: In lower case ("qq 65 43 21 b") only when the words say what it is.
 NI_NUMBER_ANY_CASE = re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b", _I)
-_NI_CONTEXT = re.compile(r"\b(?:national\s+insurance|NI|NINO|N\.I\.)", _I)
+_NI_CONTEXT = re.compile(r"\b(?:national\s+insurance|NI|NINO)\b|\bN\.I\.", _I)
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"

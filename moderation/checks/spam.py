@@ -216,7 +216,11 @@ PROMO_NEW = re.compile(
     r"early\s+bird|results\s+in\s+\d+\s+days|\d+%\s+of\s+(?:users|people|customers))\b"
     r"|\b(?:whats\s?app|telegram|signal|wickr)\s*:?\s*[@+\d]|\bbuy\s+cheap\b"
     # a keyword to send: "Message me the word HEAL", "comment INFO"
-    r"|\b(?:message|DM|PM|comment|text|send)\s+(?:me\s+)?(?:the\s+word\s+)?[\"']?(?-i:[A-Z]{3,})\b",
+    # (not "send NHS England a complaint": after "send", "me" or "the word" first; and no
+    # common acronym)
+    r"|\b(?:(?:message|DM|PM|text|comment)\s+(?:me\s+)?(?:the\s+word\s+)?|"
+    r"send\s+(?:me\s+(?:the\s+word\s+)?|the\s+word\s+))[\"']?"
+    r"(?!(?:NHS|GP|PIP|DWP|ESA|MRI|ICU|ASAP|PALS|UK|OK|LOL)\b)(?-i:[A-Z]{3,})\b",
     _I)
 _UK_MOBILE = re.compile(r"(?<![\d+])(?:\+44\s?|0)7\d{3}[\s-]?\d{3}[\s-]?\d{3}(?!\d)")
 #: With a new account's phone number: a price or a service offered.

@@ -204,3 +204,8 @@ def test_round9_studied9c_forms() -> None:
 ])
 def test_round9_studied9d_forms(text: str, kind: str) -> None:
     assert kind in kinds(text)
+
+
+def test_lower_case_ni_number_needs_the_words() -> None:
+    assert kinds("Nice one, qq 12 34 56 c was my locker code") == []
+    assert kinds("N.I. qq 12 34 56 c") == ["ni_number"]

@@ -218,3 +218,11 @@ def test_round9_studied9f_forms() -> None:
     # what a surgery charges for a letter is ordinary
     assert rules("My GP letter for the housing cost £25, daylight robbery", OLD) == []
     assert rules("The Care Quality Commission report on our ward came out", NEW) == []
+
+
+def test_a_capital_word_is_a_keyword_only_when_asked_for() -> None:
+    assert rules("I had to send NHS England a complaint", NEW) == []
+    assert rules("text me ASAP if the group is on", NEW) == []
+    assert "spam.new_account_promo" in rules("DM me the word GLOW for the guide", NEW)
+    assert "spam.new_account_promo" in rules("Course half price today, DM 'LEARN'", NEW)
+    assert rules("I'll message PALS about it tomorrow", NEW) == []
