@@ -271,6 +271,9 @@ HOUSE_STREET = re.compile(
     # "number 22 on Ashgrove Avenue", "no. 5 in Mill Lane"
     r"|\b(?:number|no\.?)\s*\d{1,4}[a-z]?,?\s+(?:on|in|along|up|down)\s+(?:the\s+)?"
     r"(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b"
+    # "we're at number 9 now, Rosemary Court"
+    r"|\b(?:number|no\.?)\s*\d{1,4}[a-z]?(?:\s+now)?,\s+(?:the\s+)?"
+    r"(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b"
     # lower case "12 rose lane"; not a distance or a time ("40 minute drive")
     r"|\b\d{1,4}[a-z]?,?\s+(?!(?:at|in|on|of|the|a|and|to|for|my|our|or|by|min(?:ute)?s?|"
     r"h(?:ou)?rs?|hour|miles?|km|days?|weeks?|secs?|seconds?|test|long|short)\b)[a-z'-]+\s+"
@@ -357,6 +360,11 @@ NAME_PATTERNS = (
     re.compile(r"\b(?i:facebook|fb|insta(?:gram)?|linkedin)\b[^.!?\n]{0,20}\b(?i:search"
                r"(?:\s+for)?|look\s+(?:me\s+)?up|find\s+me\s+as)\s+"
                r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"),
+    # "Jean Foster here, 67, Rotherham": a poster introducing themself
+    re.compile(_FULL_NAME + r"\s+here\b(?=\s*[,.!-])"),
+    # "Search 'Gavin Marsh Bradford' on Facebook"
+    re.compile(r"\b[Ss]earch\s+(?:for\s+)?['\"]?([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})['\"]?"
+               r"[^.!?\n]{0,20}\b(?i:on\s+(?:facebook|fb|insta(?:gram)?|linkedin))\b"),
     # "I'm on Facebook as Gemma Louise Hartley"
     re.compile(r"\b(?:[Ff]acebook|FB|[Ll]inked[Ii]n)\s+(?:as|under)\s+"
                r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"),

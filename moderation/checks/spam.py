@@ -97,6 +97,12 @@ SALE = re.compile(
     # a messaging contact given as such ("Telegram: @fastmeds", "WhatsApp - +44...")
     r"|\b(?:whats\s?app|telegram|wickr|signal|kik)\s*[:@-]\s*[@+\d\w]"
     r"|£\s?\d+(?:\.\d\d)?(?:\s*(?:each|a|per|for|ono|o\.n\.o))?|\b\d+\s?quid\b", _I)
+#: A shop or pharmacy named near the medicine and its price: the poster is comparing what
+#: shops charge, unless they also ask to be contacted or offer it without a prescription.
+RETAILER = re.compile(r"\b(?:boots|tesco|asda|superdrug|lloyds|sainsbury'?s|morrisons|"
+                      r"amazon|the\s+pharmacy|my\s+pharmacy|the\s+chemist)\b", _I)
+CONTACT_SALE = re.compile(r"\b(?:DM|PM|message|inbox|whats\s?app|telegram|no\s+prescription|"
+                          r"without\s+(?:a\s+)?prescription|selling|for\s+sale)\b", _I)
 SPARE = re.compile(r"\b(?:spare|leftover|unused|unopened)\b", _I)
 
 # Wording that is spam/fraud whoever posts it.
@@ -137,6 +143,9 @@ SCAM_ANY_AGE = re.compile(
     # the healer's testimony: "Dr X cured my herpes with herbs, email him"
     r"\b(?:spell\s+caster|herbal\s+doctor|native\s+doctor|traditional\s+healer)\b|"
     r"\bno\s+credit\s+checks?\b|\bwe\s+lend\b|"
+    # "I sell it at cost to forum members, DM"
+    r"\bI\s+(?:sell|supply)\s+(?:it|them|these)\b[^.!?\n]{0,40}\b(?:DM|PM|message|inbox|at\s+cost|"
+    r"to\s+(?:forum\s+)?members)\b|"
     # an affiliate's code: "with my code JO50", "use my discount code"
     r"\b(?:with|use|using)\s+my\s+(?:\w+\s+)?code\b|"
     # "message me and I'll get you a discount"
@@ -148,7 +157,7 @@ PROMO_WITH_LINK = re.compile(
     r"\b(?:\d+%\s+off|(?:discount|promo|voucher|coupon|affiliate|referral)\s+codes?|"
     r"official\s+(?:site|website|store|shop)|(?:via|through|using|with)\s+my\s+link|"
     r"(?:today|this\s+week(?:end)?)\s+only|(?:buy|get|order)\s+(?:yours|it\s+now|now|today)|"
-    r"use\s+(?:my\s+)?code|"
+    r"use\s+(?:my\s+)?code|if\s+anyone\s+(?:needs|wants)\s+(?:cheap|discount(?:ed)?)|"
     r"visit\s+my\s+(?:site|shop|page|blog|store|website)|download\s+(?:it\s+|the\s+app\s+)?(?:here|now|today)|"
     # money made, told with a link: "my cousin made £10,000 with this app"
     r"(?:made|making|earned|earning|earns?)\s+(?:over\s+|up\s+to\s+)?£\s?\d)\b"
@@ -202,6 +211,11 @@ PROMO_NEW = re.compile(
     r"DM\s+(?:me|for)|PM\s+me|inbox\s+me|"
     r"link\s+in\s+(?:my\s+|the\s+)?(?:bio|profile|comments?)|"
     r"link\s+below|hit\s+me\s+up|ask\s+me\s+how|brand\s+ambassadors?|"
+    # a product praised, then where to buy: "until I found X, find it on their website"
+    r"(?:find|get|buy)\s+(?:it|them)\s+(?:on|from|at)\s+(?:their|the)\s+(?:official\s+)?"
+    r"(?:website|site|shop)|nothing\s+helped[^.!?\n]{0,40}until\s+I\s+found|"
+    r"we\s+buy\s+any|cash\s+same\s+day|ask\s+me\s+about\s+(?:our|my)|"
+    r"click\s+(?:on\s+)?my\s+(?:name|profile|avatar)|see\s+my\s+website|great\s+prices|"
     r"(?:\+|and|plus|earn)\s+commission|apply\s+(?:via|by|now|here)|"
     r"in\s+my\s+(?:bio|profile)|on\s+my\s+(?:profile|page|wall)|pinned\s+post|"
     # romance scams: "looking for an honest woman", "kindly email me"
@@ -291,6 +305,8 @@ def scan_spam(text: str, meta: AuthorMeta | None) -> list[Finding]:
         window = text[lo:hi]
         if PRESCRIPTION_CHARGE.search(window):
             continue
+        if RETAILER.search(window) and not CONTACT_SALE.search(window):
+            continue  # "about £15 at Boots online": what a shop charges, not a sale
         if SALE.search(window) or (SPARE.search(window) and re.search(
                 r"\banyone\s+(?:want|need)|\bcollect|\bpost\b|£", window, _I)):
             out.append(Finding("spam.medicine_sale", "spam", "high",

@@ -170,20 +170,20 @@ def test_heldout7_studied_set_does_not_get_worse() -> None:
 
 def test_round9_studied_sets_do_not_get_worse() -> None:
     """studied9.jsonl (223 posts, written by the rules9 helper before it read the checks),
-    studied9b (100), studied9c (70), studied9d (54), studied9e (50) and studied9f (40),
-    written after reading them; 9c-9f were measured before their fixes (personal details R
-    0.93 / 0.84 / 1.00 / 1.00, spam R 0.85 / 0.80 / 0.53 / 0.75). All six were studied, so this
+    studied9b (100), 9c (70), 9d (54), 9e (50), 9f (40) and 9g (40), written after reading
+    them; 9c-9g were measured before their fixes (personal details R 0.93 / 0.84 / 1.00 /
+    1.00 / 0.73, spam R 0.85 / 0.80 / 0.53 / 0.75 / 0.60). All seven were studied, so this
     is a regression check for the round's personal-details and spam rules. Personal-details
     precision stays near 0.92: the misses counted are mostly a spammer's own phone number or
     email in a spam post, which these sets label spam only."""
     data = Path(__file__).resolve().parents[3] / "moderation" / "checks" / "data"
     rows = [json.loads(x) for name in ("studied9.jsonl", "studied9b.jsonl", "studied9c.jsonl",
                                                 "studied9d.jsonl", "studied9e.jsonl",
-                                                "studied9f.jsonl")
+                                                "studied9f.jsonl", "studied9g.jsonl")
             for x in (data / name).read_text(encoding="utf-8").splitlines() if x]
     res = evaluate(rows)
     assert res["pii"]["tp"] + res["pii"]["fn"] >= 160 and res["ordinary"] >= 140
     assert res["pii"]["recall"] >= 0.98 and res["pii"]["precision"] >= 0.90
-    # one link-insertion post from an established account is missed (see the README)
+    # missed: a link inserted by an established account, an NI number in two halves (README)
     assert res["spam"]["recall"] >= 0.98 and res["spam"]["precision"] >= 0.98
     assert res["ordinary_flagged_rate"] <= 0.05

@@ -209,3 +209,17 @@ def test_round9_studied9d_forms(text: str, kind: str) -> None:
 def test_lower_case_ni_number_needs_the_words() -> None:
     assert kinds("Nice one, qq 12 34 56 c was my locker code") == []
     assert kinds("N.I. qq 12 34 56 c") == ["ni_number"]
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Morning all, Brenda Hollis here, newly diagnosed", "name"),
+    ("Search \"Kerry Anne Moss\" on FB if you want to add me", "name"),
+    ("moved again, number 14 now, Larch Grove", "address"),
+])
+def test_round9_studied9g_forms(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+def test_a_landline_with_ask_for_is_still_a_personal_detail() -> None:
+    # "ask for Pat" / "ask for the Tuesday group": homes and groups say it as often as wards
+    assert "phone" in kinds("Call the house on 0113 496 0778 and ask for Jo")

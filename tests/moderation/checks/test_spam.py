@@ -226,3 +226,14 @@ def test_a_capital_word_is_a_keyword_only_when_asked_for() -> None:
     assert "spam.new_account_promo" in rules("DM me the word GLOW for the guide", NEW)
     assert "spam.new_account_promo" in rules("Course half price today, DM 'LEARN'", NEW)
     assert rules("I'll message PALS about it tomorrow", NEW) == []
+
+
+def test_round9_studied9g_forms() -> None:
+    assert "spam.new_account_promo" in rules("Nothing helped me until I found CalmX", NEW)
+    assert "spam.new_account_promo" in rules("Click my profile for great prices", NEW)
+    assert "spam.new_account_promo" in rules("Ask me about our vitamin range", NEW)
+    assert "spam.scam_wording" in rules("I supply them to members at cost, PM me", OLD)
+    assert "spam.promo_link" in rules("if anyone wants cheap lancets: lancets.example.com", OLD)
+    # what a shop charges is no sale
+    assert rules("Pregabalin was £12 at Boots when I paid privately", OLD) == []
+    assert "spam.medicine_sale" in rules("Pregabalin £12 a box, cheaper than Boots, DM me", OLD)
