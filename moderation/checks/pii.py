@@ -277,7 +277,9 @@ HOUSE_STREET = re.compile(
     # lower case "12 rose lane"; not a distance or a time ("40 minute drive")
     r"|\b\d{1,4}[a-z]?,?\s+(?!(?:at|in|on|of|the|a|and|to|for|my|our|or|by|min(?:ute)?s?|"
     r"h(?:ou)?rs?|hour|miles?|km|days?|weeks?|secs?|seconds?|test|long|short)\b)[a-z'-]+\s+"
-    r"(?:[a-z'-]+\s+)?(?:road|street|lane|avenue|close|crescent|drive|terrace|gardens|grove)\b"
+    r"(?:[a-z'-]+\s+)?(?:road|street|lane|avenue|close|crescent|drive|terrace|gardens|grove|"
+    # "8 church st, pudsey": the short forms only before a comma or full stop
+    r"(?:st|rd|ave)(?=\s*[,.]|\s*$))\b"
     # the street first: "Mill Street, number 14", "Station Road, house number 8"
     r"|\b(?:[A-Z][a-z'-]+\s+){1,3}" + _SUFFIX_ANY + r"\b,?\s+(?:(?:house|flat|door)\s+)?"
     r"(?:number|no\.)\s*\d{1,4}[a-z]?\b"
@@ -314,8 +316,8 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 _DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
          + _MONTH + r",?(?:\s+(?:19|20)\d\d)?|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?"
          r"(?:\s+(?:19|20)\d\d)?)")
-DOB = re.compile(r"(?:\b(?:born|DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|birthday\s+is)\b|"
-                 r"\bb\.)[:\s,]*"
+DOB = re.compile(r"(?:\b(?:born|DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|"
+                 r"birthday(?:'s|\s+is)?)\b|\bb\.)[:\s,]*"
                  # "born in Leeds on 5/6/77"
                  r"(?:(?:in|at)\s+(?:[A-Z][\w'-]+\s+){1,3}(?=on\b))?"
                  r"(?:(?:is|was|=|-)\s+)?(?:on\s+)?(?:the\s+)?" + _DATE, _I)
@@ -353,7 +355,7 @@ NAME_PATTERNS = (
     re.compile(_FULL_NAME + r"\s+from\s+(?:the\s+)?[A-Z][a-z]+"),
     # a relative named in full ("my son Oliver Bennett goes to...", "our lad Jack Thompson")
     re.compile(r"\b(?:[Mm]y|[Oo]ur)\s+(?:little\s+|eldest\s+|youngest\s+|oldest\s+)?"
-               r"(?:son|daughter|lad|lass|boy|girl|grandson|granddaughter|niece|nephew|child|"
+               r"(?:son|daughter|lad|lass|boy|girl|grandson|grand?-?daughter|niece|nephew|child|"
                r"husband|wife|partner|mum|dad|mother|father|brother|sister|nan|gran|grandad|"
                r"grandma|grandpa),?\s+" + _FULL_NAME),
     # "I'm on FB - search Sandra Owusu"

@@ -223,3 +223,12 @@ def test_round9_studied9g_forms(text: str, kind: str) -> None:
 def test_a_landline_with_ask_for_is_still_a_personal_detail() -> None:
     # "ask for Pat" / "ask for the Tuesday group": homes and groups say it as often as wards
     assert "phone" in kinds("Call the house on 0113 496 0778 and ask for Jo")
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("my birthday 9/9/1969 is on the form wrong", "dob"),
+    ("my grandaughter Isla Moore has the same", "name"),
+    ("we moved to 21 mill rd, otley", "address"),
+])
+def test_round9_studied9h_forms(text: str, kind: str) -> None:
+    assert kind in kinds(text)

@@ -237,3 +237,13 @@ def test_round9_studied9g_forms() -> None:
     # what a shop charges is no sale
     assert rules("Pregabalin was £12 at Boots when I paid privately", OLD) == []
     assert "spam.medicine_sale" in rules("Pregabalin £12 a box, cheaper than Boots, DM me", OLD)
+
+
+def test_round9_studied9h_forms() -> None:
+    assert "spam.scam_wording" in rules("help me move the funds out, you get 20%", OLD)
+    assert "spam.scam_wording" in rules("earn 900 pounds a week", OLD)
+    assert "spam.scam_wording" in rules("blue badge 100% guaranted", OLD)
+    assert "spam.new_account_promo" in rules("no more insulin with this, drop me a message", NEW)
+    assert "spam.new_account_promo" in rules("laptop for sale, good price, PM", NEW)
+    assert rules("The group meets at 3 pm", NEW) == []
+    assert rules("Mum left me a small inheritance and it paid for the stairlift", OLD) == []
