@@ -222,7 +222,8 @@ _LONG_RUN = r"(?:\b|(?<=[\w.+-]{64}))"
 EMAIL = re.compile(_LONG_RUN + r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 _TLD = r"(?:com|co|uk|org|net|io|me|info|biz|gov|ac|edu|ie|de|fr|us)"
 EMAIL_SPOKEN = re.compile(
-    _LONG_RUN + r"[\w.+-]{1,64}\s*(?:\(at\)|\[at\]|\{at\}|\sat\s)\s*[\w-]{1,63}"
+    # ("at sign" too: "tina at sign example dot net")
+    _LONG_RUN + r"[\w.+-]{1,64}\s*(?:\(at\)|\[at\]|\{at\}|\sat(?:\s+sign)?\s)\s*[\w-]{1,63}"
     r"(?:\s*(?:\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*[\w-]+)*"
     r"\s*(?:\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*" + _TLD + r"\b",
     _I,
@@ -240,7 +241,7 @@ EMAIL_AFTER_WORD = re.compile(
     r"\be-?mail(?:'s|\s+address(?:'s)?)?\s*(?:is|me(?:\s+on)?|:|-)?\s*"
     r"([a-z][\w.+-]{0,63}\s+at\s+[\w-]{1,63}(?:\.[\w-]{1,63}){0,4}\." + _TLD + r")\b", _I)
 
-_AT_BRACKET = r"(?:\(at\)|\[at\]|\{at\}|<at>)"
+_AT_BRACKET = r"(?:\(at\)|\[at\]|\{at\}|<at>|\(@\)|\[@\])"
 EMAIL_BRACKETED = re.compile(
     _LONG_RUN + r"[\w.+-]{1,64}\s*" + _AT_BRACKET
     + r"\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*[\w-]+)*"

@@ -143,6 +143,8 @@ SCAM_ANY_AGE = re.compile(
     # the healer's testimony: "Dr X cured my herpes with herbs, email him"
     r"\b(?:spell\s+caster|herbal\s+doctor|native\s+doctor|traditional\s+healer)\b|"
     r"\bno\s+credit\s+checks?\b|\bwe\s+lend\b|"
+    # "write off up to 80% of your debt" (a Debt Relief Order from Citizens Advice is no spam)
+    r"\bwrite\s+off\s+(?:up\s+to\s+)?\d+\s?%\s+of\s+(?:your|the)\s+debts?\b|"
     # advance-fee fraud: "help me move my inheritance, you get 30%"
     r"\binheritance\b[^.!?\n]{0,60}\b(?:you\s+(?:get|will\s+get|receive)|\d+\s?%)|"
     r"\bmove\s+(?:my|the|our)\s+(?:inheritance|funds|money)\s+(?:from|out)\b|"

@@ -232,3 +232,8 @@ def test_a_landline_with_ask_for_is_still_a_personal_detail() -> None:
 ])
 def test_round9_studied9h_forms(text: str, kind: str) -> None:
     assert kind in kinds(text)
+
+
+@pytest.mark.parametrize("text", ["mail: bob (@) example.org", "bob at sign example dot com"])
+def test_round9_studied9i_emails(text: str) -> None:
+    assert kinds(text) == ["email"]

@@ -247,3 +247,9 @@ def test_round9_studied9h_forms() -> None:
     assert "spam.new_account_promo" in rules("laptop for sale, good price, PM", NEW)
     assert rules("The group meets at 3 pm", NEW) == []
     assert rules("Mum left me a small inheritance and it paid for the stairlift", OLD) == []
+
+
+def test_round9_studied9i_forms() -> None:
+    assert "spam.scam_wording" in rules("We write off up to 70% of your debts", OLD)
+    assert rules("Citizens Advice helped me apply for a Debt Relief Order", OLD) == []
+    assert rules("email me at sign example dot com? no, bob at sign example dot com", OLD) == []
