@@ -349,7 +349,9 @@ _FULL_NAME = (r"([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?\s+(?:[A-Z]'|Ma?c)?[A-Z][a-z]+"
               r"(?:-[A-Z][a-z]+)?)")
 NAME_PATTERNS = (
     re.compile(r"\b(?:[Mm]y\s+(?:real\s+)?name\s+is|[Mm]y\s+(?:real\s+)?name,|[Ii]'m|I\s+am|"
-               r"[Ii]t's|[Tt]his\s+is|[Cc]all\s+me|[Pp]atient)\s+" + _FULL_NAME),
+               r"[Ii]t's|[Tt]his\s+is|[Cc]all\s+me|[Pp]atient)\s+"
+               # "I'm Lorraine, Lorraine Pickles"
+               r"(?:[A-Z][a-z]+,\s+)?" + _FULL_NAME),
     re.compile(r"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er)\s+(?:son|daughter|husband|wife|partner|mum|"
                r"dad|carer|child|kid|brother|sister|grandson|granddaughter|boyfriend|girlfriend)"
                r"(?:'s\s+[a-z]+)?\s+is\s+(?:called\s+)?" + _FULL_NAME),
@@ -358,7 +360,7 @@ NAME_PATTERNS = (
     re.compile(r"\b(?:[Mm]y|[Oo]ur)\s+(?:little\s+|eldest\s+|youngest\s+|oldest\s+)?"
                r"(?:son|daughter|lad|lass|boy|girl|grandson|grand?-?daughter|niece|nephew|child|"
                r"husband|wife|partner|mum|dad|mother|father|brother|sister|nan|gran|grandad|"
-               r"grandma|grandpa),?\s+" + _FULL_NAME),
+               r"grandma|grandpa)(?:,?\s+|\s*\(\s*)" + _FULL_NAME),
     # "I'm on FB - search Sandra Owusu"
     re.compile(r"\b(?i:facebook|fb|insta(?:gram)?|linkedin)\b[^.!?\n]{0,20}\b(?i:search"
                r"(?:\s+for)?|look\s+(?:me\s+)?up|find\s+me\s+as)\s+"

@@ -237,3 +237,9 @@ def test_round9_studied9h_forms(text: str, kind: str) -> None:
 @pytest.mark.parametrize("text", ["mail: bob (@) example.org", "bob at sign example dot com"])
 def test_round9_studied9i_emails(text: str) -> None:
     assert kinds(text) == ["email"]
+
+
+@pytest.mark.parametrize("text", ["My daughter (Poppy Reyes, 9) has it too",
+                                  "I'm Maggie, Maggie Thornton, from the Otley group"])
+def test_round9_studied9j_names(text: str) -> None:
+    assert "name" in kinds(text)

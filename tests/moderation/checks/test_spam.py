@@ -253,3 +253,8 @@ def test_round9_studied9i_forms() -> None:
     assert "spam.scam_wording" in rules("We write off up to 70% of your debts", OLD)
     assert rules("Citizens Advice helped me apply for a Debt Relief Order", OLD) == []
     assert rules("email me at sign example dot com? no, bob at sign example dot com", OLD) == []
+
+
+def test_round9_studied9j_forms() -> None:
+    assert "spam.new_account_promo" in rules("I run a clinic for back pain, free assessment", NEW)
+    assert rules("My physio runs a clinic on Tuesdays, it's on the NHS", NEW) == []
