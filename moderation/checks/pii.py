@@ -365,6 +365,10 @@ NAME_PATTERNS = (
     re.compile(r"\b(?i:facebook|fb|insta(?:gram)?|linkedin)\b[^.!?\n]{0,20}\b(?i:search"
                r"(?:\s+for)?|look\s+(?:me\s+)?up|find\s+me\s+as)\s+"
                r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"),
+    # a form filled in: "Mum: Edna Crowther", "Name: Carol Denby", "Next of kin: ..."
+    re.compile(r"\b(?:[Nn]ame|[Mm]um|[Dd]ad|[Mm]other|[Ff]ather|[Ss]on|[Dd]aughter|[Hh]usband|"
+               r"[Ww]ife|[Pp]artner|[Cc]ontact|[Cc]arer|[Pp]atient|[Nn]ext\s+of\s+kin)\s*:\s*"
+               + _FULL_NAME),
     # "Jean Foster here, 67, Rotherham": a poster introducing themself
     re.compile(_FULL_NAME + r"\s+here\b(?=\s*[,.!-])"),
     # "Search 'Gavin Marsh Bradford' on Facebook"

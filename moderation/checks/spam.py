@@ -145,7 +145,10 @@ SCAM_ANY_AGE = re.compile(
     r"\bno\s+credit\s+checks?\b|\bwe\s+lend\b|"
     # "write off up to 80% of your debt" (a Debt Relief Order from Citizens Advice is no spam)
     r"\bwrite\s+off\s+(?:up\s+to\s+)?\d+\s?%\s+of\s+(?:your|the)\s+debts?\b|"
-    # advance-fee fraud: "help me move my inheritance, you get 30%"
+    # advance-fee fraud: "Dear Beloved... donate my fortune to charity through you"
+    r"\bdear\s+beloved\b|\bdonate\s+(?:my|the|her|his)\s+(?:fortune|funds|estate|inheritance)\b|"
+    r"\b(?:fortune|funds)\b[^.!?\n]{0,40}\bthrough\s+you\b|"
+    # "help me move my inheritance, you get 30%"
     r"\binheritance\b[^.!?\n]{0,60}\b(?:you\s+(?:get|will\s+get|receive)|\d+\s?%)|"
     r"\bmove\s+(?:my|the|our)\s+(?:inheritance|funds|money)\s+(?:from|out)\b|"
     r"\b(?:earn|make)\s+\d[\d,]*\s*(?:pounds?|quid)\b|\b100\s?%\s+guarant(?:ee|e)?d\b|"

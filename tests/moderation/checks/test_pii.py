@@ -243,3 +243,8 @@ def test_round9_studied9i_emails(text: str) -> None:
                                   "I'm Maggie, Maggie Thornton, from the Otley group"])
 def test_round9_studied9j_names(text: str) -> None:
     assert "name" in kinds(text)
+
+
+def test_round9_studied9l_form_names() -> None:
+    assert "name" in kinds("Next of kin: Brian Hollis, same address")
+    assert kinds("Name: Type 2 diabetes support") == []  # "Type" is no first name here

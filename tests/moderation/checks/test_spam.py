@@ -258,3 +258,8 @@ def test_round9_studied9i_forms() -> None:
 def test_round9_studied9j_forms() -> None:
     assert "spam.new_account_promo" in rules("I run a clinic for back pain, free assessment", NEW)
     assert rules("My physio runs a clinic on Tuesdays, it's on the NHS", NEW) == []
+
+
+def test_round9_studied9l_forms() -> None:
+    assert "spam.scam_wording" in rules("Dear Beloved, I want to donate my estate to you", OLD)
+    assert rules("Mum wants to donate her wheelchair to the hospice", OLD) == []
