@@ -41,7 +41,10 @@ _PHONE_PREFIX = re.compile(r"^\s*(?:\(?\+|00|\(?0)")
 #: services and firms use them, people almost never do, so one is a personal detail only
 #: when the poster says it is theirs ("ring me on", "my number").
 _SERVICE_RANGE = re.compile(r"^0(?:80[08]|3[0-79]\d|8[47]\d|500|9\d\d)")
-_MINE = re.compile(r"\b(?:my|me|mine|our|us|I'm|I\s+am|we're)\b[^.!?\n]{0,40}$", _I)
+# ("our team", "our office": a firm's voice, not a person's)
+_MINE = re.compile(r"\b(?:my|me|mine|our(?!\s+(?:team|company|office|clinic|shop|store|staff|"
+                   r"experts|advisors|advisers|helpline|sales))|us|I'm|I\s+am|we're)\b"
+                   r"[^.!?\n]{0,40}$", _I)
 #: Digits written as words ("07700 nine zero zero 415"), read as digits inside a run
 #: that has at least PHONE_WORD_DIGITS digits in all.
 _DIGIT_WORD = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2",

@@ -248,3 +248,8 @@ def test_round9_studied9j_names(text: str) -> None:
 def test_round9_studied9l_form_names() -> None:
     assert "name" in kinds("Next of kin: Brian Hollis, same address")
     assert kinds("Name: Type 2 diabetes support") == []  # "Type" is no first name here
+
+
+def test_a_firms_freephone_is_no_personal_detail() -> None:
+    assert kinds("call our team free on 0800 555 0162 today") == []
+    assert kinds("ring me on 0800 555 0163, it's my work line") == ["phone"]
