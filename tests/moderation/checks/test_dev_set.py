@@ -171,7 +171,8 @@ def test_heldout7_studied_set_does_not_get_worse() -> None:
 def test_round9_studied_sets_do_not_get_worse() -> None:
     """studied9.jsonl (223 posts, written by the rules9 helper before it read the checks),
     studied9b (100), 9c (70), 9d (54), 9e (50), 9f (40), 9g (40), 9h (32), 9i (30), 9j (26),
-    9k (26), 9l (24) and 9m (20, mostly hard ordinary), written after reading them; 9c-9l were measured before their fixes
+    9k (26), 9l (24) and 9m (20, mostly hard ordinary), written after reading them; 9c-9l
+    were measured before their fixes
     (personal details R 0.93 / 0.84 / 1.00 / 1.00 / 0.73 / 0.75 / 0.80 / 0.70 / 1.00 /
     0.88, spam R 0.85 / 0.80 / 0.53 / 0.75 / 0.60 / 0.50 / 0.90 / 0.88 / 1.00 / 0.86; 9k
     needed none). All thirteen were studied, so this
