@@ -33,7 +33,10 @@ LONGEST_POST = 20_000
 # (12 seconds of CPU for "a.a.a.…" once), and a risky sentence again and again (14 seconds
 # once). tests/moderation/checks/test_worst_case_posts.py checks what they find.
 NEAR_LINK_UNITS = ["a.", "a-", "1-", "+1", "www.", "a@", "a at a dot ", "x.y", "a_b.", "a(at)b.",
-                   "a dot "]
+                   "a dot ",
+                   # rules round 9: spaced-out emails, O for zero, numbers over lines,
+                   # defanged links
+                   "a ", "a @ a . ", "o1o ", "1\n", "a[.]", "snap is a_"]
 RISK_SENTENCES = ["i want to die and i took pills ", "I want to die. ",
                   "she asked me if i want to die "]
 
