@@ -103,18 +103,20 @@ def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None
 
 #: Floors for the labelled sets not trained on, just under their figures on 27 Nov 2026
 #: (network head, four writers' examples, rules round 9), so that a change making posts
-#: nobody trained on worse fails here. heldout3b, 4, 5 and 6 are blind: never study their
-#: misses; heldout7's misses were studied in the checks6 round. heldout8, the newest blind
-#: set, has no floor: it is measured once a round, by hand, and reported
-#: (moderation/checks/data/README.md, with each set's history).
+#: nobody trained on worse fails here. heldout3b, 4, 5, 6 and 8 are blind: never study
+#: their misses; heldout7's misses were studied in the checks6 round. heldout3b-7 were also
+#: used to choose between options in the round of 27 Nov 2026 (totals only); heldout8 was
+#: not: it was read once, after every choice was made (moderation/checks/data/README.md,
+#: with each set's history).
 #: (file, risk posts at least, ordinary posts at least, risk recall, risk precision,
 #:  ordinary flagged at most, personal-details recall, spam recall)
 UNTRAINED_FLOORS = [
-    ("heldout3b.jsonl", 45, 75, 0.92, 0.84, 0.09, 0.95, 0.95),
-    ("heldout4.jsonl", 60, 90, 0.96, 0.93, 0.03, 0.95, 0.95),
-    ("heldout5.jsonl", 60, 90, 0.92, 0.90, 0.06, 0.92, 0.85),
-    ("heldout6.jsonl", 75, 120, 0.90, 0.94, 0.04, 0.93, 0.88),
+    ("heldout3b.jsonl", 45, 75, 0.92, 0.84, 0.09, 0.98, 0.95),
+    ("heldout4.jsonl", 60, 90, 0.96, 0.93, 0.03, 0.98, 0.95),
+    ("heldout5.jsonl", 60, 90, 0.92, 0.90, 0.06, 0.94, 0.85),
+    ("heldout6.jsonl", 75, 120, 0.90, 0.94, 0.04, 0.93, 0.95),
     ("heldout7.jsonl", 60, 130, 0.97, 0.86, 0.06, 0.97, 0.97),
+    ("heldout8.jsonl", 75, 120, 0.94, 0.90, 0.05, 0.95, 0.87),
 ]
 
 
