@@ -134,6 +134,12 @@ def do_save_course(session: Session, *, actor: Viewer, name: str, required: bool
     return course
 
 
+#: Mistyped years (0001, 9999) were once accepted: a completion before this year, or an
+#: expiry more than ten years ahead, is refused with a message saying to check the year.
+EARLIEST_TRAINING_YEAR = 1970
+TRAINING_MAX_DAYS_AHEAD = 3653
+
+
 @rolls_back_on_error
 def do_record_training(session: Session, *, actor: Viewer, user: User, course: TrainingCourse,
                        completed_on: date | None, expires_on: date | None) -> TrainingRecord:
@@ -144,8 +150,17 @@ def do_record_training(session: Session, *, actor: Viewer, user: User, course: T
         raise Invalid(fields={"user": "Training is recorded for facilitators only."})
     if completed_on is None:
         raise Invalid(fields={"completed_on": "Enter the date the course was completed."})
-    if completed_on > utcnow().date():
+    today = utcnow().date()
+    if completed_on > today:
         raise Invalid(fields={"completed_on": "The completion date must be in the past."})
+    if completed_on.year < EARLIEST_TRAINING_YEAR:
+        raise Invalid(fields={"completed_on": f"Enter a completion date from "
+                                              f"{EARLIEST_TRAINING_YEAR} onwards. Check the "
+                                              "year."})
+    if expires_on is not None and expires_on > today + timedelta(days=TRAINING_MAX_DAYS_AHEAD):
+        raise Invalid(fields={"expires_on": "Training can be valid for at most ten years "
+                                            "from today. Check the year, or leave the expiry "
+                                            "date empty if the course does not expire."})
     if expires_on is not None and expires_on <= completed_on:
         raise Invalid(fields={"expires_on": "The expiry date must be after the completion "
                                             "date."})

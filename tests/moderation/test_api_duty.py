@@ -179,6 +179,11 @@ def test_training_records_list_add_renew_and_remove(db, make, login):
     assert admin.get(f"{API}/training?user={s.guide2.username}").get_json()["records"] == []
     assert "user" in assert_error(admin.get(f"{API}/training?user=nobody_here"),
                                   422)["fields"]
+    for typo in ({"completed_on": "0001-01-05"},
+                 {"completed_on": "2026-01-05", "expires_on": "9999-01-05"}):
+        problem = assert_error(admin.post(f"{API}/training", json={
+            "user": s.guide.username, "course": course.id, **typo}), 422)
+        assert "Check the year" in " ".join(problem["fields"].values())
     assert admin.delete(f"{API}/training/{rec['id']}").status_code == 204
     assert_error(admin.delete(f"{API}/training/{rec['id']}"), 404)
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "training:delete"))

@@ -3,7 +3,7 @@ training; renewal reminders by the job; admins record training."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -295,3 +295,26 @@ def test_level_one_alerts_go_to_those_whose_training_lets_them_act(db, make, mai
     again = escalate(db, make, s, "high")
     assert again.level == 2
     assert [m["To"] for m in mailbox.deliver().messages] == [lead.email]
+
+
+@pytest.mark.parametrize(("completed", "expires", "field"), [
+    (date(1, 1, 1), None, "completed_on"),
+    (date(1969, 12, 31), None, "completed_on"),
+    (None, date(9999, 12, 31), "expires_on"),
+])
+def test_a_mistyped_year_is_refused_with_a_clear_message(db, make, completed, expires, field):
+    s = build_scene(db, make, reported=False)
+    admin = make.viewer(s.admin)
+    course = do_save_course(db, actor=admin, name="Safeguarding adults", required=True,
+                            high_risk=False)
+    with pytest.raises(Invalid) as refused:
+        do_record_training(db, actor=admin, user=s.guide, course=course,
+                           completed_on=completed or days_ago(5), expires_on=expires)
+    assert "Check the year" in refused.value.fields[field]
+    assert db.scalar(select(TrainingRecord).where(TrainingRecord.course_id == course.id)) \
+        is None
+    # the bounds themselves are fine
+    rec = do_record_training(db, actor=admin, user=s.guide, course=course,
+                             completed_on=date(1970, 1, 1),
+                             expires_on=utcnow().date() + timedelta(days=3650))
+    assert rec.completed_on == date(1970, 1, 1)
