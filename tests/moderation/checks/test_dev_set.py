@@ -106,8 +106,8 @@ def test_heldout2_ordinary_posts_are_rarely_flagged_and_risk_is_caught() -> None
 #: nobody trained on worse fails here. heldout3b, 4, 5, 6 and 8 are blind: never study
 #: their misses; heldout7's misses were studied in the checks6 round. heldout3b-7 were also
 #: used to choose between options in the round of 27 Nov 2026 (totals only); heldout8 was
-#: not: it was read once, after every choice was made (moderation/checks/data/README.md,
-#: with each set's history).
+#: not: its totals were read before the round and after every choice
+#: (moderation/checks/data/README.md, with each set's history).
 #: (file, risk posts at least, ordinary posts at least, risk recall, risk precision,
 #:  ordinary flagged at most, personal-details recall, spam recall)
 UNTRAINED_FLOORS = [
